@@ -1,0 +1,208 @@
+#include "app/plan_output.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "util/strings.hpp"
+
+namespace authdiff::app {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+constexpr int k_plan_format_version = 1;
+constexpr std::size_t k_text_example_max = 60;
+
+// Security as text: "public", "bearerAuth", "apiKey+session | oauth(read:x)", "optional: ...".
+std::string security_text(const spec::Security& s) {
+  if (s.source == spec::Security::Source::none) return "none declared";
+  if (s.is_public()) return "public (security: [])";
+  std::vector<std::string> alts;
+  for (const auto& req : s.alternatives) {
+    if (req.empty()) {
+      alts.push_back("anonymous");
+      continue;
+    }
+    std::vector<std::string> parts;
+    for (const auto& use : req) {
+      parts.push_back(use.scopes.empty() ? use.scheme
+                                         : use.scheme + "(" + join(use.scopes, " ") + ")");
+    }
+    alts.push_back(join(parts, "+"));
+  }
+  return join(alts, " | ");
+}
+
+std::string short_json(const nlohmann::json& v) {
+  std::string s = v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (s.size() > k_text_example_max) s = s.substr(0, k_text_example_max - 3) + "...";
+  return s;
+}
+
+ojson security_json(const spec::Api& api, const spec::Security& s) {
+  ojson out;
+  out["source"] = s.source == spec::Security::Source::none     ? "none"
+                  : s.source == spec::Security::Source::global ? "global"
+                                                               : "operation";
+  out["public"] = s.is_public();
+  out["optional"] = s.is_optional();
+  ojson alternatives = ojson::array();
+  for (const auto& req : s.alternatives) {
+    ojson schemes = ojson::array();
+    for (const auto& use : req) {
+      ojson u;
+      u["scheme"] = use.scheme;
+      const auto it = api.schemes.find(use.scheme);
+      u["type"] = it == api.schemes.end() ? "undeclared" : spec::to_string(it->second.kind);
+      u["scopes"] = use.scopes;
+      schemes.push_back(std::move(u));
+    }
+    alternatives.push_back(std::move(schemes));
+  }
+  out["requirements"] = std::move(alternatives);
+  return out;
+}
+
+}  // namespace
+
+std::string plan_text(const spec::Api& api, const config::Config* config, const plan::Plan& plan) {
+  std::string out;
+  std::size_t skipped = 0, lists = 0, with_ids = 0, with_pages = 0, public_ops = 0;
+  for (const auto& p : plan.operations) {
+    skipped += p.skipped ? 1 : 0;
+    lists += p.op->is_list ? 1 : 0;
+    public_ops += p.expect.access == config::Access::everyone ? 1 : 0;
+    bool id = false, page = false;
+    for (const auto& param : p.op->parameters) {
+      id = id || param.is_id();
+      page = page || param.is_page_size();
+    }
+    with_ids += id ? 1 : 0;
+    with_pages += page ? 1 : 0;
+  }
+  out += fmt::format("{} ({} {}, {} \"{}\")\n", api.file,
+                     api.openapi == "2.0" ? "Swagger" : "OpenAPI", api.openapi,
+                     api.operations.size() == 1
+                         ? "1 operation"
+                         : std::to_string(api.operations.size()) + " operations",
+                     api.title);
+  out +=
+      fmt::format("base URL: {}\n", plan.base_url.empty()
+                                        ? "(none: give --base-url or target.base_url)"
+                                        : plan.base_url + "  (from " + plan.base_url_source + ")");
+  if (config != nullptr) {
+    std::vector<std::string> ids;
+    for (const auto& id : config->identities) {
+      ids.push_back(fmt::format("{} (level {})", id.name, id.level));
+    }
+    out += fmt::format("identities: {}\n", ids.empty() ? "none" : join(ids, ", "));
+  }
+  for (const auto& p : plan.operations) {
+    const auto& op = *p.op;
+    out += fmt::format("\n{} {}{}\n", op.method, op.path,
+                       op.operation_id.empty() ? "" : "   " + op.operation_id);
+    out += fmt::format("  security  {}\n", security_text(op.security));
+    out += fmt::format("  expect    {}   ({})\n", p.expect.describe(), p.expect.source);
+    if (op.is_list) {
+      out += fmt::format("  response  list at {}\n",
+                         op.list_pointer.empty() ? "the top level" : op.list_pointer);
+    }
+    for (const auto& param : op.parameters) {
+      std::string tags;
+      if (param.is_id()) tags += "  [id: " + param.id_reason + "]";
+      if (param.is_page_size()) {
+        tags += "  [page size: " + param.page_size_reason;
+        if (param.maximum) tags += fmt::format(", maximum {}", *param.maximum);
+        tags += "]";
+      }
+      out += fmt::format("  param     {} ({}{}) = {}{}\n", param.name, param.in,
+                         param.required ? ", required" : "", short_json(param.example.value), tags);
+    }
+    if (op.body) {
+      out += fmt::format("  body      {} = {}\n", op.body->content_type,
+                         short_json(op.body->example.value));
+    }
+    out += fmt::format("  request   {} {}\n", op.method, p.url);
+    if (p.skipped) out += fmt::format("  skipped   {}\n", p.skip_reason);
+    for (const auto& probe : p.probes) {
+      out += fmt::format("  probe     {} as {}: {} {}\n", probe.check, probe.identity, probe.method,
+                         probe.url);
+    }
+  }
+  out += fmt::format(
+      "\n{} operations: {} public, {} list, {} with object IDs, {} with page sizes, {} skipped\n",
+      plan.operations.size(), public_ops, lists, with_ids, with_pages, skipped);
+  return out;
+}
+
+std::string plan_json(const spec::Api& api, const config::Config* config, const plan::Plan& plan) {
+  ojson out;
+  out["authdiff_plan"] = k_plan_format_version;
+  ojson spec_info;
+  spec_info["file"] = api.file;
+  spec_info["openapi"] = api.openapi;
+  spec_info["title"] = api.title;
+  spec_info["version"] = api.version;
+  spec_info["servers"] = api.servers;
+  spec_info["warnings"] = api.warnings;
+  out["spec"] = std::move(spec_info);
+  out["base_url"] = plan.base_url;
+  out["base_url_source"] = plan.base_url_source;
+  ojson identities = ojson::array();
+  if (config != nullptr) {
+    for (const auto& id : config->identities) {
+      identities.push_back({{"name", id.name}, {"level", id.level}, {"scopes", id.scopes}});
+    }
+  }
+  out["identities"] = std::move(identities);
+  ojson ops = ojson::array();
+  for (const auto& p : plan.operations) {
+    const auto& op = *p.op;
+    ojson o;
+    o["method"] = op.method;
+    o["path"] = op.path;
+    o["operationId"] = op.operation_id;
+    o["security"] = security_json(api, op.security);
+    o["expect"] = {{"access", config::to_string(p.expect.access, p.expect.min_level)},
+                   {"scopes", p.expect.scope_sets},
+                   {"source", p.expect.source}};
+    o["list"] = op.is_list ? ojson{{"pointer", op.list_pointer}} : ojson(nullptr);
+    ojson params = ojson::array();
+    for (const auto& param : op.parameters) {
+      ojson q;
+      q["name"] = param.name;
+      q["in"] = param.in;
+      q["required"] = param.required;
+      q["example"] = param.example.value;
+      q["example_source"] = param.example.source;
+      q["id"] = param.is_id() ? ojson(param.id_reason) : ojson(nullptr);
+      q["page_size"] =
+          param.is_page_size()
+              ? ojson{{"reason", param.page_size_reason},
+                      {"maximum", param.maximum ? ojson(*param.maximum) : ojson(nullptr)}}
+              : ojson(nullptr);
+      params.push_back(std::move(q));
+    }
+    o["parameters"] = std::move(params);
+    o["body"] = op.body ? ojson{{"content_type", op.body->content_type},
+                                {"example", op.body->example.value},
+                                {"example_source", op.body->example.source}}
+                        : ojson(nullptr);
+    o["url"] = p.url;
+    o["skipped"] = p.skipped ? ojson(p.skip_reason) : ojson(nullptr);
+    ojson probes = ojson::array();
+    for (const auto& probe : p.probes) {
+      probes.push_back({{"check", probe.check},
+                        {"identity", probe.identity},
+                        {"method", probe.method},
+                        {"url", probe.url}});
+    }
+    o["probes"] = std::move(probes);
+    ops.push_back(std::move(o));
+  }
+  out["operations"] = std::move(ops);
+  return out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace authdiff::app

@@ -1,0 +1,117 @@
+#pragma once
+// The run's configuration (TOML): target, identities, limits, expectations. Defaults live here,
+// where the fields are declared; README "Config reference" documents every key.
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/error.hpp"
+
+namespace authdiff::config {
+
+// A credential value. It has no printing operator; only `reveal()` gives the text, for the one
+// place that puts it on the wire.
+class Secret {
+ public:
+  Secret() = default;
+  explicit Secret(std::string value) : m_value(std::move(value)) {}
+  const std::string& reveal() const { return m_value; }
+  bool empty() const { return m_value.empty(); }
+
+ private:
+  std::string m_value;
+};
+
+struct Credentials {
+  std::optional<Secret> bearer;           // Authorization: Bearer <token>
+  std::optional<std::string> basic_user;  // Authorization: Basic, with basic_password
+  std::optional<Secret> basic_password;
+  std::map<std::string, Secret> headers;  // header name -> value (API keys, custom schemes)
+  std::map<std::string, Secret> cookies;  // cookie name -> value (sessions)
+  std::map<std::string, Secret> query;    // query parameter -> value (API keys in the URL)
+
+  bool empty() const {
+    return !bearer && !basic_user && headers.empty() && cookies.empty() && query.empty();
+  }
+  // Every secret value, for redaction.
+  std::vector<std::string> secret_values() const;
+};
+
+struct Identity {
+  std::string name;  // [A-Za-z0-9_-]+; names the identity in every report
+  int level = 1;     // privilege: higher may do more; equal levels are peers (cross-owner)
+  Credentials credentials;
+  std::vector<std::string> scopes;  // OAuth2 scopes the credential carries
+  // Object IDs this identity owns, by the parameter name that takes them (e.g. orderId).
+  std::map<std::string, std::vector<std::string>> owns;
+  std::string user_id;  // the identity's own user id, to recognise its objects in lists
+  int line = 0;         // where it is declared
+};
+
+enum class Access {
+  unspecified,    // no rule: derived from the spec
+  everyone,       // "public": anonymous callers too
+  authenticated,  // any identity with a working credential
+  owner,          // only the owner of the object the operation names
+  level,          // identities with level >= min_level
+  nobody,         // no caller at all (disabled or internal operations)
+};
+
+// "public", "authenticated", "owner", "level >= 3", "nobody".
+std::string to_string(Access access, int min_level);
+
+struct Expectation {
+  std::vector<std::string> match;  // globs on "METHOD /path/template"; any may match
+  Access access = Access::unspecified;
+  int min_level = 0;                 // for Access::level
+  std::optional<bool> allow_unsafe;  // opt this operation in (or out) of unsafe methods
+  bool skip = false;                 // do not test these operations at all
+  std::string note;                  // why; shown in plan and reports
+  int line = 0;
+};
+
+struct Target {
+  std::string base_url;  // scheme://host[:port][/prefix]; the only host authdiff contacts
+  std::map<std::string, std::string> headers;  // sent with every request (not credentials)
+  std::string proxy;                           // e.g. http://127.0.0.1:8080 for Burp or ZAP
+  bool insecure = false;                       // accept any TLS certificate (self-signed staging)
+  std::string ca_file;                         // extra CA bundle
+};
+
+struct Limits {
+  int concurrency = 16;             // transfers in flight
+  double rate = 50;                 // requests per second, all identities together
+  double timeout = 10;              // seconds per request
+  std::size_t max_body = 8u << 20;  // bytes of a response body kept
+  std::size_t budget = 20000;       // requests a run may send in total
+  bool allow_unsafe = false;        // replay POST/PUT/PATCH/DELETE
+};
+
+struct Config {
+  std::string file;
+  Target target;
+  Limits limits;
+  std::vector<Identity> identities;
+  std::vector<Expectation> expectations;
+
+  const Identity* identity(std::string_view name) const;
+  // The first expectation whose glob matches "METHOD /path", or nullptr.
+  const Expectation* expectation_for(std::string_view method, std::string_view path) const;
+};
+
+// Looks up an environment variable; nullopt when unset.
+using Environment = std::function<std::optional<std::string>(const std::string&)>;
+Environment process_environment();
+
+// Parse a config; errors read "file:line:col: message".
+Result<Config> parse_config(std::string_view text, const std::string& path, const Environment& env);
+Result<Config> load_config(const std::string& path, const Environment& env);
+
+// Parse "public", "level >= 2", ...; nullopt if it is none of them.
+std::optional<std::pair<Access, int>> parse_access(std::string_view text);
+
+}  // namespace authdiff::config

@@ -1,0 +1,428 @@
+// TOML -> Config. Every table is read through a KeyReader that knows which keys exist, so a typo
+// is an error with its line and a suggestion, and a wrong type names what was expected.
+#include <set>
+
+#include <toml++/toml.h>
+
+#include "config/config.hpp"
+#include "util/file.hpp"
+#include "util/strings.hpp"
+#include "util/url.hpp"
+
+namespace authdiff::config {
+
+namespace {
+
+// Internal: unwinds to parse_config, which turns it into an Error.
+struct ConfigError {
+  Error error;
+};
+
+class Context {
+ public:
+  Context(std::string path, const Environment& env) : m_path(std::move(path)), m_env(env) {}
+
+  [[noreturn]] void fail(const toml::source_region& where, std::string message) const {
+    throw ConfigError{Error{m_path, static_cast<int>(where.begin.line),
+                            static_cast<int>(where.begin.column), std::move(message)}};
+  }
+
+  // Replace ${NAME} with the environment's value; `$${` is a literal `${`.
+  std::string interpolate(const std::string& value, const toml::source_region& where,
+                          const std::string& key) const {
+    std::string out;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+      if (value.compare(i, 3, "$${") == 0) {
+        out += "${";
+        i += 2;
+        continue;
+      }
+      if (value.compare(i, 2, "${") != 0) {
+        out += value[i];
+        continue;
+      }
+      const std::size_t close = value.find('}', i + 2);
+      if (close == std::string::npos) fail(where, key + ": unterminated ${ in value");
+      const std::string name = value.substr(i + 2, close - i - 2);
+      if (name.empty() ||
+          name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                 "0123456789_") != std::string::npos) {
+        fail(where, key + ": " + in_quotes("${" + name + "}") + " is not a variable name");
+      }
+      const auto v = m_env(name);
+      if (!v) fail(where, key + ": environment variable " + name + " is not set");
+      out += *v;
+      i = close;
+    }
+    return out;
+  }
+
+ private:
+  std::string m_path;
+  const Environment& m_env;
+};
+
+class KeyReader {
+ public:
+  KeyReader(const toml::table& table, std::string where, const Context& ctx)
+      : m_table(table), m_where(std::move(where)), m_ctx(ctx) {}
+
+  // The node at `key`, or nullptr; records `key` as known.
+  const toml::node* get(const std::string& key) {
+    m_known.push_back(key);
+    return m_table.get(key);
+  }
+
+  std::string name(const std::string& key) const {
+    return m_where.empty() ? key : m_where + "." + key;
+  }
+
+  [[noreturn]] void type_error(const toml::node& node, const std::string& key,
+                               const char* expected) const {
+    m_ctx.fail(node.source(), name(key) + " must be " + expected);
+  }
+
+  std::optional<std::string> string(const std::string& key) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_string()) type_error(*n, key, "a string");
+    return m_ctx.interpolate(n->as_string()->get(), n->source(), name(key));
+  }
+
+  std::optional<std::int64_t> integer(const std::string& key, std::int64_t lo, std::int64_t hi) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_integer()) type_error(*n, key, "an integer");
+    const std::int64_t v = n->as_integer()->get();
+    if (v < lo || v > hi) {
+      m_ctx.fail(n->source(), name(key) + " must be between " + std::to_string(lo) + " and " +
+                                  std::to_string(hi));
+    }
+    return v;
+  }
+
+  std::optional<double> number(const std::string& key) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    if (n->is_integer()) return static_cast<double>(n->as_integer()->get());
+    if (!n->is_floating_point()) type_error(*n, key, "a number");
+    return n->as_floating_point()->get();
+  }
+
+  std::optional<bool> boolean(const std::string& key) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    if (!n->is_boolean()) type_error(*n, key, "true or false");
+    return n->as_boolean()->get();
+  }
+
+  // A string or a list of strings.
+  std::optional<std::vector<std::string>> strings(const std::string& key) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return std::nullopt;
+    std::vector<std::string> out;
+    if (n->is_string()) {
+      out.push_back(m_ctx.interpolate(n->as_string()->get(), n->source(), name(key)));
+      return out;
+    }
+    if (!n->is_array()) type_error(*n, key, "a string or a list of strings");
+    for (const auto& item : *n->as_array()) {
+      if (!item.is_string()) type_error(item, key, "a list of strings");
+      out.push_back(m_ctx.interpolate(item.as_string()->get(), item.source(), name(key)));
+    }
+    return out;
+  }
+
+  const toml::table* table(const std::string& key) {
+    const toml::node* n = get(key);
+    if (n == nullptr) return nullptr;
+    if (!n->is_table()) type_error(*n, key, "a table");
+    return n->as_table();
+  }
+
+  // A table of string values (headers, cookies, ...).
+  std::map<std::string, std::string> string_map(const std::string& key) {
+    std::map<std::string, std::string> out;
+    const toml::table* t = table(key);
+    if (t == nullptr) return out;
+    for (const auto& [k, v] : *t) {
+      const std::string entry = name(key) + "." + std::string(k.str());
+      if (!v.is_string()) m_ctx.fail(v.source(), entry + " must be a string");
+      out[std::string(k.str())] = m_ctx.interpolate(v.as_string()->get(), v.source(), entry);
+    }
+    return out;
+  }
+
+  // Unknown keys are typos: fail on the first, suggesting the closest known key.
+  void finish() const {
+    for (const auto& [k, v] : m_table) {
+      const std::string key(k.str());
+      if (std::find(m_known.begin(), m_known.end(), key) != m_known.end()) continue;
+      std::string message =
+          "unknown key " + in_quotes(key) + (m_where.empty() ? "" : " in [" + m_where + "]");
+      if (auto guess = did_you_mean(key, m_known))
+        message += " (did you mean " + in_quotes(*guess) + "?)";
+      const auto& where = k.source().begin.line != 0 ? k.source() : v.source();
+      m_ctx.fail(where, message);
+    }
+  }
+
+  const toml::table& raw() const { return m_table; }
+
+ private:
+  const toml::table& m_table;
+  std::string m_where;
+  const Context& m_ctx;
+  std::vector<std::string> m_known;
+};
+
+// 1.5 / "1500ms" / "2s" / "1m" -> seconds.
+double duration(KeyReader& r, const std::string& key, double fallback, const Context& ctx) {
+  const toml::node* n = r.raw().get(key);
+  if (n != nullptr && n->is_string()) {
+    r.get(key);
+    const std::string s(trim(n->as_string()->get()));
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    const std::string unit = s.substr(used);
+    const double scale = unit == "ms"                  ? 0.001
+                         : unit == "s" || unit.empty() ? 1
+                         : unit == "m"                 ? 60
+                                                       : -1;
+    if (used == 0 || scale < 0 || v <= 0) {
+      ctx.fail(n->source(), r.name(key) + " must be a duration such as 10, \"10s\" or \"500ms\"");
+    }
+    return v * scale;
+  }
+  const auto v = r.number(key);
+  if (v && *v <= 0) ctx.fail(n->source(), r.name(key) + " must be positive");
+  return v.value_or(fallback);
+}
+
+// 1048576 / "8MiB" / "512KiB" / "1MB" -> bytes.
+std::size_t size(KeyReader& r, const std::string& key, std::size_t fallback, const Context& ctx) {
+  const toml::node* n = r.raw().get(key);
+  if (n != nullptr && n->is_string()) {
+    r.get(key);
+    const std::string s(trim(n->as_string()->get()));
+    std::size_t used = 0;
+    double v = 0;
+    try {
+      v = std::stod(s, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    const std::string unit = to_lower(trim(s.substr(used)));
+    double scale = -1;
+    if (unit.empty() || unit == "b") scale = 1;
+    if (unit == "kib" || unit == "k") scale = 1024;
+    if (unit == "mib" || unit == "m") scale = 1024.0 * 1024;
+    if (unit == "gib" || unit == "g") scale = 1024.0 * 1024 * 1024;
+    if (unit == "kb") scale = 1000;
+    if (unit == "mb") scale = 1e6;
+    if (unit == "gb") scale = 1e9;
+    if (used == 0 || scale < 0 || v < 1) {
+      ctx.fail(n->source(), r.name(key) + " must be a size such as 8388608 or \"8MiB\"");
+    }
+    return static_cast<std::size_t>(v * scale);
+  }
+  const auto v = r.integer(key, 1, std::int64_t{1} << 40);
+  return v ? static_cast<std::size_t>(*v) : fallback;
+}
+
+void read_target(KeyReader& r, Target& t, const Context& ctx) {
+  if (auto v = r.string("base_url")) {
+    std::string why;
+    if (!parse_url(*v, &why)) {
+      ctx.fail(r.raw().get("base_url")->source(), r.name("base_url") + ": " + why);
+    }
+    t.base_url = *v;
+  }
+  t.headers = r.string_map("headers");
+  for (const auto& [name, _] : t.headers) {
+    const std::string lower = to_lower(name);
+    if (lower == "authorization" || lower == "cookie") {
+      ctx.fail(r.raw().get("headers")->source(),
+               r.name("headers") + ": " + in_quotes(name) +
+                   " is a credential; give it to an identity instead");
+    }
+  }
+  t.proxy = r.string("proxy").value_or("");
+  t.insecure = r.boolean("insecure").value_or(false);
+  t.ca_file = r.string("ca_file").value_or("");
+  r.finish();
+}
+
+void read_limits(KeyReader& r, Limits& l, const Context& ctx) {
+  l.concurrency = static_cast<int>(r.integer("concurrency", 1, 1024).value_or(l.concurrency));
+  if (const auto rate = r.number("rate")) {
+    if (*rate <= 0) ctx.fail(r.raw().get("rate")->source(), r.name("rate") + " must be positive");
+    l.rate = *rate;
+  }
+  l.timeout = duration(r, "timeout", l.timeout, ctx);
+  l.max_body = size(r, "max_body", l.max_body, ctx);
+  l.budget = static_cast<std::size_t>(r.integer("budget", 1, 100'000'000).value_or(l.budget));
+  l.allow_unsafe = r.boolean("allow_unsafe").value_or(l.allow_unsafe);
+  r.finish();
+}
+
+Identity read_identity(const std::string& name, const toml::node& node, const Context& ctx) {
+  const std::string where = "identities." + name;
+  if (!node.is_table()) ctx.fail(node.source(), where + " must be a table");
+  if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                             "0123456789_-") != std::string::npos) {
+    ctx.fail(node.source(),
+             "identity name " + in_quotes(name) + " may only hold letters, digits, '_' and '-'");
+  }
+  if (to_lower(name) == "anonymous") {
+    ctx.fail(node.source(), "\"anonymous\" is built in (no credentials); choose another name");
+  }
+  KeyReader r(*node.as_table(), where, ctx);
+  Identity id;
+  id.name = name;
+  id.line = static_cast<int>(node.source().begin.line);
+  id.level = static_cast<int>(r.integer("level", 0, 1000).value_or(id.level));
+  if (auto v = r.string("bearer")) id.credentials.bearer = Secret(*v);
+  if (const toml::table* basic = r.table("basic")) {
+    KeyReader b(*basic, where + ".basic", ctx);
+    const auto user = b.string("username");
+    const auto password = b.string("password");
+    if (!user || !password) ctx.fail(basic->source(), where + ".basic needs username and password");
+    id.credentials.basic_user = *user;
+    id.credentials.basic_password = Secret(*password);
+    b.finish();
+  }
+  for (auto& [k, v] : r.string_map("headers")) id.credentials.headers[k] = Secret(std::move(v));
+  for (auto& [k, v] : r.string_map("cookies")) id.credentials.cookies[k] = Secret(std::move(v));
+  for (auto& [k, v] : r.string_map("query")) id.credentials.query[k] = Secret(std::move(v));
+  id.scopes = r.strings("scopes").value_or(std::vector<std::string>{});
+  if (const toml::node* uid = r.get("user_id")) {
+    if (uid->is_integer()) {
+      id.user_id = std::to_string(uid->as_integer()->get());
+    } else if (uid->is_string()) {
+      id.user_id = ctx.interpolate(uid->as_string()->get(), uid->source(), where + ".user_id");
+    } else {
+      r.type_error(*uid, "user_id", "a string or an integer");
+    }
+  }
+  if (const toml::table* owns = r.table("owns")) {
+    for (const auto& [param, ids] : *owns) {
+      const std::string entry = where + ".owns." + std::string(param.str());
+      auto& list = id.owns[std::string(param.str())];
+      const auto add = [&](const toml::node& v) {
+        if (v.is_integer()) {
+          list.push_back(std::to_string(v.as_integer()->get()));
+        } else if (v.is_string()) {
+          list.push_back(ctx.interpolate(v.as_string()->get(), v.source(), entry));
+        } else {
+          ctx.fail(v.source(), entry + " must hold strings or integers");
+        }
+      };
+      if (ids.is_array()) {
+        for (const auto& v : *ids.as_array()) add(v);
+      } else {
+        add(ids);
+      }
+    }
+  }
+  r.finish();
+  if (id.credentials.empty()) {
+    ctx.fail(node.source(),
+             where + " has no credential: give it bearer, basic, headers, cookies or query");
+  }
+  return id;
+}
+
+Expectation read_expectation(const toml::node& node, std::size_t index, const Context& ctx) {
+  const std::string where = "expect[" + std::to_string(index) + "]";
+  if (!node.is_table()) ctx.fail(node.source(), where + " must be a table");
+  KeyReader r(*node.as_table(), where, ctx);
+  Expectation e;
+  e.line = static_cast<int>(node.source().begin.line);
+  auto match = r.strings("match");
+  if (!match || match->empty()) {
+    ctx.fail(node.source(), where + " needs `match`, e.g. \"GET /api/admin/*\"");
+  }
+  for (const auto& glob : *match) {
+    const std::size_t space = glob.find(' ');
+    if (space == std::string::npos || glob.find('/', space) == std::string::npos) {
+      ctx.fail(r.raw().get("match")->source(),
+               where + ".match " + in_quotes(glob) + " must read \"METHOD /path\" (globs allowed)");
+    }
+  }
+  e.match = std::move(*match);
+  if (auto access = r.string("access")) {
+    const auto parsed = parse_access(*access);
+    if (!parsed) {
+      ctx.fail(r.raw().get("access")->source(),
+               where + ".access " + in_quotes(*access) +
+                   " must be public, authenticated, owner, nobody or \"level >= N\"");
+    }
+    e.access = parsed->first;
+    e.min_level = parsed->second;
+  }
+  e.allow_unsafe = r.boolean("allow_unsafe");
+  e.skip = r.boolean("skip").value_or(false);
+  e.note = r.string("note").value_or("");
+  r.finish();
+  return e;
+}
+
+}  // namespace
+
+Result<Config> parse_config(std::string_view text, const std::string& path,
+                            const Environment& env) {
+  Config config;
+  config.file = path;
+  const Context ctx(path, env);
+  try {
+    toml::table root;
+    try {
+      root = toml::parse(text, path);
+    } catch (const toml::parse_error& e) {
+      return Error{path, static_cast<int>(e.source().begin.line),
+                   static_cast<int>(e.source().begin.column),
+                   "invalid TOML: " + std::string(e.description())};
+    }
+    KeyReader top(root, "", ctx);
+    if (const toml::table* t = top.table("target")) {
+      KeyReader r(*t, "target", ctx);
+      read_target(r, config.target, ctx);
+    }
+    if (const toml::table* t = top.table("limits")) {
+      KeyReader r(*t, "limits", ctx);
+      read_limits(r, config.limits, ctx);
+    }
+    if (const toml::table* ids = top.table("identities")) {
+      for (const auto& [name, node] : *ids) {
+        config.identities.push_back(read_identity(std::string(name.str()), node, ctx));
+      }
+    }
+    if (const toml::node* expect = top.get("expect")) {
+      if (!expect->is_array_of_tables()) {
+        ctx.fail(expect->source(), "expect must be a list of tables: [[expect]]");
+      }
+      std::size_t i = 0;
+      for (const auto& item : *expect->as_array()) {
+        config.expectations.push_back(read_expectation(item, i++, ctx));
+      }
+    }
+    top.finish();
+  } catch (const ConfigError& e) {
+    return e.error;
+  }
+  return config;
+}
+
+Result<Config> load_config(const std::string& path, const Environment& env) {
+  auto text = read_file(path);
+  if (!text) return text.error();
+  return parse_config(*text, path, env);
+}
+
+}  // namespace authdiff::config

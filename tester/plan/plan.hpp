@@ -1,0 +1,61 @@
+#pragma once
+// Api + Config -> Plan: per operation, who is expected to reach it (and why we think so), the
+// request a legitimate caller sends, and the probes the checks will send. Sends nothing.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "spec/model.hpp"
+
+namespace authdiff::plan {
+
+struct Expectation {
+  config::Access access = config::Access::authenticated;
+  int min_level = 0;  // for Access::level
+  // OAuth2: the caller needs every scope of one of these sets (from the spec).
+  std::vector<std::vector<std::string>> scope_sets;
+  std::string source;  // "config line 12", "spec: security: []", "spec: takes an object id", ...
+
+  std::string describe() const;  // "owner", "level >= 2", "authenticated with scopes a b"
+};
+
+// One request a check will send; filled as checks arrive (scan).
+struct Probe {
+  std::string check;     // the check that planned it, e.g. "no-auth"
+  std::string identity;  // who sends it; "anonymous" for no credential
+  std::string method;
+  std::string url;
+};
+
+struct OperationPlan {
+  const spec::Operation* op = nullptr;  // points into the Api the plan was made from
+  Expectation expect;
+  bool skipped = false;
+  std::string skip_reason;  // why it is not tested (unsafe method, config skip)
+  std::string url;          // base URL + path with example values + required query parameters
+  std::vector<Probe> probes;
+};
+
+struct Options {
+  std::string base_url;       // --base-url; overrides the config's target.base_url
+  bool allow_unsafe = false;  // --allow-unsafe
+};
+
+struct Plan {
+  std::string base_url;         // the URL requests are made against ("" when none is known)
+  std::string base_url_source;  // "--base-url", "config", "spec servers" or ""
+  std::vector<OperationPlan> operations;
+};
+
+// Build the plan. `config` may be null (plan without a config).
+Plan make_plan(const spec::Api& api, const config::Config* config, const Options& options);
+
+// The URL of `op` against `base`, path parameters filled with their examples and required query
+// parameters appended (percent-encoded).
+std::string request_url(const std::string& base, const spec::Operation& op);
+
+// Percent-encode for a path segment or a query component (RFC 3986 unreserved kept).
+std::string url_encode(std::string_view s);
+
+}  // namespace authdiff::plan

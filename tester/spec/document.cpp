@@ -1,0 +1,38 @@
+#include "spec/document.hpp"
+
+#include "util/strings.hpp"
+
+namespace authdiff::spec {
+
+Format detect_format(std::string_view path, std::string_view text) {
+  if (path.ends_with(".json") || path.ends_with(".JSON")) return Format::json;
+  const std::string_view head = trim(text.substr(0, 256));
+  // A UTF-8 byte order mark before the first brace still means JSON.
+  const std::string_view body = head.starts_with("\xEF\xBB\xBF") ? head.substr(3) : head;
+  if (!body.empty() && (body.front() == '{' || body.front() == '[')) return Format::json;
+  return Format::yaml;
+}
+
+Result<nlohmann::json> parse_json(std::string_view text, const std::string& path) {
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
+  try {
+    return nlohmann::json::parse(text.begin(), text.end());
+  } catch (const nlohmann::json::parse_error& e) {
+    // `byte` is 1-based and points at the offending character.
+    const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    const TextPosition pos = position_of(text, offset);
+    std::string message = e.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 2: " prefix.
+    if (const auto colon = message.find(": "); colon != std::string::npos) {
+      message = message.substr(colon + 2);
+    }
+    return Error{path, pos.line, pos.column, "invalid JSON: " + message};
+  }
+}
+
+Result<nlohmann::json> parse_document(std::string_view text, const std::string& path) {
+  if (detect_format(path, text) == Format::json) return parse_json(text, path);
+  return parse_yaml(text, path);
+}
+
+}  // namespace authdiff::spec

@@ -1,0 +1,14 @@
+#pragma once
+#include <string>
+
+#include "util/error.hpp"
+
+namespace authdiff {
+
+// Read a whole file; the error names the file and the reason (errno text).
+Result<std::string> read_file(const std::string& path);
+
+// Write `content` to `path` (created or truncated).
+Result<bool> write_file(const std::string& path, std::string_view content);
+
+}  // namespace authdiff

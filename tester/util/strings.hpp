@@ -1,0 +1,30 @@
+#pragma once
+// Small string helpers shared by every module.
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace authdiff {
+
+std::string to_lower(std::string_view s);
+std::string_view trim(std::string_view s);
+std::vector<std::string> split(std::string_view s, char sep);
+std::string join(std::span<const std::string> parts, std::string_view sep);
+
+// Levenshtein distance, case-insensitive.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// The candidate closest to `word` if it is a plausible typo of it (distance <= 1/3 of its length).
+std::optional<std::string> did_you_mean(std::string_view word,
+                                        std::span<const std::string> candidates);
+
+// Shell-style glob: `*` any run of characters (also `/`), `?` one character, the rest literal.
+// Case-sensitive.
+bool glob_match(std::string_view pattern, std::string_view text);
+
+// Quote `s` for a message: "name" with control characters escaped.
+std::string in_quotes(std::string_view s);
+
+}  // namespace authdiff
