@@ -81,12 +81,9 @@ std::string plan_text(const spec::Api& api, const config::Config* config, const 
     with_ids += id ? 1 : 0;
     with_pages += page ? 1 : 0;
   }
-  out += fmt::format("{} ({} {}, {} \"{}\")\n", api.file,
+  out += fmt::format("{}: \"{}\" {}, {} {}, {} operation{}\n", api.file, api.title, api.version,
                      api.openapi == "2.0" ? "Swagger" : "OpenAPI", api.openapi,
-                     api.operations.size() == 1
-                         ? "1 operation"
-                         : std::to_string(api.operations.size()) + " operations",
-                     api.title);
+                     api.operations.size(), api.operations.size() == 1 ? "" : "s");
   out +=
       fmt::format("base URL: {}\n", plan.base_url.empty()
                                         ? "(none: give --base-url or target.base_url)"

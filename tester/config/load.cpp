@@ -1,5 +1,6 @@
 // TOML -> Config. Every table is read through a KeyReader that knows which keys exist, so a typo
 // is an error with its line and a suggestion, and a wrong type names what was expected.
+#include <algorithm>
 #include <set>
 
 #include <toml++/toml.h>
@@ -399,8 +400,14 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
       read_limits(r, config.limits, ctx);
     }
     if (const toml::table* ids = top.table("identities")) {
-      for (const auto& [name, node] : *ids) {
-        config.identities.push_back(read_identity(std::string(name.str()), node, ctx));
+      // toml++ keeps keys sorted; reports list identities in the order they were written.
+      std::vector<std::pair<std::string, const toml::node*>> ordered;
+      for (const auto& [name, node] : *ids) ordered.emplace_back(std::string(name.str()), &node);
+      std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+        return a.second->source().begin < b.second->source().begin;
+      });
+      for (const auto& [name, node] : ordered) {
+        config.identities.push_back(read_identity(name, *node, ctx));
       }
     }
     if (const toml::node* expect = top.get("expect")) {

@@ -160,9 +160,10 @@ class Synthesizer {
       const bool is_required = std::find(required.begin(), required.end(), name) != required.end();
       if (!is_required && count >= k_max_properties) continue;
       const Node p = m_ws.deref(Node{&prop, node.doc});
-      if (!is_required && p && p->is_object()) {
+      if (p && p->is_object()) {
+        // The server sets it; a request does not send it, even where it is `required`.
         if (const json* ro = member(*p, "readOnly"); ro && ro->is_boolean() && ro->get<bool>()) {
-          continue;  // the server sets it; a request does not send it
+          continue;
         }
       }
       if (auto v = value(p, depth + 1)) {

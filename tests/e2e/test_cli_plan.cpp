@@ -1,0 +1,128 @@
+// The authdiff binary as users and pipelines run it: help, exit codes, messages, plan output.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "../support/process.hpp"
+
+namespace authdiff::test {
+namespace {
+
+const std::string k_bin = AUTHDIFF_BINARY;
+const std::string k_src = AUTHDIFF_SOURCE_DIR;
+
+const std::map<std::string, std::string> k_clinic_env = {
+    {"CLINIC_PATIENT_A_TOKEN", "canary-token-a"},
+    {"CLINIC_PATIENT_B_TOKEN", "canary-token-b"},
+    {"CLINIC_DOCTOR_TOKEN", "canary-token-doctor"},
+    {"CLINIC_EXPORT_KEY", "canary-export-key"}};
+
+ProcessResult authdiff(std::vector<std::string> args,
+                       const std::map<std::string, std::string>& env = {}) {
+  args.insert(args.begin(), k_bin);
+  return run_process(args, env);
+}
+
+TEST(Cli, HelpListsCommandsAndExitCodes) {
+  const auto r = authdiff({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("plan"), std::string::npos);
+  EXPECT_NE(r.out.find("Exit codes"), std::string::npos);
+  const auto plan = authdiff({"plan", "--help"});
+  EXPECT_EQ(plan.exit_code, 0);
+  for (const char* option : {"--spec", "--config", "--format", "--base-url", "--allow-unsafe"}) {
+    EXPECT_NE(plan.out.find(option), std::string::npos) << option;
+  }
+}
+
+TEST(Cli, VersionPrintsTheProjectVersion) {
+  const auto r = authdiff({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, std::string("authdiff ") + AUTHDIFF_VERSION + "\n");
+}
+
+TEST(Cli, BadUsageExitsTwo) {
+  EXPECT_EQ(authdiff({}).exit_code, 2);
+  EXPECT_EQ(authdiff({"frobnicate"}).exit_code, 2);
+  EXPECT_EQ(authdiff({"plan"}).exit_code, 2);  // --spec is required
+  EXPECT_EQ(authdiff({"plan", "--spec", "/nonexistent.yaml"}).exit_code, 2);
+  EXPECT_EQ(authdiff({"plan", "--spec", k_src + "/specs/clinic.yaml", "--format", "xml"}).exit_code,
+            2);
+  const auto url =
+      authdiff({"plan", "--spec", k_src + "/specs/clinic.yaml", "--base-url", "ftp://x"});
+  EXPECT_EQ(url.exit_code, 2);
+  EXPECT_NE(url.err.find("scheme must be http or https"), std::string::npos);
+}
+
+TEST(Cli, BrokenSpecsExitTwoWithFileLineAndColumn) {
+  const auto yaml =
+      authdiff({"plan", "--spec", k_src + "/tests/data/specs/broken/bad-indent.yaml"});
+  EXPECT_EQ(yaml.exit_code, 2);
+  EXPECT_NE(yaml.err.find("bad-indent.yaml:4:"), std::string::npos) << yaml.err;
+  const auto json =
+      authdiff({"plan", "--spec", k_src + "/tests/data/specs/broken/trailing-comma.json"});
+  EXPECT_EQ(json.exit_code, 2);
+  EXPECT_NE(json.err.find("trailing-comma.json:5:"), std::string::npos) << json.err;
+  const auto dangling =
+      authdiff({"plan", "--spec", k_src + "/tests/data/specs/broken/dangling.yaml"});
+  EXPECT_EQ(dangling.exit_code, 2);
+  EXPECT_NE(dangling.err.find("#/components/schemas/Missing"), std::string::npos);
+}
+
+TEST(Cli, ConfigErrorsExitTwoWithFileAndLine) {
+  const std::string spec = k_src + "/specs/clinic.yaml";
+  const auto typo =
+      authdiff({"plan", "--spec", spec, "--config", k_src + "/tests/data/configs/typo.toml"});
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.err.find("typo.toml:4:1: unknown key \"concurency\" in [limits] (did you mean "
+                          "\"concurrency\"?)"),
+            std::string::npos)
+      << typo.err;
+  const auto missing =
+      authdiff({"plan", "--spec", spec, "--config", k_src + "/specs/clinic.authdiff.toml"});
+  EXPECT_EQ(missing.exit_code, 2);
+  EXPECT_NE(missing.err.find("environment variable CLINIC_PATIENT_A_TOKEN is not set"),
+            std::string::npos)
+      << missing.err;
+}
+
+TEST(Cli, PlanJsonIsTheDocumentedShape) {
+  const auto r = authdiff({"plan", "--spec", k_src + "/specs/clinic.yaml", "--config",
+                           k_src + "/specs/clinic.authdiff.toml", "--format", "json"},
+                          k_clinic_env);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto plan = nlohmann::json::parse(r.out);
+  EXPECT_EQ(plan["authdiff_plan"], 1);
+  EXPECT_EQ(plan["base_url"], "http://127.0.0.1:8080/api/v1");
+  ASSERT_EQ(plan["operations"].size(), 9u);
+  for (const auto& op : plan["operations"]) {
+    for (const char* key : {"method", "path", "operationId", "security", "parameters", "probes"}) {
+      EXPECT_TRUE(op.contains(key)) << key;
+    }
+    EXPECT_TRUE(op["probes"].is_array());
+  }
+  const auto& first = plan["operations"][0];
+  EXPECT_EQ(first["method"], "GET");
+  EXPECT_EQ(first["path"], "/departments");
+  EXPECT_TRUE(first["security"]["public"].get<bool>());
+  // Identities appear by name only.
+  EXPECT_EQ(r.out.find("canary-"), std::string::npos);
+  EXPECT_EQ(r.err.find("canary-"), std::string::npos);
+}
+
+TEST(Cli, PlanTextToAFile) {
+  const std::string out = ::testing::TempDir() + "/plan.txt";
+  const auto r = authdiff({"plan", "--spec", k_src + "/specs/clinic.yaml", "-o", out});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(r.out.empty());
+  FILE* f = std::fopen(out.c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  char buf[256] = {};
+  ASSERT_NE(std::fgets(buf, sizeof buf, f), nullptr);
+  std::fclose(f);
+  EXPECT_NE(std::string(buf).find("\"Clinic appointments\" 1.4.0, OpenAPI 3.1.0, 9 operations"),
+            std::string::npos)
+      << buf;
+}
+
+}  // namespace
+}  // namespace authdiff::test

@@ -1,0 +1,21 @@
+#pragma once
+// Run a program, capture its output and exit code, with a time limit (tests only).
+#include <map>
+#include <string>
+#include <vector>
+
+namespace authdiff::test {
+
+struct ProcessResult {
+  int exit_code = -1;  // -1 when killed by a signal or the time limit
+  std::string out;
+  std::string err;
+  bool timed_out = false;
+};
+
+// Run `argv` with extra environment variables; kill it after `timeout_s` seconds.
+ProcessResult run_process(const std::vector<std::string>& argv,
+                          const std::map<std::string, std::string>& env = {},
+                          double timeout_s = 60);
+
+}  // namespace authdiff::test

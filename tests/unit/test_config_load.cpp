@@ -1,0 +1,180 @@
+#include <gtest/gtest.h>
+
+#include "config/config.hpp"
+
+namespace authdiff::config {
+namespace {
+
+Environment env_with(std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    const auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Result<Config> parse(const std::string& text, std::map<std::string, std::string> vars = {}) {
+  return parse_config(text, "authdiff.toml", env_with(std::move(vars)));
+}
+
+const char* k_full = R"(
+[target]
+base_url = "${BASE}"
+headers = { "X-Tenant" = "acme" }
+
+[limits]
+concurrency = 4
+rate = 2.5
+timeout = "500ms"
+max_body = "1MiB"
+budget = 100
+
+[identities.alice]
+level = 1
+bearer = "${ALICE_TOKEN}"
+user_id = 7
+owns = { orderId = [1001, "1002"], userId = 7 }
+
+[identities.admin]
+level = 10
+basic = { username = "root", password = "${ADMIN_PW}" }
+headers = { X-Api-Key = "k-$${literal}" }
+scopes = ["orders:read"]
+
+[[expect]]
+match = ["GET /admin/*", "DELETE /admin/*"]
+access = "level >= 10"
+note = "admins only"
+
+[[expect]]
+match = "POST /orders"
+access = "authenticated"
+allow_unsafe = true
+)";
+
+TEST(Config, ReadsEverySection) {
+  auto c =
+      parse(k_full, {{"BASE", "http://127.0.0.1:9"}, {"ALICE_TOKEN", "t-a"}, {"ADMIN_PW", "pw"}});
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->target.base_url, "http://127.0.0.1:9");
+  EXPECT_EQ(c->target.headers.at("X-Tenant"), "acme");
+  EXPECT_EQ(c->limits.concurrency, 4);
+  EXPECT_DOUBLE_EQ(c->limits.rate, 2.5);
+  EXPECT_DOUBLE_EQ(c->limits.timeout, 0.5);
+  EXPECT_EQ(c->limits.max_body, 1u << 20);
+  EXPECT_EQ(c->limits.budget, 100u);
+  EXPECT_FALSE(c->limits.allow_unsafe);
+  ASSERT_EQ(c->identities.size(), 2u);
+  const Identity* alice = c->identity("alice");
+  ASSERT_NE(alice, nullptr);
+  EXPECT_EQ(alice->credentials.bearer->reveal(), "t-a");
+  EXPECT_EQ(alice->user_id, "7");
+  EXPECT_EQ(alice->owns.at("orderId"), (std::vector<std::string>{"1001", "1002"}));
+  EXPECT_EQ(alice->owns.at("userId"), std::vector<std::string>{"7"});
+  const Identity* admin = c->identity("admin");
+  EXPECT_EQ(admin->level, 10);
+  EXPECT_EQ(*admin->credentials.basic_user, "root");
+  EXPECT_EQ(admin->credentials.basic_password->reveal(), "pw");
+  EXPECT_EQ(admin->credentials.headers.at("X-Api-Key").reveal(), "k-${literal}");
+  ASSERT_EQ(c->expectations.size(), 2u);
+  EXPECT_EQ(c->expectations[0].access, Access::level);
+  EXPECT_EQ(c->expectations[0].min_level, 10);
+  EXPECT_EQ(c->expectation_for("DELETE", "/admin/users/{id}"), &c->expectations[0]);
+  EXPECT_EQ(c->expectation_for("POST", "/orders"), &c->expectations[1]);
+  EXPECT_EQ(c->expectation_for("GET", "/orders"), nullptr);
+  EXPECT_EQ(c->expectations[1].allow_unsafe, true);
+}
+
+TEST(Config, DefaultsWhenSectionsAreMissing) {
+  auto c = parse("");
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->limits.concurrency, 16);
+  EXPECT_EQ(c->limits.max_body, 8u << 20);
+  EXPECT_FALSE(c->limits.allow_unsafe);
+  EXPECT_TRUE(c->identities.empty());
+}
+
+TEST(Config, UnknownKeyHasLineAndSuggestion) {
+  auto c = parse("[limits]\nconcurrency = 3\nconcurency = 4\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().to_string(),
+            "authdiff.toml:3:1: unknown key \"concurency\" in [limits] (did you mean "
+            "\"concurrency\"?)");
+  auto top = parse("[identites.alice]\nbearer = \"x\"\n");
+  ASSERT_FALSE(top.ok());
+  EXPECT_NE(top.error().message.find("did you mean \"identities\""), std::string::npos);
+  EXPECT_EQ(top.error().line, 1);
+}
+
+TEST(Config, WrongTypesNameTheKeyAndTheExpectedType) {
+  auto c = parse("[limits]\n\nconcurrency = \"lots\"\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().line, 3);
+  EXPECT_NE(c.error().message.find("limits.concurrency must be an integer"), std::string::npos);
+  EXPECT_FALSE(parse("[limits]\nconcurrency = 0\n").ok());
+  EXPECT_FALSE(parse("[limits]\ntimeout = \"soon\"\n").ok());
+  EXPECT_FALSE(parse("[limits]\nmax_body = \"8 parsecs\"\n").ok());
+  EXPECT_FALSE(parse("[identities.a]\nlevel = \"high\"\nbearer = \"x\"\n").ok());
+  EXPECT_FALSE(parse("expect = 3\n").ok());
+}
+
+TEST(Config, MissingEnvironmentVariableIsNamed) {
+  auto c = parse("[identities.alice]\nbearer = \"${ALICE_TOKEN}\"\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().line, 2);
+  EXPECT_NE(c.error().message.find("environment variable ALICE_TOKEN is not set"),
+            std::string::npos);
+}
+
+TEST(Config, SecretsAreNotEchoedInErrors) {
+  auto c =
+      parse("[identities.alice]\nbearer = \"${TOKEN}\"\nlevle = 2\n", {{"TOKEN", "s3cr3t-canary"}});
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().to_string().find("s3cr3t-canary"), std::string::npos);
+  auto bad = parse("[target]\nbase_url = \"${URL}\"\n", {{"URL", "not a url s3cr3t"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().to_string().find("s3cr3t"), std::string::npos);
+}
+
+TEST(Config, IdentityRules) {
+  EXPECT_NE(parse("[identities.alice]\nlevel = 1\n").error().message.find("has no credential"),
+            std::string::npos);
+  EXPECT_FALSE(parse("[identities.anonymous]\nbearer = \"x\"\n").ok());
+  EXPECT_FALSE(parse("[identities.\"a b\"]\nbearer = \"x\"\n").ok());
+  EXPECT_FALSE(parse("[identities.a]\nbasic = { username = \"u\" }\n").ok());
+}
+
+TEST(Config, TargetRules) {
+  EXPECT_FALSE(parse("[target]\nbase_url = \"localhost:8080\"\n").ok());
+  EXPECT_FALSE(parse("[target]\nheaders = { Authorization = \"Bearer x\" }\n").ok());
+}
+
+TEST(Config, ExpectationRules) {
+  EXPECT_FALSE(parse("[[expect]]\naccess = \"public\"\n").ok());                      // no match
+  EXPECT_FALSE(parse("[[expect]]\nmatch = \"/admin\"\naccess = \"public\"\n").ok());  // no method
+  auto bad = parse("[[expect]]\nmatch = \"GET /a\"\naccess = \"admins\"\n");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().line, 3);
+  EXPECT_NE(bad.error().message.find("level >= N"), std::string::npos);
+}
+
+TEST(Config, InvalidTomlHasAPosition) {
+  auto c = parse("[target\nbase_url = 1\n");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().line, 1);
+  EXPECT_NE(c.error().message.find("invalid TOML"), std::string::npos);
+}
+
+TEST(Access, ParsesEveryForm) {
+  EXPECT_EQ(parse_access("public")->first, Access::everyone);
+  EXPECT_EQ(parse_access(" Authenticated ")->first, Access::authenticated);
+  EXPECT_EQ(parse_access("owner")->first, Access::owner);
+  EXPECT_EQ(parse_access("nobody")->first, Access::nobody);
+  EXPECT_EQ(parse_access("level>=3")->second, 3);
+  EXPECT_EQ(parse_access("level >= 12")->second, 12);
+  EXPECT_FALSE(parse_access("level > 3"));
+  EXPECT_FALSE(parse_access("level >= x"));
+}
+
+}  // namespace
+}  // namespace authdiff::config
