@@ -15,8 +15,7 @@ namespace authdiff::test {
 namespace {
 
 namespace fs = std::filesystem;
-const fs::path k_npm = AUTHDIFF_NPM_DIR;
-const fs::path k_examples = k_npm / "@readme" / "oas-examples";
+const fs::path k_examples = AUTHDIFF_OAS_EXAMPLES_DIR;
 
 struct Invalid {
   std::string message;
@@ -103,7 +102,7 @@ TEST(OasExamples, JsonAndYamlTwinsPlanIdentically) {
 }
 
 TEST(GitHubRest, LoadsAndPlansEveryOperation) {
-  const fs::path file = k_npm / "@octokit" / "openapi" / "generated" / "api.github.com.json";
+  const fs::path file = AUTHDIFF_GITHUB_SPEC;
   ASSERT_TRUE(fs::exists(file)) << file << " missing: ci/test installs it";
   auto api = spec::load_api(file.string());
   ASSERT_TRUE(api.ok()) << api.error().to_string();

@@ -1,0 +1,76 @@
+# Shared by the ci/ scripts: idempotent installs of what a fresh Debian 12 machine lacks.
+# Sourced, not run. Everything here is quiet when nothing is missing.
+
+AUTHDIFF_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Large downloads (GitHub's 13 MB REST description) are kept once per machine here.
+AUTHDIFF_CACHE="${AUTHDIFF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authdiff}"
+
+# Pinned versions: test expectations (operation counts) depend on them.
+OAS_EXAMPLES_VERSION=8.2.2
+OCTOKIT_OPENAPI_VERSION=23.0.2
+
+# Debian packages every build needs (README "Dependencies" says why each is there).
+AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-json3-dev
+  libtomlplusplus-dev libcli11-dev libfmt-dev)
+AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14)
+
+log() {
+  if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then printf '\033[1m==> %s\033[0m\n' "$*" >&2;
+  else printf '==> %s\n' "$*" >&2; fi
+}
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@";
+  else die "need root (or sudo) to install: $*"; fi
+}
+
+# Install the Debian packages that are not installed yet; silent when all are.
+ensure_packages() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  if [ -z "${AUTHDIFF_APT_UPDATED:-}" ]; then
+    as_root apt-get update -qq >/dev/null || die "apt-get update failed"
+    AUTHDIFF_APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null || die "apt-get install ${missing[*]} failed"
+}
+
+ensure_npm() {
+  command -v npm >/dev/null && return 0
+  ensure_packages nodejs npm
+}
+
+# npm_package DIR NAME VERSION: install NAME@VERSION under DIR/node_modules unless it is there.
+npm_package() {
+  local dir="$1" name="$2" version="$3"
+  local installed="$dir/node_modules/$name/package.json"
+  if [ -f "$installed" ] && grep -q "\"version\": \"$version\"" "$installed"; then return 0; fi
+  ensure_npm
+  log "installing npm package $name@$version into $dir"
+  mkdir -p "$dir"
+  (cd "$dir" && npm install --no-audit --no-fund --no-save --silent --prefix "$dir" \
+     "$name@$version" >/dev/null) || die "npm install $name@$version failed"
+}
+
+# The two OpenAPI corpora the tests and the benchmark read; prints nothing.
+ensure_corpora() {
+  local build_dir="$1"
+  npm_package "$build_dir/npm" @readme/oas-examples "$OAS_EXAMPLES_VERSION"
+  npm_package "$AUTHDIFF_CACHE/npm" @octokit/openapi "$OCTOKIT_OPENAPI_VERSION"
+  OAS_EXAMPLES_DIR="$build_dir/npm/node_modules/@readme/oas-examples"
+  GITHUB_SPEC="$AUTHDIFF_CACHE/npm/node_modules/@octokit/openapi/generated/api.github.com.json"
+  [ -f "$GITHUB_SPEC" ] || die "$GITHUB_SPEC is missing after install"
+}
+
+# configure_and_build DIR [cmake args...]
+configure_and_build() {
+  local dir="$1"; shift
+  cmake -S "$AUTHDIFF_ROOT" -B "$dir" -G Ninja -Wno-dev "$@" >/dev/null || die "cmake configure failed ($dir)"
+  cmake --build "$dir" -j 2 || die "build failed ($dir)"
+}
