@@ -12,7 +12,9 @@ OCTOKIT_OPENAPI_VERSION=23.0.2
 # Debian packages every build needs (README "Dependencies" says why each is there).
 AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-json3-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev)
-AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14)
+AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14 libcurl4-openssl-dev)
+# The demo API (tests/demo_api) and the shell helpers that drive it.
+AUTHDIFF_DEMO_PACKAGES=(libcpp-httplib-dev libssl-dev curl)
 
 log() {
   if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then printf '\033[1m==> %s\033[0m\n' "$*" >&2;
@@ -73,4 +75,43 @@ configure_and_build() {
   local dir="$1"; shift
   cmake -S "$AUTHDIFF_ROOT" -B "$dir" -G Ninja -Wno-dev "$@" >/dev/null || die "cmake configure failed ($dir)"
   cmake --build "$dir" -j 2 || die "build failed ($dir)"
+}
+
+# start_server VAR CMD...: run CMD, a server whose first line on stdout is
+# "listening on 127.0.0.1:PORT" (or [::1]:PORT), wait until it answers HTTP, and set VAR to its
+# base URL. Every server started this way is stopped when the script exits: normally, on an
+# error, or on Ctrl-C.
+AUTHDIFF_SERVER_PIDS=()
+stop_servers() {
+  local pid
+  for pid in "${AUTHDIFF_SERVER_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${AUTHDIFF_SERVER_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  AUTHDIFF_SERVER_PIDS=()
+}
+start_server() {
+  local _var="$1"; shift
+  local _out _line="" _i _pid _url
+  _out=$(mktemp)
+  "$@" >"$_out" &
+  _pid=$!
+  AUTHDIFF_SERVER_PIDS+=("$_pid")
+  trap stop_servers EXIT
+  trap 'stop_servers; exit 130' INT TERM
+  for ((_i = 0; _i < 100; _i++)); do
+    IFS= read -r _line <"$_out" || true
+    [[ "$_line" == "listening on "* ]] && break
+    kill -0 "$_pid" 2>/dev/null || { rm -f "$_out"; die "$1 exited before it listened"; }
+    sleep 0.1
+  done
+  rm -f "$_out"
+  case "$_line" in
+    "listening on 127.0.0.1:"* | "listening on [::1]:"*) ;;
+    *) die "$1: no \"listening on 127.0.0.1:PORT\" line within 10 s (got: ${_line:-nothing})" ;;
+  esac
+  _url="http://${_line#listening on }"
+  for ((_i = 0; _i < 50; _i++)); do
+    curl -s -o /dev/null --max-time 1 --noproxy '*' "$_url/" && break
+    sleep 0.1
+  done
+  printf -v "$_var" '%s' "$_url"
 }

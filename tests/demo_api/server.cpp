@@ -1,0 +1,548 @@
+// authdiff-demo-api: a "smart canteen" management system with real authorization flaws, modelled
+// on an incident where an information-query interface answered without login and handed out
+// staff phone numbers, resident ID numbers and terminal admin passwords.
+//
+// Every route says whether it is correct or flawed; specs/canteen.ground-truth.md lists them all.
+// Denials come in the styles real systems mix: 401, 403, 404 for other people's objects, and
+// HTTP 200 with {"code": 401|403, "msg": ...}.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+#include <random>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include "data.hpp"
+#include "jwt.hpp"
+
+namespace demo {
+namespace {
+
+using json = nlohmann::json;
+using httplib::Request;
+using httplib::Response;
+
+struct Options {
+  int port = 0;
+  std::string secret;
+  long token_ttl = 8 * 3600;
+  bool log = false;
+};
+
+struct Session {
+  int employee_id = 0;
+  std::string role;
+  std::string username;
+};
+
+int level_of(const std::string& role) {
+  return role == "admin" ? 10 : role == "operator" ? 5 : 1;
+}
+
+std::string mask_phone(const std::string& p) {
+  return p.substr(0, 3) + "****" + p.substr(7);
+}
+std::string mask_id(const std::string& id) {
+  return id.substr(0, 6) + "********" + id.substr(14);
+}
+double yuan(long cents) {
+  return static_cast<double>(cents) / 100.0;
+}
+
+class Canteen {
+ public:
+  explicit Canteen(Options options) : m_options(std::move(options)), m_data(seed()) {}
+
+  void install(httplib::Server& svr) {
+    // The "security filter": guards admin paths by exact match. The router below also accepts a
+    // trailing slash, which the filter does not know about (FLAW: bypass).
+    svr.set_pre_routing_handler([this](const Request& req, Response& res) {
+      if (req.path == "/api/admin/logs") {
+        const auto s = authenticate(req);
+        if (!s) return deny_401(res), httplib::Server::HandlerResponse::Handled;
+        if (s->role != "admin") return deny_403(res), httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
+    if (m_options.log) {
+      svr.set_logger([](const Request& req, const Response& res) {
+        std::fprintf(stderr, "%s %s -> %d\n", req.method.c_str(), req.path.c_str(), res.status);
+      });
+    }
+
+    svr.Post("/api/auth/login", [this](const Request& req, Response& res) { login(req, res); });
+
+    // Public (security: [] in the spec).
+    svr.Get("/api/menu", [this](const Request&, Response& res) {
+      json out = json::array();
+      for (const auto& d : m_data.menu) {
+        out.push_back(
+            {{"id", d.id}, {"name", d.name}, {"price", yuan(d.price_cents)}, {"window", d.window}});
+      }
+      reply(res, 200, out);
+    });
+    svr.Get("/api/announcements", [this](const Request&, Response& res) {
+      std::shared_lock lock(m_mutex);
+      json out = json::array();
+      for (const auto& a : m_data.announcements) {
+        out.push_back(
+            {{"id", a.id}, {"title", a.title}, {"body", a.body}, {"publishedAt", a.published_at}});
+      }
+      reply(res, 200, out);
+    });
+
+    // FLAW (no-auth): the information query interface never checks the caller at all.
+    svr.Get("/api/info/query", [this](const Request& req, Response& res) { info_query(req, res); });
+
+    // Correct: the caller's own profile, masked.
+    svr.Get("/api/me", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      reply(res, 200, masked(employee(s->employee_id)));
+    });
+
+    // Correct, 200-with-code style: the caller's own meal card.
+    svr.Get("/api/cards/me", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return code_reply(res, 401, "请先登录");
+      const Employee& e = employee(s->employee_id);
+      envelope(res, {{"employeeId", e.id},
+                     {"name", e.name},
+                     {"cardNo", e.card_no},
+                     {"balance", yuan(e.balance_cents)}});
+    });
+
+    // Correct: the caller's own orders, page size enforced.
+    svr.Get("/api/orders", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      int page = 0, size = 0;
+      if (!paging(req, res, 50, page, size)) return;
+      std::shared_lock lock(m_mutex);
+      std::vector<json> mine;
+      for (const auto& o : m_data.orders) {
+        if (o.employee_id == s->employee_id) mine.push_back(order_json(o));
+      }
+      reply(res, 200, page_of(mine, page, size, "items"));
+    });
+
+    // Correct: create an order for oneself (unsafe method; authdiff replays it only if allowed).
+    svr.Post("/api/orders", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      const json body = json::parse(req.body, nullptr, false);
+      if (!body.is_object() || !body.contains("dishId") || !body["dishId"].is_number_integer()) {
+        return reply(res, 400, {{"error", "dishId (integer) is required"}});
+      }
+      const int dish = body["dishId"].get<int>();
+      if (dish < 1 || dish > static_cast<int>(m_data.menu.size())) {
+        return reply(res, 400, {{"error", "unknown dish"}});
+      }
+      std::unique_lock lock(m_mutex);
+      const Dish& d = m_data.menu[static_cast<std::size_t>(dish - 1)];
+      Order o{m_next_order++, s->employee_id, d.name,
+              d.price_cents,  d.window,       "2024-06-11T12:00:00+08:00"};
+      m_data.orders.push_back(o);
+      reply(res, 201, order_json(o));
+    });
+
+    // FLAW (cross-owner / enumerate): any logged-in user reads any order; ids are sequential.
+    svr.Get(R"(/api/orders/(\d+))", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      std::shared_lock lock(m_mutex);
+      for (const auto& o : m_data.orders) {
+        if (std::to_string(o.id) == req.matches[1].str()) return reply(res, 200, order_json(o));
+      }
+      deny_404(res);
+    });
+
+    // FLAW (tampered-token): this route's token check trusts {"alg": "none"}.
+    svr.Get("/api/recharges", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req, /*accept_alg_none=*/true);
+      if (!s) return deny_401(res);
+      json items = json::array();
+      for (const auto& r : m_data.recharges) {
+        if (r.employee_id == s->employee_id) items.push_back(recharge_json(r));
+      }
+      reply(res, 200, {{"items", items}, {"total", items.size()}});
+    });
+
+    // Correct, 404 style: someone else's recharge does not exist for you.
+    svr.Get(R"(/api/recharges/(\d+))", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      for (const auto& r : m_data.recharges) {
+        if (std::to_string(r.id) == req.matches[1].str()) {
+          if (r.employee_id != s->employee_id && s->role != "admin") break;
+          return reply(res, 200, recharge_json(r));
+        }
+      }
+      deny_404(res);
+    });
+
+    // FLAW (sensitive-data): colleagues of one's own department, with unmasked ID numbers and
+    // phone numbers. Access itself is right (own department only, 403 otherwise).
+    svr.Get(R"(/api/departments/(\d+)/members)", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      const int dept = std::stoi(req.matches[1].str());
+      if (dept < 1 || dept > static_cast<int>(m_data.departments.size())) return deny_404(res);
+      if (level_of(s->role) < 5 && employee(s->employee_id).department_id != dept) {
+        return deny_403(res);
+      }
+      json members = json::array();
+      for (const auto& e : m_data.employees) {
+        if (e.department_id == dept) members.push_back(full(e));
+      }
+      reply(res, 200,
+            {{"departmentId", dept},
+             {"name", m_data.departments[static_cast<std::size_t>(dept - 1)].name},
+             {"members", members}});
+    });
+
+    // Correct, 404 style: an employee record, for admins or its own employee.
+    svr.Get(R"(/api/employees/(\d+))", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      const int id = std::stoi(req.matches[1].str());
+      if (id < 1 || id > static_cast<int>(m_data.employees.size())) return deny_404(res);
+      if (s->role == "admin") return reply(res, 200, full(employee(id)));
+      if (id != s->employee_id) return deny_404(res);
+      reply(res, 200, masked(employee(id)));
+    });
+
+    // Correct: the staff list, admins only, page size enforced.
+    svr.Get("/api/employees", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      if (s->role != "admin") return deny_403(res);
+      int page = 0, size = 0;
+      if (!paging(req, res, 100, page, size)) return;
+      std::vector<json> all;
+      for (const auto& e : m_data.employees) all.push_back(full(e));
+      reply(res, 200, page_of(all, page, size, "items"));
+    });
+
+    // FLAW (bulk): operators and admins page through meal records, but pageSize has no cap
+    // although the spec says maximum: 100. Employees: 403 (correct).
+    svr.Get("/api/meal-records", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      if (level_of(s->role) < 5) return deny_403(res);
+      int page = 0, size = 0;
+      if (!paging(req, res, 1'000'000, page, size)) return;
+      std::vector<json> all;
+      for (const auto& m : m_data.meal_records) {
+        all.push_back({{"id", m.id},
+                       {"employeeId", m.employee_id},
+                       {"terminalId", m.terminal_id},
+                       {"amount", yuan(m.amount_cents)},
+                       {"meal", m.meal},
+                       {"at", m.at}});
+      }
+      envelope(res, page_of(all, page, size, "list"));
+    });
+
+    // Correct, 200-with-code style: canteen statistics for operators and admins.
+    svr.Get("/api/canteen/stats", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return code_reply(res, 401, "请先登录");
+      if (level_of(s->role) < 5) return code_reply(res, 403, "无权访问");
+      long total = 0;
+      for (const auto& m : m_data.meal_records) total += m.amount_cents;
+      envelope(res, {{"employees", m_data.employees.size()},
+                     {"mealRecords", m_data.meal_records.size()},
+                     {"revenue", yuan(total)},
+                     {"terminals", m_data.terminals.size()}});
+    });
+
+    // FLAW (weaker-identity): any logged-in user lists the terminals with their admin passwords;
+    // only administrators should. Anonymous callers get 401 (that part is right).
+    svr.Get("/api/terminals", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      json out = json::array();
+      for (const auto& t : m_data.terminals) out.push_back(terminal_json(t));
+      reply(res, 200, out);
+    });
+
+    // Correct, 403 style: one terminal, admins only.
+    svr.Get(R"(/api/terminals/(\d+))", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      if (s->role != "admin") return deny_403(res);
+      const int id = std::stoi(req.matches[1].str());
+      if (id < 1 || id > static_cast<int>(m_data.terminals.size())) return deny_404(res);
+      reply(res, 200, terminal_json(m_data.terminals[static_cast<std::size_t>(id - 1)]));
+    });
+
+    // FLAW (bypass): guarded only by the exact-path filter above; "/api/admin/logs/" skips it.
+    svr.Get(R"(/api/admin/logs/?)", [this](const Request& req, Response& res) {
+      int page = 0, size = 0;
+      if (!paging(req, res, 100, page, size)) return;
+      std::vector<json> all;
+      for (const auto& l : m_data.logs) {
+        all.push_back(
+            {{"id", l.id}, {"at", l.at}, {"actor", l.actor}, {"action", l.action}, {"ip", l.ip}});
+      }
+      reply(res, 200, page_of(all, page, size, "items"));
+    });
+
+    // Correct, 200-with-code style: login accounts, admins only (checked in the handler, so the
+    // trailing-slash variant is denied too).
+    svr.Get(R"(/api/admin/users/?)", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return code_reply(res, 401, "请先登录");
+      if (s->role != "admin") return code_reply(res, 403, "无权访问");
+      json out = json::array();
+      for (const auto& a : m_data.accounts) {
+        out.push_back({{"username", a.username}, {"role", a.role}, {"employeeId", a.employee_id}});
+      }
+      envelope(res, {{"list", out}, {"total", out.size()}});
+    });
+
+    // Correct, 403 style: delete an announcement, admins only (unsafe method).
+    svr.Delete(R"(/api/admin/announcements/(\d+))", [this](const Request& req, Response& res) {
+      const auto s = authenticate(req);
+      if (!s) return deny_401(res);
+      if (s->role != "admin") return deny_403(res);
+      std::unique_lock lock(m_mutex);
+      auto& list = m_data.announcements;
+      for (auto it = list.begin(); it != list.end(); ++it) {
+        if (std::to_string(it->id) == req.matches[1].str()) {
+          list.erase(it);
+          res.status = 204;
+          return;
+        }
+      }
+      deny_404(res);
+    });
+  }
+
+ private:
+  std::optional<Session> authenticate(const Request& req, bool accept_alg_none = false) const {
+    const std::string header = req.get_header_value("Authorization");
+    if (header.size() < 8 ||
+        (header.compare(0, 7, "Bearer ") != 0 && header.compare(0, 7, "bearer ") != 0)) {
+      return std::nullopt;
+    }
+    const auto claims =
+        jwt_verify(header.substr(7), m_options.secret, std::time(nullptr), accept_alg_none);
+    if (!claims || !(*claims)["uid"].is_number_integer()) return std::nullopt;
+    Session s;
+    s.employee_id = (*claims)["uid"].get<int>();
+    s.role = claims->value("role", "");
+    s.username = claims->value("name", "");
+    if (s.employee_id < 1 || s.employee_id > static_cast<int>(m_data.employees.size()))
+      return std::nullopt;
+    return s;
+  }
+
+  void login(const Request& req, Response& res) {
+    const json body = json::parse(req.body, nullptr, false);
+    const std::string user = body.is_object() ? body.value("username", "") : "";
+    const std::string pass = body.is_object() ? body.value("password", "") : "";
+    for (const auto& a : m_data.accounts) {
+      if (a.username == user && a.password == pass) {
+        const long now = std::time(nullptr);
+        const json claims = {{"sub", std::to_string(a.employee_id)},
+                             {"uid", a.employee_id},
+                             {"name", a.username},
+                             {"role", a.role},
+                             {"iat", now},
+                             {"exp", now + m_options.token_ttl}};
+        return reply(res, 200,
+                     {{"token", jwt_sign(claims, m_options.secret)},
+                      {"expiresIn", m_options.token_ttl},
+                      {"role", a.role},
+                      {"employeeId", a.employee_id}});
+      }
+    }
+    reply(res, 401, {{"error", "invalid username or password"}});
+  }
+
+  void info_query(const Request& req, Response& res) {
+    const std::string keyword = req.get_param_value("keyword");
+    const std::string type = req.has_param("type") ? req.get_param_value("type") : "all";
+    json employees = json::array(), terminals = json::array();
+    if (type == "all" || type == "employee") {
+      for (const auto& e : m_data.employees) {
+        if (employees.size() >= 20) break;
+        if (keyword.empty() || e.name.find(keyword) != std::string::npos ||
+            e.number.find(keyword) != std::string::npos ||
+            e.phone.find(keyword) != std::string::npos) {
+          employees.push_back(full(e));
+        }
+      }
+    }
+    if (type == "all" || type == "terminal") {
+      for (const auto& t : m_data.terminals) {
+        if (keyword.empty() || t.name.find(keyword) != std::string::npos ||
+            t.location.find(keyword) != std::string::npos) {
+          terminals.push_back(terminal_json(t));
+        }
+      }
+    }
+    envelope(res, {{"employees", employees}, {"terminals", terminals}});
+  }
+
+  const Employee& employee(int id) const {
+    return m_data.employees[static_cast<std::size_t>(id - 1)];
+  }
+
+  json full(const Employee& e) const {
+    return {{"id", e.id},          {"number", e.number},
+            {"name", e.name},      {"departmentId", e.department_id},
+            {"phone", e.phone},    {"idCard", e.id_card},
+            {"cardNo", e.card_no}, {"balance", yuan(e.balance_cents)},
+            {"email", e.email}};
+  }
+  json masked(const Employee& e) const {
+    json j = full(e);
+    j["phone"] = mask_phone(e.phone);
+    j["idCard"] = mask_id(e.id_card);
+    return j;
+  }
+  static json order_json(const Order& o) {
+    return {{"id", o.id},         {"employeeId", o.employee_id},
+            {"dish", o.dish},     {"amount", yuan(o.amount_cents)},
+            {"window", o.window}, {"createdAt", o.created_at}};
+  }
+  static json recharge_json(const Recharge& r) {
+    return {{"id", r.id},
+            {"employeeId", r.employee_id},
+            {"amount", yuan(r.amount_cents)},
+            {"channel", r.channel},
+            {"at", r.at}};
+  }
+  static json terminal_json(const Terminal& t) {
+    return {{"id", t.id},
+            {"type", t.type},
+            {"name", t.name},
+            {"location", t.location},
+            {"mgmtIp", t.mgmt_ip},
+            {"adminAccount", t.admin_account},
+            {"adminPassword", t.admin_password}};
+  }
+
+  // page (>= 1) and pageSize (1..max); a 400 and false when out of range.
+  static bool paging(const Request& req, Response& res, int max, int& page, int& size) {
+    page = 1;
+    size = 20;
+    try {
+      if (req.has_param("page")) page = std::stoi(req.get_param_value("page"));
+      if (req.has_param("pageSize")) size = std::stoi(req.get_param_value("pageSize"));
+    } catch (const std::exception&) {
+      reply(res, 400, {{"error", "page and pageSize must be integers"}});
+      return false;
+    }
+    if (page < 1 || size < 1 || size > max) {
+      reply(res, 400, {{"error", "pageSize must be between 1 and " + std::to_string(max)}});
+      return false;
+    }
+    return true;
+  }
+  static json page_of(const std::vector<json>& all, int page, int size, const char* member) {
+    json items = json::array();
+    const std::size_t start = static_cast<std::size_t>(page - 1) * static_cast<std::size_t>(size);
+    for (std::size_t i = start; i < all.size() && i < start + static_cast<std::size_t>(size); ++i) {
+      items.push_back(all[i]);
+    }
+    return {{member, items}, {"total", all.size()}, {"page", page}, {"pageSize", size}};
+  }
+
+  static void reply(Response& res, int status, const json& body) {
+    res.status = status;
+    res.set_content(body.dump(), "application/json; charset=utf-8");
+  }
+  static void envelope(Response& res, const json& data) {
+    reply(res, 200, {{"code", 0}, {"msg", "ok"}, {"data", data}});
+  }
+  static void code_reply(Response& res, int code, const char* msg) {
+    reply(res, 200, {{"code", code}, {"msg", msg}, {"data", nullptr}});
+  }
+  static void deny_401(Response& res) {
+    res.set_header("WWW-Authenticate", "Bearer");
+    reply(res, 401, {{"error", "unauthorized"}, {"message", "login required"}});
+  }
+  static void deny_403(Response& res) { reply(res, 403, {{"error", "forbidden"}}); }
+  static void deny_404(Response& res) { reply(res, 404, {{"error", "not found"}}); }
+
+  Options m_options;
+  Data m_data;
+  std::shared_mutex m_mutex;  // orders and announcements change; the rest is read-only
+  long m_next_order = k_first_order + 200 * k_orders_per_employee + 1;
+};
+
+int usage() {
+  std::fprintf(stderr,
+               "usage: authdiff-demo-api [--port N] [--secret S] [--token-ttl SECONDS] [--log]\n"
+               "  Serves the canteen demo API on 127.0.0.1:N (0 = a free port) and prints\n"
+               "  \"listening on 127.0.0.1:PORT\" once it accepts connections.\n");
+  return 2;
+}
+
+}  // namespace
+}  // namespace demo
+
+int main(int argc, char** argv) {
+  demo::Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    try {
+      if (arg == "--port" && has_value) {
+        options.port = std::stoi(argv[++i]);
+      } else if (arg == "--secret" && has_value) {
+        options.secret = argv[++i];
+      } else if (arg == "--token-ttl" && has_value) {
+        options.token_ttl = std::stol(argv[++i]);
+      } else if (arg == "--log") {
+        options.log = true;
+      } else {
+        return demo::usage();
+      }
+    } catch (const std::exception&) {
+      return demo::usage();
+    }
+  }
+  if (options.port < 0 || options.port > 65535 || options.token_ttl < 1) return demo::usage();
+  if (options.secret.empty()) {
+    std::random_device rd;
+    for (int i = 0; i < 32; ++i) options.secret += static_cast<char>('a' + rd() % 26);
+  }
+
+  // SIGINT/SIGTERM stop the server from a normal thread (stop() is not signal-safe).
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  httplib::Server svr;
+  demo::Canteen canteen(options);
+  canteen.install(svr);
+  const int port = options.port == 0
+                       ? svr.bind_to_any_port("127.0.0.1")
+                       : (svr.bind_to_port("127.0.0.1", options.port) ? options.port : -1);
+  if (port <= 0) {
+    std::fprintf(stderr, "authdiff-demo-api: cannot listen on 127.0.0.1:%d\n", options.port);
+    return 1;
+  }
+  std::thread stopper([&svr, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    svr.stop();
+  });
+  stopper.detach();
+  std::printf("listening on 127.0.0.1:%d\n", port);
+  std::fflush(stdout);
+  return svr.listen_after_bind() ? 0 : 1;
+}
