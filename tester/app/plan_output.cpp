@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "plan/probe.hpp"
 #include "util/strings.hpp"
 
 namespace authdiff::app {
@@ -123,8 +124,8 @@ std::string plan_text(const spec::Api& api, const config::Config* config, const 
     out += fmt::format("  request   {} {}\n", op.method, p.url);
     if (p.skipped) out += fmt::format("  skipped   {}\n", p.skip_reason);
     for (const auto& probe : p.probes) {
-      out += fmt::format("  probe     {} as {}: {} {}\n", probe.check, probe.identity, probe.method,
-                         probe.url);
+      out += fmt::format("  probe     {:<15} {:<28} {} {}\n", probe.check, probe.kind,
+                         probe.request.method, probe.request.url);
     }
   }
   out += fmt::format(
@@ -190,11 +191,18 @@ std::string plan_json(const spec::Api& api, const config::Config* config, const 
     o["skipped"] = p.skipped ? ojson(p.skip_reason) : ojson(nullptr);
     ojson probes = ojson::array();
     for (const auto& probe : p.probes) {
-      probes.push_back({{"check", probe.check},
-                        {"identity", probe.identity},
-                        {"method", probe.method},
-                        {"url", probe.url}});
+      ojson q;
+      q["check"] = probe.check;
+      q["kind"] = probe.kind;
+      q["identity"] = probe.identity.empty() ? std::string(plan::k_anonymous) : probe.identity;
+      q["victim"] = probe.victim.empty() ? ojson(nullptr) : ojson(probe.victim);
+      q["parameter"] = probe.parameter.empty() ? ojson(nullptr) : ojson(probe.parameter);
+      q["value"] = probe.parameter.empty() ? ojson(nullptr) : ojson(probe.value);
+      q["method"] = probe.request.method;
+      q["url"] = probe.request.url;
+      probes.push_back(std::move(q));
     }
+
     o["probes"] = std::move(probes);
     ops.push_back(std::move(o));
   }

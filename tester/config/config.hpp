@@ -88,6 +88,8 @@ struct Limits {
   double timeout = 10;              // seconds per request
   std::size_t max_body = 8u << 20;  // bytes of a response body kept
   std::size_t budget = 20000;       // requests a run may send in total
+  std::size_t max_items = 1000;     // items a list may return when its schema has no maximum
+  double max_inconclusive = 0.5;    // share of inconclusive probes that fails the run (exit 3)
   bool allow_unsafe = false;        // replay POST/PUT/PATCH/DELETE
 };
 

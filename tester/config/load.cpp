@@ -268,6 +268,15 @@ void read_limits(KeyReader& r, Limits& l, const Context& ctx) {
   l.timeout = duration(r, "timeout", l.timeout, ctx);
   l.max_body = size(r, "max_body", l.max_body, ctx);
   l.budget = static_cast<std::size_t>(r.integer("budget", 1, 100'000'000).value_or(l.budget));
+  l.max_items =
+      static_cast<std::size_t>(r.integer("max_items", 1, 100'000'000).value_or(l.max_items));
+  if (const auto share = r.number("max_inconclusive")) {
+    if (*share < 0 || *share > 1) {
+      ctx.fail(r.raw().get("max_inconclusive")->source(),
+               r.name("max_inconclusive") + " must be between 0 and 1");
+    }
+    l.max_inconclusive = *share;
+  }
   l.allow_unsafe = r.boolean("allow_unsafe").value_or(l.allow_unsafe);
   r.finish();
 }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "plan/exchange.hpp"
 #include "spec/model.hpp"
 
 namespace authdiff::plan {
@@ -20,21 +21,13 @@ struct Expectation {
   std::string describe() const;  // "owner", "level >= 2", "authenticated with scopes a b"
 };
 
-// One request a check will send; filled as checks arrive (scan).
-struct Probe {
-  std::string check;     // the check that planned it, e.g. "no-auth"
-  std::string identity;  // who sends it; "anonymous" for no credential
-  std::string method;
-  std::string url;
-};
-
 struct OperationPlan {
   const spec::Operation* op = nullptr;  // points into the Api the plan was made from
   Expectation expect;
   bool skipped = false;
-  std::string skip_reason;  // why it is not tested (unsafe method, config skip)
-  std::string url;          // base URL + path with example values + required query parameters
-  std::vector<Probe> probes;
+  std::string skip_reason;    // why it is not tested (unsafe method, config skip)
+  std::string url;            // base URL + path with example values + required query parameters
+  std::vector<Probe> probes;  // what the checks will send (filled by app from the registry)
 };
 
 struct Options {

@@ -97,6 +97,16 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
+std::string format_seconds(double seconds) {
+  char buf[32];
+  if (seconds < 1) {
+    std::snprintf(buf, sizeof buf, "%.0f ms", seconds * 1000);
+  } else {
+    std::snprintf(buf, sizeof buf, "%g s", seconds);
+  }
+  return buf;
+}
+
 std::string in_quotes(std::string_view s) {
   std::string out = "\"";
   for (const char c : s) {

@@ -24,6 +24,9 @@ std::optional<std::string> did_you_mean(std::string_view word,
 // Case-sensitive.
 bool glob_match(std::string_view pattern, std::string_view text);
 
+// "10 s", "1.5 s", "250 ms".
+std::string format_seconds(double seconds);
+
 // Quote `s` for a message: "name" with control characters escaped.
 std::string in_quotes(std::string_view s);
 

@@ -1,0 +1,387 @@
+#include "http/sender.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <optional>
+#include <random>
+#include <stdexcept>
+
+#include <curl/curl.h>
+
+#include "util/strings.hpp"
+#include "util/url.hpp"
+
+namespace authdiff::http {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t k_max_header_bytes = 256 * 1024;
+
+// One transfer: the request it carries and what has arrived so far. Hangs on CURLOPT_PRIVATE.
+struct Transfer {
+  std::size_t index = 0;  // into the batch
+  CURL* easy = nullptr;
+  curl_slist* headers = nullptr;
+  std::string url;
+  std::string body;  // request body; curl reads it from here
+  plan::Response response;
+  std::size_t header_bytes = 0;
+  std::size_t max_body = 0;
+  Clock::time_point started;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * n;
+  t->response.body_bytes += bytes;
+  const std::size_t room = t->max_body - std::min(t->max_body, t->response.body.size());
+  if (bytes > room) {
+    t->response.body.append(data, room);
+    t->response.truncated = true;
+    return 0;  // stop reading: the cap is reached (reported as truncated, not as an error)
+  }
+  t->response.body.append(data, bytes);
+  return bytes;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const std::size_t bytes = size * n;
+  t->header_bytes += bytes;
+  if (t->header_bytes > k_max_header_bytes) return 0;
+  std::string_view line(data, bytes);
+  if (line.starts_with("HTTP/")) {
+    t->response.headers.clear();  // a new response (after 1xx): start over
+    return bytes;
+  }
+  const auto colon = line.find(':');
+  if (colon == std::string_view::npos) return bytes;
+  t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
+                                   std::string(trim(line.substr(colon + 1))));
+  return bytes;
+}
+
+bool retryable_error(CURLcode rc) {
+  return rc == CURLE_COULDNT_CONNECT || rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR ||
+         rc == CURLE_GOT_NOTHING || rc == CURLE_PARTIAL_FILE || rc == CURLE_HTTP2 ||
+         rc == CURLE_HTTP2_STREAM;
+}
+
+// Seconds from a Retry-After header (delta-seconds only); nullopt when absent or a date.
+std::optional<double> retry_after(const plan::Response& r) {
+  const std::string* v = r.header("retry-after");
+  if (v == nullptr || v->empty() || v->find_first_not_of("0123456789") != std::string::npos ||
+      v->size() > 6) {
+    return std::nullopt;
+  }
+  return std::stod(*v);
+}
+
+// Token bucket: `rate` tokens per second, at most `burst` saved up.
+class TokenBucket {
+ public:
+  TokenBucket(double rate, double burst) : m_rate(rate), m_burst(burst), m_tokens(burst) {}
+  bool take(Clock::time_point now) {
+    refill(now);
+    if (m_tokens < 1) return false;
+    m_tokens -= 1;
+    return true;
+  }
+  // Milliseconds until a token is there.
+  long wait_ms(Clock::time_point now) {
+    refill(now);
+    if (m_tokens >= 1) return 0;
+    return static_cast<long>((1 - m_tokens) / m_rate * 1000) + 1;
+  }
+
+ private:
+  void refill(Clock::time_point now) {
+    const double dt = std::chrono::duration<double>(now - m_last).count();
+    m_last = now;
+    m_tokens = std::min(m_burst, m_tokens + dt * m_rate);
+  }
+  double m_rate, m_burst, m_tokens;
+  Clock::time_point m_last = Clock::now();
+};
+
+}  // namespace
+
+std::string garbage_like(const std::string& like) {
+  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::random_device rd;
+  std::mt19937 gen(rd());
+  std::string out = "authdiff-garbage-";
+  const std::size_t n = std::max<std::size_t>(like.size(), out.size() + 16);
+  while (out.size() < n) out += alphabet[gen() % 62];
+  return out;
+}
+
+struct Sender::Impl {
+  Options options;
+  std::vector<config::Identity> identities;
+  Url scope;
+  CURLM* multi = nullptr;
+  std::vector<Transfer> pool;  // one per concurrency slot; easy handles reused
+  std::size_t attempts = 0;
+  std::size_t refused = 0;
+
+  const config::Identity* identity(const std::string& name) const {
+    for (const auto& id : identities) {
+      if (id.name == name) return &id;
+    }
+    return nullptr;
+  }
+
+  // Refuse what is outside the scope: another scheme, host or port, or a non-http URL.
+  std::string scope_problem(const std::string& url) const {
+    std::string why;
+    const auto u = parse_url(url.substr(0, url.find_first_of("?#")), &why);
+    if (!u) return "refused: not an http(s) URL (" + why + ")";
+    if (u->origin() != scope.origin()) {
+      return "refused: " + u->origin() + " is outside the scope " + scope.origin();
+    }
+    return "";
+  }
+
+  // The URL, headers and body of `req` with its credential attached.
+  void prepare(Transfer& t, const plan::Request& req) {
+    std::string url = req.url;
+    std::vector<std::string> header_lines;
+    std::vector<std::string> cookies;
+    for (const auto& [k, v] : options.extra_headers) header_lines.push_back(k + ": " + v);
+    for (const auto& [k, v] : req.headers) header_lines.push_back(k + ": " + v);
+    const config::Identity* id = req.identity.empty() ? nullptr : identity(req.identity);
+    if (id != nullptr && req.credential != plan::Credential::none) {
+      const bool fake = req.credential == plan::Credential::garbage;
+      const auto value = [&](const config::Secret& s) {
+        return fake ? garbage_like(s.reveal()) : s.reveal();
+      };
+      const auto& c = id->credentials;
+      if (c.bearer) header_lines.push_back("Authorization: Bearer " + value(*c.bearer));
+      if (c.basic_user) {
+        const std::string user = fake ? garbage_like(*c.basic_user) : *c.basic_user;
+        curl_easy_setopt(t.easy, CURLOPT_USERNAME, user.c_str());
+        curl_easy_setopt(t.easy, CURLOPT_PASSWORD, value(*c.basic_password).c_str());
+        curl_easy_setopt(t.easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
+      }
+      for (const auto& [k, v] : c.headers) header_lines.push_back(k + ": " + value(v));
+      for (const auto& [k, v] : c.cookies) cookies.push_back(k + "=" + value(v));
+      for (const auto& [k, v] : c.query) {
+        char* key = curl_easy_escape(t.easy, k.c_str(), static_cast<int>(k.size()));
+        const std::string raw = value(v);
+        char* val = curl_easy_escape(t.easy, raw.c_str(), static_cast<int>(raw.size()));
+        const auto hash = url.find('#');
+        const std::string frag = hash == std::string::npos ? "" : url.substr(hash);
+        if (hash != std::string::npos) url.resize(hash);
+        url +=
+            (url.find('?') == std::string::npos ? "?" : "&") + std::string(key) + "=" + val + frag;
+        curl_free(key);
+        curl_free(val);
+      }
+    }
+    if (!cookies.empty()) header_lines.push_back("Cookie: " + join(cookies, "; "));
+    // curl adds "Expect: 100-continue" to larger bodies; servers under test should not need it.
+    header_lines.push_back("Expect:");
+    for (const auto& line : header_lines) t.headers = curl_slist_append(t.headers, line.c_str());
+    t.url = std::move(url);
+  }
+
+  void start(Transfer& t, const plan::Request& req, std::size_t index) {
+    curl_easy_reset(t.easy);
+    if (t.headers != nullptr) curl_slist_free_all(t.headers);
+    t.headers = nullptr;
+    t.index = index;
+    t.response = plan::Response{};
+    t.header_bytes = 0;
+    t.max_body = options.max_body;
+    t.body = req.body;
+    prepare(t, req);
+    CURL* e = t.easy;
+    curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // a 3xx is judged as it is
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
+    curl_easy_setopt(e, CURLOPT_USERAGENT, "authdiff");
+    curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // gzip, deflate, br; bounded by max_body
+    curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout * 1000));
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min(options.timeout, 10.0) * 1000));
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());  // "" = no proxy, env ignored
+    if (options.insecure) {
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (!options.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, options.ca_file.c_str());
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+    if (req.method == "HEAD") {
+      curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else if (req.method != "GET") {
+      curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    }
+    if (!t.body.empty() || req.method == "POST" || req.method == "PUT" || req.method == "PATCH") {
+      curl_easy_setopt(e, CURLOPT_POSTFIELDS, t.body.c_str());
+      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.body.size()));
+      if (req.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+    }
+    t.started = Clock::now();
+    ++attempts;
+    curl_multi_add_handle(multi, e);
+  }
+};
+
+Sender::Sender(Options options, std::vector<config::Identity> identities)
+    : m_impl(std::make_unique<Impl>()) {
+  static const bool initialised = [] {
+    return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  }();
+  if (!initialised) throw std::runtime_error("libcurl failed to initialise");
+  std::string why;
+  auto scope = parse_url(options.base_url, &why);
+  if (!scope) throw std::runtime_error("base URL " + options.base_url + ": " + why);
+  m_impl->scope = *scope;
+  options.concurrency = std::max(1, options.concurrency);
+  m_impl->options = std::move(options);
+  m_impl->identities = std::move(identities);
+  m_impl->multi = curl_multi_init();
+  curl_multi_setopt(m_impl->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+  curl_multi_setopt(m_impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    static_cast<long>(m_impl->options.concurrency));
+  curl_multi_setopt(m_impl->multi, CURLMOPT_MAXCONNECTS,
+                    static_cast<long>(m_impl->options.concurrency));
+  m_impl->pool.resize(static_cast<std::size_t>(m_impl->options.concurrency));
+  for (auto& t : m_impl->pool) t.easy = curl_easy_init();
+}
+
+Sender::~Sender() {
+  for (auto& t : m_impl->pool) {
+    curl_multi_remove_handle(m_impl->multi, t.easy);
+    curl_easy_cleanup(t.easy);
+    if (t.headers != nullptr) curl_slist_free_all(t.headers);
+  }
+  curl_multi_cleanup(m_impl->multi);
+}
+
+std::size_t Sender::attempts() const {
+  return m_impl->attempts;
+}
+std::size_t Sender::refused() const {
+  return m_impl->refused;
+}
+std::string Sender::origin() const {
+  return m_impl->scope.origin();
+}
+
+std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& requests,
+                                         const Progress& progress) {
+  Impl& s = *m_impl;
+  std::vector<plan::Response> out(requests.size());
+  struct Pending {
+    std::size_t index;
+    int attempts;  // made so far
+    Clock::time_point not_before;
+  };
+  std::deque<Pending> queue;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (std::string problem = s.scope_problem(requests[i].url); !problem.empty()) {
+      out[i].error = std::move(problem);
+      ++s.refused;
+      continue;
+    }
+    queue.push_back({i, 0, Clock::now()});
+  }
+  std::vector<Transfer*> free_slots;
+  for (auto& t : s.pool) free_slots.push_back(&t);
+  std::vector<int> attempts_of(requests.size(), 0);
+  TokenBucket bucket(s.options.rate,
+                     std::max(1.0, std::min<double>(s.options.concurrency, s.options.rate)));
+  std::size_t done = requests.size() - queue.size();
+  std::size_t in_flight = 0;
+
+  while (!queue.empty() || in_flight > 0) {
+    const auto now = Clock::now();
+    long wait_ms = 100;
+    // Refill the transfers up to the concurrency limit, as the rate and the budget allow.
+    for (auto it = queue.begin(); it != queue.end() && !free_slots.empty();) {
+      if (it->not_before > now) {
+        wait_ms = std::min<long>(
+            wait_ms,
+            std::chrono::duration_cast<std::chrono::milliseconds>(it->not_before - now).count() +
+                1);
+        ++it;
+        continue;
+      }
+      if (s.attempts >= s.options.budget) {
+        out[it->index].error =
+            "refused: the request budget (" + std::to_string(s.options.budget) + ") is used up";
+        it = queue.erase(it);
+        ++done;
+        continue;
+      }
+      if (!bucket.take(now)) {
+        wait_ms = std::min(wait_ms, bucket.wait_ms(now));
+        break;
+      }
+      Transfer* t = free_slots.back();
+      free_slots.pop_back();
+      attempts_of[it->index] = it->attempts + 1;
+      s.start(*t, requests[it->index], it->index);
+      ++in_flight;
+      it = queue.erase(it);
+    }
+    int running = 0;
+    curl_multi_perform(s.multi, &running);
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(s.multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Transfer* t = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+      const CURLcode rc = msg->data.result;
+      curl_multi_remove_handle(s.multi, msg->easy_handle);
+      --in_flight;
+      plan::Response r = std::move(t->response);
+      r.attempts = attempts_of[t->index];
+      r.seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
+      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
+      const bool capped = rc == CURLE_WRITE_ERROR && r.truncated;
+      if (rc != CURLE_OK && !capped) {
+        r.error = rc == CURLE_OPERATION_TIMEDOUT
+                      ? "timed out after " + format_seconds(s.options.timeout)
+                      : std::string(curl_easy_strerror(rc));
+        if (rc != CURLE_OPERATION_TIMEDOUT) r.status = 0;
+      }
+      // Recovery: retry connection failures, 429 and 503 a bounded number of times.
+      const bool retry = (r.error.empty() && (r.status == 429 || r.status == 503)) ||
+                         (!r.error.empty() && retryable_error(rc));
+      if (retry && r.attempts <= s.options.max_retries) {
+        double wait = 0.5 * (1 << (r.attempts - 1));
+        if (auto after = retry_after(r)) wait = *after;
+        wait = std::min(wait, s.options.max_retry_wait);
+        queue.push_back({t->index, r.attempts,
+                         Clock::now() + std::chrono::milliseconds(static_cast<long>(wait * 1000))});
+      } else {
+        out[t->index] = std::move(r);
+        ++done;
+        if (progress) progress(done, requests.size());
+      }
+      free_slots.push_back(t);
+    }
+    if (in_flight > 0 || !queue.empty()) {
+      int fds = 0;
+      curl_multi_poll(s.multi, nullptr, 0, static_cast<int>(std::max(1L, std::min(wait_ms, 100L))),
+                      &fds);
+    }
+  }
+  return out;
+}
+
+}  // namespace authdiff::http

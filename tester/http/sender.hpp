@@ -1,0 +1,59 @@
+#pragma once
+// The only place that talks HTTP (and includes curl): sends Requests concurrently through one
+// curl multi handle and returns Responses. Everything that limits traffic is enforced here:
+// the scope guard, the rate, the concurrency, the request budget, timeouts and body caps.
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "plan/exchange.hpp"
+
+namespace authdiff::http {
+
+struct Options {
+  std::string base_url;             // scope: only its scheme://host:port is ever contacted
+  int concurrency = 16;             // transfers in flight
+  double rate = 50;                 // requests per second (token bucket, burst = concurrency)
+  double timeout = 10;              // seconds per attempt
+  std::size_t max_body = 8u << 20;  // bytes of a body kept; the rest is dropped, not read
+  std::size_t budget = 20000;       // attempts in total, retries included
+  int max_retries = 2;              // for connection failures, 429 and 503 only
+  double max_retry_wait = 30;       // seconds; a longer Retry-After is capped
+  std::string proxy;                // e.g. http://127.0.0.1:8080; "" = none (environment ignored)
+  bool insecure = false;            // accept any TLS certificate
+  std::string ca_file;
+  plan::Headers extra_headers;  // sent with every request
+};
+
+// Progress: attempts finished so far, and the size of the current batch.
+using Progress = std::function<void(std::size_t done, std::size_t total)>;
+
+class Sender {
+ public:
+  // `identities` provides the credentials attached to requests (by identity name).
+  Sender(Options options, std::vector<config::Identity> identities);
+  ~Sender();
+  Sender(const Sender&) = delete;
+  Sender& operator=(const Sender&) = delete;
+
+  // Send all `requests` concurrently; the responses come back in the same order. A request the
+  // scope guard or the budget refuses is not sent and has `error` set.
+  std::vector<plan::Response> send(const std::vector<plan::Request>& requests,
+                                   const Progress& progress = {});
+
+  std::size_t attempts() const;  // attempts made so far (budget used)
+  std::size_t refused() const;   // requests refused by the scope guard
+  std::string origin() const;    // scheme://host:port of the scope
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// A value for `Credential::garbage`: as long as `like` and of the same alphabet family, random.
+std::string garbage_like(const std::string& like);
+
+}  // namespace authdiff::http

@@ -1,0 +1,71 @@
+#include "judge/check.hpp"
+
+#include <filesystem>
+
+#include "util/file.hpp"
+#include "util/strings.hpp"
+
+namespace authdiff::judge {
+
+// Defined in the generated mutations_default.cpp (from corpus/mutations/).
+extern const char* const k_default_ids;
+extern const char* const k_default_page_sizes;
+
+namespace {
+std::vector<std::string> rules(std::string_view text) {
+  std::vector<std::string> out;
+  for (const auto& line : split(text, '\n')) {
+    const std::string_view rule = trim(std::string_view(line).substr(0, line.find('#')));
+    if (!rule.empty()) out.emplace_back(rule);
+  }
+  return out;
+}
+}  // namespace
+
+Mutations Mutations::defaults() {
+  Mutations m;
+  m.ids = rules(k_default_ids);
+  m.page_sizes = rules(k_default_page_sizes);
+  return m;
+}
+
+Result<bool> Mutations::extend_from(const std::string& dir) {
+  if (!std::filesystem::is_directory(dir)) return Error{dir, 0, 0, "not a directory"};
+  for (const auto& [file, target] :
+       {std::pair{"ids.txt", &ids}, std::pair{"page-sizes.txt", &page_sizes}}) {
+    const std::string path = dir + "/" + file;
+    if (!std::filesystem::exists(path)) continue;
+    auto text = read_file(path);
+    if (!text) return text.error();
+    for (auto& r : rules(*text)) {
+      if (std::find(target->begin(), target->end(), r) == target->end())
+        target->push_back(std::move(r));
+    }
+  }
+  return true;
+}
+
+const config::Identity* victim_for(const PlanContext& ctx, std::size_t op) {
+  const plan::OperationPlan& p = ctx.plan.operations[op];
+  const config::Identity* best = nullptr;
+  for (const auto& id : ctx.config.identities) {
+    if (!plan::may_access(p, &id)) continue;
+    if (p.expect.access == config::Access::owner) {
+      plan::Overrides ids;
+      const bool has_id_param =
+          std::any_of(p.op->parameters.begin(), p.op->parameters.end(),
+                      [](const auto& q) { return q.in == "path" && q.is_id(); });
+      if (has_id_param && !plan::owned_path_ids(p, id, ids)) continue;
+    }
+    if (best == nullptr || id.level > best->level) best = &id;
+  }
+  return best;
+}
+
+std::optional<std::string> list_pointer_of(const plan::Plan& plan, std::size_t op) {
+  const auto& o = *plan.operations[op].op;
+  if (!o.is_list) return std::nullopt;
+  return o.list_pointer;
+}
+
+}  // namespace authdiff::judge

@@ -1,0 +1,70 @@
+#pragma once
+// One interface for every check: it plans probes for an operation and judges their exchanges.
+// Checks never send anything. The registry's names are the names users write (--only, --skip).
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/config.hpp"
+#include "judge/knowledge.hpp"
+#include "judge/verdict.hpp"
+#include "plan/probe.hpp"
+
+namespace authdiff::judge {
+
+// Mutation lists (corpus/mutations/*.txt): one rule per line, `#` comments.
+struct Mutations {
+  // ID rules: "n+1", "n-10" (relative to an owned numeric ID), literals ("0", "-1",
+  // "00000000-0000-0000-0000-000000000000"), "others" (other identities' IDs).
+  std::vector<std::string> ids;
+  // Page sizes: literals ("100000", "-1", "0"), "max+1", "max*10" (from the schema), "omit".
+  std::vector<std::string> page_sizes;
+
+  // The built-in lists (the files in corpus/mutations/, compiled in).
+  static Mutations defaults();
+  // Append the rules of DIR/ids.txt and DIR/page-sizes.txt (each optional); errors name the file.
+  Result<bool> extend_from(const std::string& dir);
+};
+
+struct PlanContext {
+  const plan::Plan& plan;
+  const config::Config& config;
+  const Mutations& mutations;
+};
+
+struct JudgeContext {
+  const plan::Plan& plan;
+  const config::Config& config;
+  const Knowledge& knowledge;
+};
+
+class Check {
+ public:
+  virtual ~Check() = default;
+  virtual std::string_view name() const = 0;   // e.g. "no-auth"; the config key
+  virtual std::string_view title() const = 0;  // one line for people
+  virtual std::string_view owasp() const = 0;  // "API1:2023 Broken Object Level Authorization"
+  virtual Severity severity() const = 0;       // of a bypass
+  virtual std::string_view description() const = 0;  // what it sends and when it reports
+
+  // Probes for operation `op` (empty when the check does not apply to it).
+  virtual std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const = 0;
+  // The verdict for one probe's exchange.
+  virtual Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
+                        const plan::Response& response) const = 0;
+};
+
+// Every check, in report order.
+const std::vector<const Check*>& registry();
+const Check* find_check(std::string_view name);
+std::vector<std::string> check_names();
+
+// Shared by the checks: the baseline identity whose data a probe of `op` tries to reach: the
+// highest-level identity with a baseline for it (anonymous for public operations).
+const config::Identity* victim_for(const PlanContext& ctx, std::size_t op);
+
+// The list pointer of `op` (nullopt when it is not a list operation).
+std::optional<std::string> list_pointer_of(const plan::Plan& plan, std::size_t op);
+
+}  // namespace authdiff::judge

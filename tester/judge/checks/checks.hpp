@@ -1,0 +1,13 @@
+#pragma once
+// The checks, one file each; registry.cpp lists them.
+#include "judge/check.hpp"
+
+namespace authdiff::judge {
+
+const Check& no_auth_check();
+const Check& weaker_identity_check();
+const Check& cross_owner_check();
+const Check& enumerate_check();
+const Check& bulk_check();
+
+}  // namespace authdiff::judge

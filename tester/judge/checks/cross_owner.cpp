@@ -1,0 +1,161 @@
+// cross-owner (API1): identity B asks for identity A's objects (same level, both ways, every
+// pair); and B's lists are searched for A's objects. Bypassed when B gets A's data.
+#include "judge/checks/checks.hpp"
+#include "util/strings.hpp"
+
+namespace authdiff::judge {
+
+namespace {
+
+// Members that name an object's owner, squashed (lower case, no '_' or '-').
+bool is_owner_field(std::string name) {
+  std::erase_if(name, [](char c) { return c == '_' || c == '-'; });
+  name = to_lower(name);
+  for (const char* f :
+       {"userid", "ownerid", "owner", "employeeid", "customerid", "accountid", "memberid",
+        "createdby", "uid", "authorid", "patientid", "personid", "studentid", "tenantid"}) {
+    if (name == f) return true;
+  }
+  return false;
+}
+
+bool has_id_path_param(const plan::OperationPlan& p) {
+  return std::any_of(p.op->parameters.begin(), p.op->parameters.end(),
+                     [](const auto& q) { return q.in == "path" && q.is_id(); });
+}
+
+class CrossOwner final : public Check {
+ public:
+  std::string_view name() const override { return "cross-owner"; }
+  std::string_view title() const override { return "Another owner's object is reachable"; }
+  std::string_view owasp() const override { return "API1:2023 Broken Object Level Authorization"; }
+  Severity severity() const override { return Severity::high; }
+  std::string_view description() const override {
+    return "For owner-only operations, requests each identity's object IDs as every other "
+           "identity of the same level (both ways). A 2xx carrying the owner's data that the "
+           "other identity never saw is a finding. Lists answered to one identity that hold "
+           "another identity's objects (by known ID or by an owner field equal to its user_id) "
+           "are findings too.";
+  }
+
+  std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
+    const auto& p = ctx.plan.operations[op];
+    std::vector<plan::Probe> out;
+    if (p.skipped || p.expect.access == config::Access::everyone) return out;
+    const auto& ids = ctx.config.identities;
+    if (p.expect.access == config::Access::owner && has_id_path_param(p)) {
+      for (const auto& a : ids) {
+        plan::Overrides owned;
+        if (!plan::may_access(p, &a) || !plan::owned_path_ids(p, a, owned)) continue;
+        for (const auto& b : ids) {
+          if (&a == &b || a.level != b.level || !plan::may_access(p, &b)) continue;
+          plan::Probe probe;
+          probe.check = std::string(name());
+          probe.kind = b.name + " asks for " + a.name + "'s object";
+          probe.operation = op;
+          probe.identity = b.name;
+          probe.victim = a.name;
+          probe.parameter = owned.begin()->first;
+          probe.value = owned.begin()->second;
+          probe.request =
+              plan::make_request(ctx.plan, op, ctx.config, b.name, plan::Credential::own, owned);
+          out.push_back(std::move(probe));
+        }
+      }
+    }
+    if (p.op->is_list && p.op->method == "GET") {
+      for (const auto& b : ids) {
+        if (!plan::may_access(p, &b)) continue;
+        const bool has_peer = std::any_of(ids.begin(), ids.end(), [&](const auto& a) {
+          return &a != &b && a.level == b.level && (!a.owns.empty() || !a.user_id.empty());
+        });
+        if (!has_peer) continue;
+        plan::Overrides own;
+        plan::owned_path_ids(p, b, own);
+        plan::Probe probe;
+        probe.check = std::string(name());
+        probe.kind = "list as " + b.name + " holds peers' objects";
+        probe.operation = op;
+        probe.identity = b.name;
+        probe.request =
+            plan::make_request(ctx.plan, op, ctx.config, b.name, plan::Credential::own, own);
+        out.push_back(std::move(probe));
+      }
+    }
+    return out;
+  }
+
+  Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
+                const plan::Response& response) const override {
+    const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
+    if (probe.victim.empty()) return judge_list(ctx, probe, o);
+    const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
+    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
+    return leak_verdict(ctx.knowledge, *victim, o, probe.identity);
+  }
+
+ private:
+  // Items of B's list that belong to a same-level peer A.
+  static Verdict judge_list(const JudgeContext& ctx, const plan::Probe& probe,
+                            const Observation& o) {
+    const BaselineView* own = ctx.knowledge.baseline(probe.operation, probe.identity);
+    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, own)) return *v;
+    const auto pointer = list_pointer_of(ctx.plan, probe.operation);
+    if (!o.json || !pointer) return inconclusive("the list could not be read as JSON");
+    const nlohmann::json* list = &o.doc;
+    if (!pointer->empty()) {
+      try {
+        list = &o.doc.at(nlohmann::json::json_pointer(*pointer));
+      } catch (const std::exception&) {
+        return enforced("no list at " + *pointer);
+      }
+    }
+    if (!list->is_array()) return enforced("no list at " + (pointer->empty() ? "/" : *pointer));
+    const config::Identity* b = ctx.config.identity(probe.identity);
+    Verdict v;
+    std::vector<std::string> owners;
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto& item = (*list)[i];
+      if (!item.is_object()) continue;
+      for (const auto& a : ctx.config.identities) {
+        if (&a == b || b == nullptr || a.level != b->level) continue;
+        std::string hit;
+        for (const auto& [key, value] : item.items()) {
+          if (!value.is_primitive() || value.is_null()) continue;
+          const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
+          if (!a.user_id.empty() && is_owner_field(key) && text == a.user_id) hit = key;
+          if (to_lower(key) == "id") {
+            for (const auto& [param, list_ids] : a.owns) {
+              if (std::find(list_ids.begin(), list_ids.end(), text) != list_ids.end()) hit = key;
+            }
+          }
+        }
+        if (hit.empty()) continue;
+        ++v.leaked;
+        if (std::find(owners.begin(), owners.end(), a.name) == owners.end())
+          owners.push_back(a.name);
+        if (v.evidence.size() < k_max_evidence) {
+          v.evidence.push_back(
+              {*pointer + "/" + std::to_string(i) + "/" + hit, "belongs to " + a.name});
+        }
+      }
+    }
+    if (v.leaked == 0)
+      return enforced(std::to_string(o.status) + " and the list holds only " + probe.identity +
+                      "'s own or unowned objects");
+    v.state = State::bypassed;
+    v.items = list->size();
+    v.reason = "the list answered to " + probe.identity + " holds " + std::to_string(v.leaked) +
+               " object" + (v.leaked == 1 ? "" : "s") + " of " + join(owners, ", ");
+    return v;
+  }
+};
+
+}  // namespace
+
+const Check& cross_owner_check() {
+  static const CrossOwner check;
+  return check;
+}
+
+}  // namespace authdiff::judge

@@ -1,0 +1,60 @@
+// no-auth (API2): the baseline request with every credential removed, and with a garbage
+// credential of the same schemes. Bypassed when a 2xx carries the baseline's data.
+#include "judge/checks/checks.hpp"
+
+namespace authdiff::judge {
+
+namespace {
+
+class NoAuth final : public Check {
+ public:
+  std::string_view name() const override { return "no-auth"; }
+  std::string_view title() const override { return "Answers without a valid credential"; }
+  std::string_view owasp() const override { return "API2:2023 Broken Authentication"; }
+  Severity severity() const override { return Severity::high; }
+  std::string_view description() const override {
+    return "Replays each non-public operation with no credential and with a garbage credential of "
+           "the same schemes. A 2xx answer that carries values from an authorised caller's "
+           "baseline is a finding.";
+  }
+
+  std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
+    const auto& p = ctx.plan.operations[op];
+    if (p.skipped || p.expect.access == config::Access::everyone) return {};
+    const config::Identity* victim = victim_for(ctx, op);
+    if (victim == nullptr) return {};
+    plan::Overrides ids;
+    plan::owned_path_ids(p, *victim, ids);
+    std::vector<plan::Probe> out;
+    plan::Probe none;
+    none.check = std::string(name());
+    none.kind = "no credential";
+    none.operation = op;
+    none.victim = victim->name;
+    none.request = plan::make_request(ctx.plan, op, ctx.config, "", plan::Credential::none, ids);
+    out.push_back(none);
+    plan::Probe garbage = none;
+    garbage.kind = "garbage credential";
+    garbage.request =
+        plan::make_request(ctx.plan, op, ctx.config, victim->name, plan::Credential::garbage, ids);
+    out.push_back(garbage);
+    return out;
+  }
+
+  Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
+                const plan::Response& response) const override {
+    const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
+    const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
+    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
+    return leak_verdict(ctx.knowledge, *victim, o, "");
+  }
+};
+
+}  // namespace
+
+const Check& no_auth_check() {
+  static const NoAuth check;
+  return check;
+}
+
+}  // namespace authdiff::judge

@@ -1,0 +1,66 @@
+// weaker-identity (API5): an operation reserved for a higher level, requested by each identity
+// below it with the same parameters. Bypassed when a 2xx carries the higher identity's data
+// that the weaker one never legitimately saw.
+#include "judge/checks/checks.hpp"
+
+namespace authdiff::judge {
+
+namespace {
+
+class WeakerIdentity final : public Check {
+ public:
+  std::string_view name() const override { return "weaker-identity"; }
+  std::string_view title() const override { return "A lower privilege level reaches it"; }
+  std::string_view owasp() const override {
+    return "API5:2023 Broken Function Level Authorization";
+  }
+  Severity severity() const override { return Severity::high; }
+  std::string_view description() const override {
+    return "Requests each operation reserved for a higher level (config `level >= N`, `nobody`, or "
+           "OAuth2 scopes) as every identity that may not call it, with the parameters of an "
+           "allowed identity's baseline. A 2xx carrying that baseline's data is a finding.";
+  }
+
+  std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
+    const auto& p = ctx.plan.operations[op];
+    if (p.skipped || p.expect.access == config::Access::everyone ||
+        p.expect.access == config::Access::owner) {
+      return {};
+    }
+    const config::Identity* victim = victim_for(ctx, op);
+    if (victim == nullptr) return {};
+    plan::Overrides ids;
+    plan::owned_path_ids(p, *victim, ids);
+    std::vector<plan::Probe> out;
+    for (const auto& id : ctx.config.identities) {
+      if (plan::may_access(p, &id)) continue;
+      plan::Probe probe;
+      probe.check = std::string(name());
+      probe.kind = "as " + id.name + " (level " + std::to_string(id.level) + ")";
+      probe.operation = op;
+      probe.identity = id.name;
+      probe.victim = victim->name;
+      probe.request =
+          plan::make_request(ctx.plan, op, ctx.config, id.name, plan::Credential::own, ids);
+      out.push_back(std::move(probe));
+    }
+    return out;
+  }
+
+  Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
+                const plan::Response& response) const override {
+    const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
+    const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
+    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
+    return leak_verdict(ctx.knowledge, *victim, o, probe.identity);
+  }
+};
+
+}  // namespace
+
+const Check& weaker_identity_check() {
+  static const WeakerIdentity check;
+  return check;
+}
+
+}  // namespace authdiff::judge

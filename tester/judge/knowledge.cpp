@@ -1,0 +1,171 @@
+#include "judge/knowledge.hpp"
+
+#include "util/strings.hpp"
+
+namespace authdiff::judge {
+
+namespace {
+
+// Same status and, for JSON objects, the same top-level members with the same scalar values.
+bool same_shape(const Observation& a, const Observation& b) {
+  if (a.status != b.status) return false;
+  if (a.json && b.json) {
+    if (a.doc.type() != b.doc.type()) return false;
+    if (!a.doc.is_object()) return a.doc == b.doc;
+    if (a.doc.size() != b.doc.size()) return false;
+    for (const auto& [key, value] : a.doc.items()) {
+      const auto other = b.doc.find(key);
+      if (other == b.doc.end()) return false;
+      if (value.is_primitive() && key != "timestamp" && key != "time" && key != "requestId" &&
+          key != "request_id" && key != "traceId" && key != "path" && *other != value) {
+        return false;
+      }
+    }
+    return true;
+  }
+  return !a.json && !b.json && a.body_prefix == b.body_prefix;
+}
+
+}  // namespace
+
+void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Response& first,
+                             const plan::Response& second,
+                             const std::optional<std::string>& list_pointer) {
+  BaselineView v;
+  v.operation = baseline.operation;
+  v.identity = baseline.identity;
+  v.request = baseline.request;
+  v.first = observe(first, list_pointer);
+  v.second = observe(second, list_pointer);
+  v.volatile_pointers = volatile_pointers(v.first, v.second);
+  const Observation& o = v.first;
+  if (o.transport_error) {
+    v.problem = "baseline failed: " + o.error;
+  } else if (!o.is_2xx()) {
+    v.problem = "baseline answered " + std::to_string(o.status) + " to " +
+                (v.identity.empty() ? std::string(plan::k_anonymous) : v.identity);
+  } else if (o.empty) {
+    v.problem = "baseline answered with an empty body: nothing to compare";
+  } else if (!o.error_like.empty()) {
+    v.problem = "baseline looks like an error (" + o.error_like + ")";
+  } else if (list_pointer && o.items && *o.items == 0) {
+    v.problem = "baseline list is empty: nothing to compare";
+  }
+  for (const auto& leaf : o.leaves) {
+    if (!v.volatile_pointers.contains(leaf.pointer) && distinctive(leaf))
+      v.values.insert(leaf.value);
+  }
+  m_baselines.push_back(std::move(v));
+}
+
+void Knowledge::add_denied(std::size_t operation, const plan::Response& response) {
+  m_denied[operation] = observe(response, std::nullopt);
+}
+
+void Knowledge::finish() {
+  m_seen.clear();
+  m_public.clear();
+  for (const auto& b : m_baselines) {
+    auto& target = b.identity.empty() ? m_public : m_seen[b.identity];
+    for (const auto& leaf : b.first.leaves) target.insert(leaf.value);
+    for (const auto& leaf : b.second.leaves) target.insert(leaf.value);
+  }
+  // A denied fingerprint that carries an allowed caller's data is no denial: forget it. Only
+  // then do the answers to garbage credentials count as what anyone sees.
+  for (auto it = m_denied.begin(); it != m_denied.end();) {
+    bool leaks = false;
+    for (const auto* b : baselines(it->first)) {
+      if (!b->identity.empty() &&
+          leak_verdict(*this, *b, it->second, "").state == State::bypassed) {
+        leaks = true;
+      }
+    }
+    it = leaks ? m_denied.erase(it) : std::next(it);
+  }
+  for (const auto& [op, d] : m_denied) {
+    for (const auto& leaf : d.leaves) m_public.insert(leaf.value);
+  }
+}
+
+const BaselineView* Knowledge::baseline(std::size_t operation, const std::string& identity) const {
+  for (const auto& b : m_baselines) {
+    if (b.operation == operation && b.identity == identity) return &b;
+  }
+  return nullptr;
+}
+
+std::vector<const BaselineView*> Knowledge::baselines(std::size_t operation) const {
+  std::vector<const BaselineView*> out;
+  for (const auto& b : m_baselines) {
+    if (b.operation == operation) out.push_back(&b);
+  }
+  return out;
+}
+
+bool Knowledge::seen_by(const std::string& identity, const std::string& value) const {
+  if (m_public.contains(value)) return true;
+  if (identity.empty()) return false;
+  const auto it = m_seen.find(identity);
+  return it != m_seen.end() && it->second.contains(value);
+}
+
+bool Knowledge::looks_denied(std::size_t operation, const Observation& o, std::string* why) const {
+  const auto say = [&](std::string text) {
+    if (why != nullptr) *why = std::move(text);
+    return true;
+  };
+  if (o.status >= 300 && o.status < 400)
+    return say("redirected (" + std::to_string(o.status) + ")");
+  if (o.status >= 400 && o.status < 500) return say("denied with " + std::to_string(o.status));
+  if (o.is_2xx() && !o.error_like.empty()) {
+    return say(std::to_string(o.status) + " with an error in the body (" + o.error_like + ")");
+  }
+  if (o.is_2xx() && o.empty) return say(std::to_string(o.status) + " with an empty body");
+  const auto it = m_denied.find(operation);
+  if (o.is_2xx() && it != m_denied.end() && same_shape(it->second, o)) {
+    return say(std::to_string(o.status) + " matching the answer to a garbage credential");
+  }
+  return false;
+}
+
+Verdict leak_verdict(const Knowledge& k, const BaselineView& victim, const Observation& probe,
+                     const std::string& prober) {
+  Verdict v;
+  for (const auto& leaf : probe.leaves) {
+    if (!distinctive(leaf) || !victim.values.contains(leaf.value)) continue;
+    if (victim.volatile_pointers.contains(leaf.pointer)) continue;
+    if (k.seen_by(prober, leaf.value)) continue;
+    ++v.leaked;
+    if (v.evidence.size() < k_max_evidence) v.evidence.push_back({leaf.pointer, mask(leaf.value)});
+  }
+  const std::string who =
+      victim.identity.empty() ? std::string(plan::k_anonymous) : victim.identity;
+  if (v.leaked > 0) {
+    v.state = State::bypassed;
+    v.reason = std::to_string(probe.status) + " with " + std::to_string(v.leaked) + " value" +
+               (v.leaked == 1 ? "" : "s") + " from " + who + "'s response that " +
+               (prober.empty() ? std::string("an anonymous caller") : prober) + " never saw";
+  } else {
+    v.state = State::enforced;
+    v.reason = std::to_string(probe.status) + " without any of " + who + "'s data";
+  }
+  return v;
+}
+
+std::optional<Verdict> access_outcome(const Knowledge& k, std::size_t operation,
+                                      const Observation& probe, const BaselineView* victim) {
+  if (victim == nullptr) return inconclusive("no identity could make a baseline request");
+  if (!victim->usable()) return inconclusive(victim->problem);
+  if (probe.transport_error) return inconclusive("no answer: " + probe.error);
+  if (probe.status >= 500) return inconclusive("server error " + std::to_string(probe.status));
+  std::string why;
+  if (k.looks_denied(operation, probe, &why)) return enforced(why);
+  if (!probe.is_2xx()) return inconclusive("unexpected status " + std::to_string(probe.status));
+  if (probe.truncated && !probe.json) {
+    return inconclusive("body longer than the cap (" + std::to_string(probe.body_bytes) +
+                        " bytes read)");
+  }
+  return std::nullopt;
+}
+
+}  // namespace authdiff::judge

@@ -1,0 +1,67 @@
+#pragma once
+// What the scan learned before probing: each baseline (two copies, volatile leaves), each
+// operation's denied fingerprint, and which values each identity legitimately sees. The verdict
+// rules of README "How authdiff decides" live here and in check.cpp.
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "judge/observe.hpp"
+#include "judge/verdict.hpp"
+#include "plan/probe.hpp"
+
+namespace authdiff::judge {
+
+struct BaselineView {
+  std::size_t operation = 0;
+  std::string identity;  // "" = anonymous
+  plan::Request request;
+  Observation first, second;
+  std::unordered_set<std::string> volatile_pointers;
+  std::unordered_set<std::string> values;  // distinctive, non-volatile values it carries
+  std::string problem;                     // non-empty: not a usable positive control (why)
+
+  bool usable() const { return problem.empty(); }
+};
+
+class Knowledge {
+ public:
+  // `list_pointer`: the operation's list pointer when it is a list operation.
+  void add_baseline(const plan::Baseline& baseline, const plan::Response& first,
+                    const plan::Response& second, const std::optional<std::string>& list_pointer);
+  // The answer to a garbage credential on `operation` (what "denied" looks like there).
+  void add_denied(std::size_t operation, const plan::Response& response);
+  // Compute what each identity has seen; call after every add_*.
+  void finish();
+
+  const BaselineView* baseline(std::size_t operation, const std::string& identity) const;
+  std::vector<const BaselineView*> baselines(std::size_t operation) const;
+
+  // Did `identity` ("" = anonymous) legitimately see `value`: in its own baselines, or in what
+  // anyone sees (public operations, denial answers)?
+  bool seen_by(const std::string& identity, const std::string& value) const;
+
+  // A denial: 401/403/404/405/407/410 or another 4xx, a 3xx (to a login page), a 2xx that reads
+  // as an error, or one that matches the operation's denied fingerprint. `why` says which.
+  bool looks_denied(std::size_t operation, const Observation& o, std::string* why) const;
+
+ private:
+  std::vector<BaselineView> m_baselines;
+  std::map<std::size_t, Observation> m_denied;
+  std::map<std::string, std::unordered_set<std::string>> m_seen;  // identity -> values
+  std::unordered_set<std::string> m_public;
+};
+
+// Leaves of `probe` carrying values of `victim`'s baseline that `prober` never legitimately saw:
+// the evidence of a leak. Volatile leaves and non-distinctive values are ignored.
+Verdict leak_verdict(const Knowledge& k, const BaselineView& victim, const Observation& probe,
+                     const std::string& prober);
+
+// The common part of judging an access probe: a transport error, a 5xx or an unusable victim
+// baseline is inconclusive; a denial is enforced. nullopt: a 2xx whose content decides.
+std::optional<Verdict> access_outcome(const Knowledge& k, std::size_t operation,
+                                      const Observation& probe, const BaselineView* victim);
+
+}  // namespace authdiff::judge

@@ -1,0 +1,315 @@
+#include "judge/observe.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include "util/json_pointer.hpp"
+#include "util/strings.hpp"
+
+namespace authdiff::judge {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t k_max_depth = 256;       // deeper documents are not parsed as JSON
+constexpr std::size_t k_max_leaves = 200'000;  // leaves beyond are not kept
+constexpr std::size_t k_prefix = 512;
+
+// Reject nesting deeper than k_max_depth before handing text to the parser.
+bool shallow_enough(std::string_view text) {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
+      continue;
+    }
+    if (c == '"')
+      in_string = true;
+    else if (c == '[' || c == '{') {
+      if (++depth > k_max_depth) return false;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return true;
+}
+
+void flatten(const json& doc, std::vector<Leaf>& out) {
+  struct Item {
+    const json* value;
+    std::string pointer;
+  };
+  std::vector<Item> stack{{&doc, ""}};
+  while (!stack.empty() && out.size() < k_max_leaves) {
+    Item item = std::move(stack.back());
+    stack.pop_back();
+    const json& v = *item.value;
+    if (v.is_object()) {
+      for (auto it = v.rbegin(); it != v.rend(); ++it) {
+        stack.push_back({&*it, item.pointer + "/" + pointer_escape(it.key())});
+      }
+    } else if (v.is_array()) {
+      for (std::size_t i = v.size(); i-- > 0;) {
+        stack.push_back({&v[i], item.pointer + "/" + std::to_string(i)});
+      }
+    } else if (v.is_string()) {
+      out.push_back({item.pointer, v.get<std::string>(), true});
+    } else if (v.is_number()) {
+      out.push_back({item.pointer, v.dump(), false});
+    }
+  }
+}
+
+// Status-like members of an envelope and the values that mean success.
+bool is_success_code(const json& v) {
+  if (v.is_number_integer()) return v.get<long long>() == 0 || v.get<long long>() == 200;
+  if (v.is_string()) {
+    const std::string s = to_lower(v.get<std::string>());
+    return s == "0" || s == "200" || s == "ok" || s == "success" || s == "00000";
+  }
+  if (v.is_boolean()) return v.get<bool>();
+  return true;
+}
+
+std::string error_like(const json& doc) {
+  if (!doc.is_object()) return "";
+  for (const char* key : {"code", "errcode", "errCode", "error_code", "errorCode", "ret", "retcode",
+                          "status", "statusCode", "status_code", "resultCode"}) {
+    const auto it = doc.find(key);
+    if (it == doc.end() || !(it->is_number() || it->is_string())) continue;
+    if (std::string(key) == "status" && it->is_string()) {
+      const std::string s = to_lower(it->get<std::string>());
+      if (s == "error" || s == "fail" || s == "failed" || s == "denied" || s == "unauthorized" ||
+          s == "forbidden") {
+        return "\"status\": " + it->dump();
+      }
+      continue;
+    }
+    if (!is_success_code(*it)) return "\"" + std::string(key) + "\": " + it->dump();
+  }
+  for (const char* key : {"success", "ok"}) {
+    const auto it = doc.find(key);
+    if (it != doc.end() && it->is_boolean() && !it->get<bool>())
+      return "\"" + std::string(key) + "\": false";
+  }
+  const auto data = doc.find("data");
+  const bool has_data = data != doc.end() && !data->is_null();
+  for (const char* key : {"error", "errors"}) {
+    const auto it = doc.find(key);
+    if (it != doc.end() && !it->is_null() && !(it->is_boolean() && !it->get<bool>()) && !has_data) {
+      return "\"" + std::string(key) + "\" present";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::optional<std::size_t> count_items(std::string_view text,
+                                       const std::optional<std::string>& pointer) {
+  std::vector<std::string> target;
+  if (pointer) {
+    auto tokens = pointer_tokens(*pointer);
+    if (!tokens) return std::nullopt;
+    target = std::move(*tokens);
+  }
+  // A stack of open containers: for each, whether it is an array, its path token from the
+  // parent, and (arrays) how many elements have started.
+  struct Frame {
+    bool array;
+    std::string token;
+    std::size_t elements = 0;
+    bool expecting_value = true;  // arrays: the next non-space starts an element
+  };
+  std::vector<Frame> stack;
+  std::string key, current;
+  bool in_string = false, escaped = false, string_is_key = false;
+  std::size_t best = 0;
+  bool found = false;
+  std::size_t found_count = 0;
+  const auto path_matches = [&]() {
+    if (stack.size() != target.size() + 1) return false;
+    for (std::size_t i = 0; i < target.size(); ++i) {
+      if (stack[i + 1].token != target[i]) return false;
+    }
+    return true;
+  };
+  const auto element_starts = [&]() {
+    if (!stack.empty() && stack.back().array && stack.back().expecting_value) {
+      ++stack.back().elements;
+      stack.back().expecting_value = false;
+    }
+  };
+  const auto close = [&]() {
+    if (stack.empty()) return;
+    const Frame& f = stack.back();
+    if (f.array) {
+      best = std::max(best, f.elements);
+      if (pointer && path_matches()) {
+        found = true;
+        found_count = f.elements;
+      }
+    }
+    stack.pop_back();
+  };
+  bool after_colon = false;
+  for (const char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+        current += c;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+        if (string_is_key) key = current;
+      } else {
+        current += c;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"': {
+        const bool is_key = !stack.empty() && !stack.back().array && !after_colon;
+        if (!is_key) element_starts();
+        in_string = true;
+        string_is_key = is_key;
+        current.clear();
+        break;
+      }
+      case ':':
+        after_colon = true;
+        break;
+      case '{':
+      case '[': {
+        std::string token;
+        if (!stack.empty() && stack.back().array) {
+          element_starts();
+          token = std::to_string(stack.back().elements - 1);
+        } else if (!stack.empty()) {
+          token = key;
+        }
+        stack.push_back({c == '[', token});
+        after_colon = false;
+        break;
+      }
+      case '}':
+      case ']':
+        close();
+        after_colon = false;
+        break;
+      case ',':
+        if (!stack.empty() && stack.back().array) stack.back().expecting_value = true;
+        after_colon = false;
+        break;
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
+        break;
+      default:
+        element_starts();  // a number, true, false or null
+        break;
+    }
+  }
+  // Truncated text: containers still open count what they hold so far.
+  while (!stack.empty()) close();
+  if (pointer) {
+    if (found) return found_count;
+    return std::nullopt;
+  }
+  if (best == 0) return std::nullopt;
+  return best;
+}
+
+Observation observe(const plan::Response& response,
+                    const std::optional<std::string>& list_pointer) {
+  Observation o;
+  o.status = response.status;
+  o.truncated = response.truncated;
+  o.body_bytes = response.body_bytes;
+  if (!response.error.empty()) {
+    o.transport_error = true;
+    o.error = response.error;
+    return o;
+  }
+  const std::string& body = response.body;
+  o.empty = trim(body).empty();
+  o.body_prefix = body.substr(0, k_prefix);
+  if (!o.empty && !response.truncated && shallow_enough(body)) {
+    o.doc = json::parse(body, nullptr, false);
+    o.json = !o.doc.is_discarded();
+    if (!o.json) o.doc = nullptr;
+  }
+  if (o.json) {
+    flatten(o.doc, o.leaves);
+    if (o.is_2xx()) o.error_like = error_like(o.doc);
+  }
+  if (!o.empty && (list_pointer || o.json)) {
+    o.items = count_items(body, list_pointer);
+    if (!o.items && list_pointer) o.items = count_items(body, std::nullopt);
+  }
+  return o;
+}
+
+bool distinctive(const Leaf& leaf) {
+  const std::string& v = leaf.value;
+  if (leaf.is_string) {
+    if (v.size() < 4) return false;
+    return std::any_of(v.begin(), v.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80;
+    });
+  }
+  if (v.find_first_of(".eE") != std::string::npos) return true;
+  const std::size_t digits =
+      std::count_if(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return digits >= 3;
+}
+
+std::unordered_set<std::string> volatile_pointers(const Observation& a, const Observation& b) {
+  std::unordered_map<std::string, const std::string*> first;
+  for (const auto& leaf : a.leaves) first.emplace(leaf.pointer, &leaf.value);
+  std::unordered_set<std::string> out;
+  std::unordered_set<std::string> in_b;
+  for (const auto& leaf : b.leaves) {
+    in_b.insert(leaf.pointer);
+    const auto it = first.find(leaf.pointer);
+    if (it == first.end() || *it->second != leaf.value) out.insert(leaf.pointer);
+  }
+  for (const auto& leaf : a.leaves) {
+    if (!in_b.contains(leaf.pointer)) out.insert(leaf.pointer);
+  }
+  return out;
+}
+
+std::string mask(const std::string& value) {
+  // Work on code points so a Chinese name is masked, not cut in the middle of a character.
+  std::vector<std::string> cps;
+  for (std::size_t i = 0; i < value.size();) {
+    const unsigned char c = static_cast<unsigned char>(value[i]);
+    const std::size_t n = c < 0x80         ? 1
+                          : (c >> 5) == 6  ? 2
+                          : (c >> 4) == 14 ? 3
+                          : (c >> 3) == 30 ? 4
+                                           : 1;
+    cps.push_back(value.substr(i, n));
+    i += n;
+  }
+  if (cps.size() <= 4)
+    return std::string(std::min<std::size_t>(4, std::max<std::size_t>(cps.size(), 2)), '*');
+  const std::size_t keep = cps.size() >= 10 ? 3 : cps.size() >= 6 ? 2 : 1;
+  std::string out;
+  for (std::size_t i = 0; i < keep; ++i) out += cps[i];
+  out += std::string(cps.size() - 2 * keep, '*');
+  for (std::size_t i = cps.size() - keep; i < cps.size(); ++i) out += cps[i];
+  return out;
+}
+
+}  // namespace authdiff::judge

@@ -1,0 +1,65 @@
+#pragma once
+// The values that cross the wire: what a probe asks for (Request), what came back (Response),
+// and the pair (Exchange). Plain data: `http` fills them, `judge` reads them. A Request never
+// holds a secret: it names whose credential to attach and how, and `http` attaches it.
+#include <cstddef>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace authdiff::plan {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+// How the identity's credential goes on the request.
+enum class Credential {
+  none,     // no credential at all (anonymous)
+  own,      // the identity's real credential
+  garbage,  // the identity's schemes (same headers, cookies, query names) with random values
+};
+
+struct Request {
+  std::string method;  // upper case
+  std::string url;     // absolute, path and query filled in
+  Headers headers;     // non-credential headers (content type, extras)
+  std::string body;
+  std::string identity;  // whose credential; "" = anonymous
+  Credential credential = Credential::none;
+};
+
+struct Response {
+  long status = 0;             // 0 when nothing usable came back (see error)
+  Headers headers;             // names in lower case
+  std::string body;            // at most the body cap
+  bool truncated = false;      // the body was cut at the cap
+  std::size_t body_bytes = 0;  // bytes received, decompressed (>= body.size() when truncated)
+  double seconds = 0;          // wall time of the last attempt
+  int attempts = 0;            // 1 + retries
+  std::string error;           // transport error or refusal ("out of scope", "budget"), or ""
+
+  bool ok() const { return error.empty() && status != 0; }
+  const std::string* header(const std::string& lower_name) const {
+    for (const auto& [k, v] : headers) {
+      if (k == lower_name) return &v;
+    }
+    return nullptr;
+  }
+};
+
+struct Probe {
+  std::string check;          // the check that planned it (registry name)
+  std::string kind;           // what this probe varies, for people: "no credential", "as lina", ...
+  std::size_t operation = 0;  // index into Plan::operations
+  std::string identity;       // who sends it; "" = anonymous
+  std::string victim;         // whose baseline it is judged against; "" = none
+  std::string parameter;      // the parameter it changes, if any
+  std::string value;          // the value it puts there
+  Request request;
+};
+
+struct Exchange {
+  Request request;
+  Response response;
+};
+
+}  // namespace authdiff::plan
