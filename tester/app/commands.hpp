@@ -14,4 +14,23 @@ struct PlanArgs {
 };
 int plan_command(const PlanArgs& args);
 
+struct ScanArgs {
+  std::string spec;
+  std::string config;
+  std::string base_url;
+  std::string junit;
+  std::string fail_on = "low";
+  std::string only, skip;  // comma-separated check names
+  std::string mutations;   // extra mutation lists (a folder like corpus/mutations)
+  int concurrency = 0;     // 0 = from the config
+  double rate = 0;
+  double timeout = 0;
+  std::string proxy;
+  bool insecure = false;
+  std::string ca_file;
+  bool allow_unsafe = false;
+  bool quiet = false;
+};
+int scan_command(const ScanArgs& args);
+
 }  // namespace authdiff::app

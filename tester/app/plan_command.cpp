@@ -3,6 +3,7 @@
 
 #include "app/commands.hpp"
 #include "app/plan_output.hpp"
+#include "app/scan.hpp"
 #include "config/config.hpp"
 #include "plan/plan.hpp"
 #include "spec/model.hpp"
@@ -32,7 +33,8 @@ int plan_command(const PlanArgs& args) {
       throw Failure(Error{"", 0, 0, "--base-url " + options.base_url + ": " + why}, k_exit_usage);
     }
   }
-  const plan::Plan p = plan::make_plan(*api, cfg ? &*cfg : nullptr, options);
+  plan::Plan p = plan::make_plan(*api, cfg ? &*cfg : nullptr, options);
+  if (cfg) plan_probes(p, *cfg, judge::Mutations::defaults(), select_checks("", ""));
   const std::string out = args.format == "json" ? plan_json(*api, cfg ? &*cfg : nullptr, p)
                                                 : plan_text(*api, cfg ? &*cfg : nullptr, p);
   if (args.output.empty()) {

@@ -20,8 +20,8 @@ constexpr const char* k_description =
     "authdiff replays an OpenAPI-described API as several principals (no credentials, a weaker\n"
     "identity, another owner, tampered tokens, enumerated IDs, oversized pages) and reports\n"
     "what leaks.\n\n"
-    "Exit codes: 0 success; 2 bad usage, config or spec (reported as file:line: message);\n"
-    "3 the run could not conclude.";
+    "Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 bad usage, config or spec\n"
+    "(reported as file:line: message); 3 the run could not conclude.";
 
 }  // namespace
 
@@ -50,6 +50,48 @@ int run(int argc, char** argv) {
   plan->add_flag("--allow-unsafe", plan_args.allow_unsafe,
                  "Plan POST/PUT/PATCH/DELETE too (skipped by default)");
 
+  ScanArgs scan_args;
+  CLI::App* scan = app.add_subcommand(
+      "scan",
+      "Replay every operation as each principal and report what leaks. Exit 0: nothing at "
+      "or above --fail-on; 1: findings; 2: bad usage, config or spec; 3: could not conclude.");
+  scan->add_option("--spec", scan_args.spec, "OpenAPI 2.0/3.0/3.1 description (JSON or YAML)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  scan->add_option("--config", scan_args.config, "authdiff TOML config (identities, expectations)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  scan->add_option("--base-url", scan_args.base_url,
+                   "The API to test (overrides target.base_url); the only host contacted");
+  scan->add_option("--junit", scan_args.junit, "Write a JUnit XML report to FILE");
+  scan->add_option(
+          "--fail-on", scan_args.fail_on,
+          "Exit 1 for findings at or above this severity: info, low, medium, high, critical")
+      ->capture_default_str();
+  scan->add_option(
+      "--only", scan_args.only,
+      "Run only these checks (comma-separated): no-auth, weaker-identity, cross-owner, "
+      "enumerate, bulk");
+  scan->add_option("--skip", scan_args.skip, "Do not run these checks (comma-separated)");
+  scan->add_option("--concurrency", scan_args.concurrency,
+                   "Requests in flight (overrides limits.concurrency)")
+      ->check(CLI::Range(1, 1024));
+  scan->add_option("--rate", scan_args.rate, "Requests per second (overrides limits.rate)")
+      ->check(CLI::PositiveNumber);
+  scan->add_option("--timeout", scan_args.timeout, "Seconds per request (overrides limits.timeout)")
+      ->check(CLI::PositiveNumber);
+  scan->add_option("--proxy", scan_args.proxy, "Send through this HTTP proxy (Burp, ZAP)");
+  scan->add_flag("--insecure", scan_args.insecure,
+                 "Accept any TLS certificate (self-signed staging)");
+  scan->add_option("--ca-file", scan_args.ca_file, "Extra CA bundle for TLS")
+      ->check(CLI::ExistingFile);
+  scan->add_option("--mutations", scan_args.mutations,
+                   "A folder with ids.txt / page-sizes.txt adding to the built-in mutation lists")
+      ->check(CLI::ExistingDirectory);
+  scan->add_flag("--allow-unsafe", scan_args.allow_unsafe,
+                 "Replay POST/PUT/PATCH/DELETE too (skipped by default)");
+  scan->add_flag("-q,--quiet", scan_args.quiet, "No progress line");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -60,6 +102,7 @@ int run(int argc, char** argv) {
 
   try {
     if (plan->parsed()) return plan_command(plan_args);
+    if (scan->parsed()) return scan_command(scan_args);
   } catch (const Failure& f) {
     std::fflush(stdout);
     std::cerr << "authdiff: error: " << f.what() << "\n";

@@ -41,6 +41,16 @@ struct Session {
   std::string username;
 };
 
+// A numeric path segment as an int; -1 when it does not fit (a huge ID is just not found).
+int id_of(const std::string& text) {
+  try {
+    const long long v = std::stoll(text);
+    return v < 0 || v > 1'000'000'000 ? -1 : static_cast<int>(v);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 int level_of(const std::string& role) {
   return role == "admin" ? 10 : role == "operator" ? 5 : 1;
 }
@@ -192,7 +202,7 @@ class Canteen {
     svr.Get(R"(/api/departments/(\d+)/members)", [this](const Request& req, Response& res) {
       const auto s = authenticate(req);
       if (!s) return deny_401(res);
-      const int dept = std::stoi(req.matches[1].str());
+      const int dept = id_of(req.matches[1].str());
       if (dept < 1 || dept > static_cast<int>(m_data.departments.size())) return deny_404(res);
       if (level_of(s->role) < 5 && employee(s->employee_id).department_id != dept) {
         return deny_403(res);
@@ -211,7 +221,7 @@ class Canteen {
     svr.Get(R"(/api/employees/(\d+))", [this](const Request& req, Response& res) {
       const auto s = authenticate(req);
       if (!s) return deny_401(res);
-      const int id = std::stoi(req.matches[1].str());
+      const int id = id_of(req.matches[1].str());
       if (id < 1 || id > static_cast<int>(m_data.employees.size())) return deny_404(res);
       if (s->role == "admin") return reply(res, 200, full(employee(id)));
       if (id != s->employee_id) return deny_404(res);
@@ -278,7 +288,7 @@ class Canteen {
       const auto s = authenticate(req);
       if (!s) return deny_401(res);
       if (s->role != "admin") return deny_403(res);
-      const int id = std::stoi(req.matches[1].str());
+      const int id = id_of(req.matches[1].str());
       if (id < 1 || id > static_cast<int>(m_data.terminals.size())) return deny_404(res);
       reply(res, 200, terminal_json(m_data.terminals[static_cast<std::size_t>(id - 1)]));
     });
@@ -527,6 +537,9 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   httplib::Server svr;
+  // One thread per open connection: idle keep-alive connections each hold one, and clients
+  // such as authdiff keep up to --concurrency of them open.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(128); };
   demo::Canteen canteen(options);
   canteen.install(svr);
   const int port = options.port == 0

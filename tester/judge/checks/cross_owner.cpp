@@ -112,6 +112,19 @@ class CrossOwner final : public Check {
     }
     if (!list->is_array()) return enforced("no list at " + (pointer->empty() ? "/" : *pointer));
     const config::Identity* b = ctx.config.identity(probe.identity);
+    // The parameters that address one item of this list: {orderId} in GET /orders/{orderId}
+    // for the list GET /orders. Only those IDs are compared with an item's `id`.
+    std::vector<std::string> item_params;
+    const std::string& list_path = ctx.plan.operations[probe.operation].op->path;
+    for (const auto& other : ctx.plan.operations) {
+      const std::string& path = other.op->path;
+      if (path.size() <= list_path.size() + 3 ||
+          path.compare(0, list_path.size() + 2, list_path + "/{") != 0 || path.back() != '}' ||
+          path.find('/', list_path.size() + 1) != std::string::npos) {
+        continue;
+      }
+      item_params.push_back(path.substr(list_path.size() + 2, path.size() - list_path.size() - 3));
+    }
     Verdict v;
     std::vector<std::string> owners;
     for (std::size_t i = 0; i < list->size(); ++i) {
@@ -125,8 +138,12 @@ class CrossOwner final : public Check {
           const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
           if (!a.user_id.empty() && is_owner_field(key) && text == a.user_id) hit = key;
           if (to_lower(key) == "id") {
-            for (const auto& [param, list_ids] : a.owns) {
-              if (std::find(list_ids.begin(), list_ids.end(), text) != list_ids.end()) hit = key;
+            for (const auto& param : item_params) {
+              const auto* list_ids = plan::owned_ids(a, param);
+              if (list_ids != nullptr &&
+                  std::find(list_ids->begin(), list_ids->end(), text) != list_ids->end()) {
+                hit = key;
+              }
             }
           }
         }

@@ -1,0 +1,62 @@
+#include "judge/findings.hpp"
+
+#include <map>
+
+#include "util/hash.hpp"
+
+namespace authdiff::judge {
+
+std::string finding_id(std::string_view check, std::string_view method, std::string_view path,
+                       std::string_view identity, std::string_view victim,
+                       std::string_view parameter) {
+  std::string key;
+  for (const std::string_view part : {check, method, path, identity, victim, parameter}) {
+    key += part;
+    key += '\x1f';
+  }
+  return fnv1a_hex(key);
+}
+
+std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Config& config,
+                                      const std::vector<ProbeResult>& results) {
+  std::vector<Finding> out;
+  std::map<std::string, std::size_t> by_id;
+  for (const auto& r : results) {
+    if (r.verdict.state != State::bypassed) continue;
+    const auto& op = *plan.operations[r.probe.operation].op;
+    // Enumerated values of one parameter are one finding; so are both no-auth variants.
+    const std::string id =
+        finding_id(r.probe.check, op.method, op.path, r.probe.identity,
+                   r.probe.check == "enumerate" ? "" : r.probe.victim, r.probe.parameter);
+    const auto it = by_id.find(id);
+    if (it != by_id.end()) {
+      Finding& f = out[it->second];
+      f.kinds.push_back(r.probe.kind);
+      f.leaked = std::max(f.leaked, r.verdict.leaked);
+      continue;
+    }
+    Finding f;
+    f.id = id;
+    f.check = r.check;
+    f.severity = r.check->severity();
+    f.operation = r.probe.operation;
+    f.method = op.method;
+    f.path = op.path;
+    f.operation_id = op.operation_id;
+    f.identity = r.probe.identity;
+    f.victim = r.probe.check == "enumerate" ? "" : r.probe.victim;
+    f.parameter = r.probe.parameter;
+    f.kinds.push_back(r.probe.kind);
+    f.reason = r.verdict.reason;
+    f.evidence = r.verdict.evidence;
+    f.leaked = r.verdict.leaked;
+    f.curl = plan::curl_command(r.probe.request, config);
+    by_id[id] = out.size();
+    out.push_back(std::move(f));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const Finding& a, const Finding& b) { return a.severity > b.severity; });
+  return out;
+}
+
+}  // namespace authdiff::judge

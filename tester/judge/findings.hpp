@@ -1,0 +1,42 @@
+#pragma once
+// Verdicts -> findings: bypassed probes grouped by check, operation, identities and parameter,
+// each with a stable id, its evidence and a curl command that reproduces it.
+#include <string>
+#include <vector>
+
+#include "judge/check.hpp"
+
+namespace authdiff::judge {
+
+struct ProbeResult {
+  plan::Probe probe;
+  plan::Response response;
+  Verdict verdict;
+  const Check* check = nullptr;
+};
+
+struct Finding {
+  std::string id;  // stable: hash of check, method, path template, identities, parameter
+  const Check* check = nullptr;
+  Severity severity = Severity::high;
+  std::size_t operation = 0;
+  std::string method, path, operation_id;
+  std::string identity;            // who got through ("" = anonymous)
+  std::string victim;              // whose data ("" = none)
+  std::string parameter;           // the parameter varied, if any
+  std::vector<std::string> kinds;  // the probes that got through
+  std::string reason;              // the first bypassed probe's reason
+  std::vector<Evidence> evidence;
+  std::size_t leaked = 0;
+  std::string curl;  // reproduces the first bypassed probe; placeholders for credentials
+};
+
+// The stable id of a finding.
+std::string finding_id(std::string_view check, std::string_view method, std::string_view path,
+                       std::string_view identity, std::string_view victim,
+                       std::string_view parameter);
+
+std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Config& config,
+                                      const std::vector<ProbeResult>& results);
+
+}  // namespace authdiff::judge
