@@ -1,0 +1,247 @@
+// `authdiff scan` end to end: against the canteen demo API, compared with
+// specs/canteen.ground-truth.md, and against tiny servers for the hard verdict cases.
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "../support/http_client.hpp"
+#include "../support/process.hpp"
+#include "../support/server_process.hpp"
+
+namespace authdiff::test {
+namespace {
+
+const std::string k_bin = AUTHDIFF_BINARY;
+const std::string k_src = AUTHDIFF_SOURCE_DIR;
+
+std::string read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// classname -> (testcase name -> "enforced" | "bypassed" | "inconclusive"), from a JUnit file.
+std::map<std::string, std::map<std::string, std::string>> verdicts(const std::string& junit,
+                                                                   const std::string& suite) {
+  std::map<std::string, std::map<std::string, std::string>> out;
+  const auto start = junit.find("name=\"" + suite + "\"");
+  if (start == std::string::npos) return out;
+  const auto end = junit.find("</testsuite>", start);
+  const std::string body = junit.substr(start, end - start);
+  const std::regex testcase(
+      R"re(<testcase name="([^"]*)" classname="([^"]*)" time="[^"]*"(/>|>\s*<(failure|skipped)))re");
+  for (auto it = std::sregex_iterator(body.begin(), body.end(), testcase);
+       it != std::sregex_iterator(); ++it) {
+    const std::string state = (*it)[3] == "/>"        ? "enforced"
+                              : (*it)[4] == "failure" ? "bypassed"
+                                                      : "inconclusive";
+    out[(*it)[2]][(*it)[1]] = state;
+  }
+  return out;
+}
+
+struct Row {
+  std::string operation, access, denial, flaw;
+};
+
+std::vector<Row> ground_truth() {
+  std::ifstream in(k_src + "/specs/canteen.ground-truth.md");
+  std::vector<Row> rows;
+  std::string line;
+  bool on = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("## Operations", 0) == 0) on = true;
+    if (!on || line.rfind("| ", 0) != 0 || line.rfind("| operation", 0) == 0) continue;
+    std::vector<std::string> cells;
+    std::stringstream ss(line.substr(1));
+    std::string cell;
+    while (std::getline(ss, cell, '|')) {
+      cell.erase(0, cell.find_first_not_of(' '));
+      cell.erase(cell.find_last_not_of(' ') + 1);
+      cells.push_back(cell);
+    }
+    rows.push_back({cells[0], cells[1], cells[2], cells[3]});
+  }
+  return rows;
+}
+
+class ScanDemo : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    s_api = new ServerProcess({AUTHDIFF_DEMO_API, "--port", "0"});
+    const std::map<std::string, std::pair<std::string, std::string>> accounts = {
+        {"CANTEEN_ADMIN_TOKEN", {"admin", "Admin@2024"}},
+        {"CANTEEN_OPERATOR_TOKEN", {"canteen_op", "Op@2024"}},
+        {"CANTEEN_ZHANGWEI_TOKEN", {"zhangwei", "Emp@2024"}},
+        {"CANTEEN_LINA_TOKEN", {"lina", "Emp@2024"}}};
+    for (const auto& [var, account] : accounts) {
+      const auto r =
+          http("POST", s_api->url() + "/api/auth/login", {},
+               nlohmann::json{{"username", account.first}, {"password", account.second}}.dump());
+      s_env[var] = r.json()["token"].get<std::string>();
+    }
+    s_junit = ::testing::TempDir() + "/authdiff-demo-junit.xml";
+    s_run = new ProcessResult(run_process(
+        {k_bin, "scan", "--spec", k_src + "/specs/canteen.yaml", "--config",
+         k_src + "/specs/canteen.authdiff.toml", "--base-url", s_api->url(), "--junit", s_junit},
+        s_env, 120));
+    s_report = read(s_junit);
+  }
+  static void TearDownTestSuite() {
+    delete s_run;
+    delete s_api;
+  }
+  static ServerProcess* s_api;
+  static ProcessResult* s_run;
+  static std::map<std::string, std::string> s_env;
+  static std::string s_junit, s_report;
+};
+ServerProcess* ScanDemo::s_api = nullptr;
+ProcessResult* ScanDemo::s_run = nullptr;
+std::map<std::string, std::string> ScanDemo::s_env;
+std::string ScanDemo::s_junit, ScanDemo::s_report;
+
+const std::set<std::string> k_in_scope = {"no-auth", "weaker-identity", "cross-owner", "enumerate",
+                                          "bulk"};
+
+TEST_F(ScanDemo, ExitsOneForFindings) {
+  EXPECT_EQ(s_run->exit_code, 1) << s_run->err;
+  EXPECT_FALSE(s_report.empty());
+}
+
+TEST_F(ScanDemo, EveryInScopeFlawOfTheGroundTruthIsFound) {
+  int flaws = 0;
+  for (const auto& row : ground_truth()) {
+    std::stringstream checks(row.flaw);
+    std::string check;
+    while (std::getline(checks, check, ',')) {
+      check.erase(0, check.find_first_not_of(' '));
+      if (!k_in_scope.contains(check)) continue;
+      ++flaws;
+      const auto v = verdicts(s_report, check);
+      bool bypassed = false;
+      for (const auto& [name, state] :
+           v.count(row.operation) ? v.at(row.operation) : std::map<std::string, std::string>{}) {
+        bypassed = bypassed || state == "bypassed";
+      }
+      EXPECT_TRUE(bypassed) << check << " did not find the flaw of " << row.operation;
+      EXPECT_NE(s_run->out.find(check), std::string::npos);
+    }
+  }
+  EXPECT_EQ(flaws, 5);  // no-auth, weaker-identity, cross-owner, enumerate, bulk
+}
+
+TEST_F(ScanDemo, NoCorrectlyProtectedOperationIsReported) {
+  for (const auto& row : ground_truth()) {
+    if (row.flaw != "none") continue;
+    for (const auto& check : k_in_scope) {
+      const auto v = verdicts(s_report, check);
+      if (!v.count(row.operation)) continue;
+      for (const auto& [name, state] : v.at(row.operation)) {
+        EXPECT_NE(state, "bypassed")
+            << check << " reported " << row.operation << " (" << name << ")";
+      }
+    }
+  }
+}
+
+TEST_F(ScanDemo, TwoHundredWithAnErrorCodeIsEnforced) {
+  int judged = 0;
+  for (const auto& row : ground_truth()) {
+    if (row.denial != "code") continue;
+    for (const auto& check : k_in_scope) {
+      const auto v = verdicts(s_report, check);
+      if (!v.count(row.operation)) continue;
+      for (const auto& [name, state] : v.at(row.operation)) {
+        EXPECT_EQ(state, "enforced") << check << " " << row.operation << " " << name;
+        ++judged;
+      }
+    }
+  }
+  EXPECT_GE(judged, 4);
+}
+
+TEST_F(ScanDemo, FindingsCarryACurlLineWithoutSecrets) {
+  EXPECT_NE(s_run->out.find("curl -i '" + s_api->url() + "/api/info/query"), std::string::npos);
+  EXPECT_NE(s_run->out.find("$AUTHDIFF_ZHANGWEI_TOKEN"), std::string::npos);
+  for (const auto& [var, token] : s_env) {
+    EXPECT_EQ(s_run->out.find(token), std::string::npos) << var << " leaked to the console";
+    EXPECT_EQ(s_run->err.find(token), std::string::npos) << var << " leaked to stderr";
+    EXPECT_EQ(s_report.find(token), std::string::npos) << var << " leaked to JUnit";
+  }
+}
+
+TEST_F(ScanDemo, JUnitValidatesAgainstTheStrictAntSchema) {
+  const std::string xsd = k_src + "/../shared/schemas/junit-ant.xsd";
+  ASSERT_TRUE(std::ifstream(xsd).good()) << xsd << " is missing (shared/ belongs beside the clone)";
+  const auto r = run_process({"/usr/bin/xmllint", "--noout", "--schema", xsd, s_junit});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("validates"), std::string::npos) << r.err;
+}
+
+// A tiny server per scenario and the exit code / output it must produce.
+ProcessResult scan_scenario(const std::string& scenario, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv = {AUTHDIFF_SCENARIO_SERVER, "--scenario", scenario, "--port", "0"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  ServerProcess server(argv);
+  return run_process(
+      {k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml", "--config",
+       k_src + "/tests/data/configs/scenario.toml", "--base-url", server.url()},
+      {}, 120);
+}
+
+TEST(ScanHardCases, SamePublicDataForEveryoneIsNoFinding) {
+  const auto r = scan_scenario("public-data");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0 findings"), std::string::npos) << r.out;
+}
+
+TEST(ScanHardCases, IgnoringTheIdAndReturningTheCallersOwnRecordIsNoFinding) {
+  const auto r = scan_scenario("own-record");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("0 findings"), std::string::npos) << r.out;
+}
+
+TEST(ScanHardCases, ATokenRejectedHalfwayStopsTheRunNamingTheIdentity) {
+  const auto r = scan_scenario("flaky-token", {"--reject-after", "8"});
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("bob"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("stopped working"), std::string::npos) << r.err;
+}
+
+TEST(ScanHardCases, ADownTargetIsExitThreeNotGreen) {
+  // A port that was free a moment ago and has nothing listening now.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  close(fd);
+  const auto r = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
+                              "--config", k_src + "/tests/data/configs/scenario.toml", "--base-url",
+                              "http://127.0.0.1:" + std::to_string(port)},
+                             {}, 60);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("unreachable"), std::string::npos) << r.err;
+}
+
+TEST(ScanUsage, UnknownCheckIsBadUsageWithASuggestion) {
+  const auto r = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
+                              "--config", k_src + "/tests/data/configs/scenario.toml", "--base-url",
+                              "http://127.0.0.1:9", "--only", "no-auht"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("did you mean \"no-auth\"?"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace authdiff::test
