@@ -552,6 +552,8 @@ int main(int argc, char** argv) {
   std::thread stopper([&svr, signals] {
     int sig = 0;
     sigwait(&signals, &sig);
+    // httplib 0.11 loses a stop() that comes before the listen loop runs.
+    while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     svr.stop();
   });
   stopper.detach();

@@ -102,6 +102,8 @@ int main(int argc, char** argv) {
   std::thread([&svr, signals] {
     int sig = 0;
     sigwait(&signals, &sig);
+    // httplib 0.11 loses a stop() that comes before the listen loop runs.
+    while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
     svr.stop();
   }).detach();
   std::printf("listening on 127.0.0.1:%d\n", bound);

@@ -1,0 +1,94 @@
+#include <gtest/gtest.h>
+
+#include "judge/observe.hpp"
+
+namespace authdiff::judge {
+namespace {
+
+plan::Response response(long status, std::string body, bool truncated = false) {
+  plan::Response r;
+  r.status = status;
+  r.body_bytes = body.size();
+  r.body = std::move(body);
+  r.truncated = truncated;
+  r.attempts = 1;
+  return r;
+}
+
+TEST(CountItems, AtAPointerAnywhereAndInTruncatedText) {
+  EXPECT_EQ(count_items(R"([1, 2, 3])", ""), 3u);
+  EXPECT_EQ(
+      count_items(R"({"data": {"list": [{"a": [1, 2]}, {"b": "x,y"}], "total": 2}})", "/data/list"),
+      2u);
+  EXPECT_EQ(count_items(R"({"items": []})", "/items"), 0u);
+  EXPECT_EQ(count_items(R"({"a": [1], "b": [1, 2, 3, 4]})", std::nullopt), 4u);
+  EXPECT_EQ(count_items(R"({"items": [{"s": "[[["}, {"t": "]\"]"}, 3)", "/items"), 3u);  // cut off
+  EXPECT_EQ(count_items(R"({"other": [1]})", "/items"), std::nullopt);
+}
+
+TEST(Observe, FlattensJsonAndCountsTheList) {
+  const auto o = observe(
+      response(200, R"({"code": 0, "data": {"list": [{"id": 10081, "dish": "宫保鸡丁"}]}})"),
+      std::string("/data/list"));
+  EXPECT_TRUE(o.json);
+  EXPECT_TRUE(o.error_like.empty());
+  EXPECT_EQ(o.items, 1u);
+  ASSERT_EQ(o.leaves.size(), 3u);
+  EXPECT_EQ(o.leaves[1].pointer, "/data/list/0/dish");
+}
+
+TEST(Observe, ErrorLooking200s) {
+  for (const char* body : {R"({"code": 401, "msg": "请先登录"})", R"({"code": "403"})",
+                           R"({"success": false, "data": null})", R"({"error": "forbidden"})",
+                           R"({"errcode": 40001})", R"({"status": "error"})"}) {
+    EXPECT_FALSE(observe(response(200, body), std::nullopt).error_like.empty()) << body;
+  }
+  for (const char* body :
+       {R"({"code": 0, "data": {}})", R"({"code": 200})", R"({"status": "active"})",
+        R"({"error": null, "data": 1})", R"([1, 2])"}) {
+    EXPECT_TRUE(observe(response(200, body), std::nullopt).error_like.empty()) << body;
+  }
+}
+
+TEST(Observe, HostileBodiesDoNotCrash) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  const auto o = observe(response(200, deep), std::nullopt);
+  EXPECT_FALSE(o.json);  // too deep to parse as JSON; judged as text
+  const auto bad =
+      observe(response(200, std::string("{\"a\": \"\xff\xfe\", \"b\": \0 }", 20)), std::nullopt);
+  EXPECT_FALSE(bad.json);
+  const auto cut = observe(response(200, R"({"items": [1, 2)", true), std::string("/items"));
+  EXPECT_FALSE(cut.json);
+  EXPECT_EQ(cut.items, 2u);
+}
+
+TEST(Distinctive, SpecificValuesOnly) {
+  EXPECT_TRUE(distinctive({"", "zhangwei", true}));
+  EXPECT_TRUE(distinctive({"", "张伟", true}));
+  EXPECT_TRUE(distinctive({"", "10206", false}));
+  EXPECT_TRUE(distinctive({"", "25.46", false}));
+  EXPECT_FALSE(distinctive({"", "ok", true}));
+  EXPECT_FALSE(distinctive({"", "----", true}));
+  EXPECT_FALSE(distinctive({"", "42", false}));
+}
+
+TEST(Mask, HidesMostOfTheValue) {
+  EXPECT_EQ(mask("13812344702"), "138*****702");
+  EXPECT_EQ(mask("610113200108248700"), "610************700");
+  EXPECT_EQ(mask("abc"), "***");
+  EXPECT_EQ(mask("张伟"), "**");
+  EXPECT_EQ(mask("一楼大厅餐厅"), "一楼**餐厅");
+}
+
+TEST(Volatile, LeavesThatChangeBetweenCopies) {
+  const auto a =
+      observe(response(200, R"({"id": 1, "at": "10:00:01", "nonce": "x1"})"), std::nullopt);
+  const auto b = observe(response(200, R"({"id": 1, "at": "10:00:02"})"), std::nullopt);
+  const auto v = volatile_pointers(a, b);
+  EXPECT_TRUE(v.contains("/at"));
+  EXPECT_TRUE(v.contains("/nonce"));
+  EXPECT_FALSE(v.contains("/id"));
+}
+
+}  // namespace
+}  // namespace authdiff::judge
