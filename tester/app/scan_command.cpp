@@ -321,6 +321,7 @@ int scan_command(const ScanArgs& args) {
   result.run.started_at = local_timestamp();
   result.run.hostname = hostname();
   result.run.requests = sender.attempts();
+  result.run.send_seconds = sender.seconds();
   result.run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
   for (const auto& id : config.identities) result.run.identities.push_back(id.name);
   result.run.checks = checks;

@@ -111,8 +111,7 @@ class TokenBucket {
 
 std::string garbage_like(const std::string& like) {
   static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  std::random_device rd;
-  std::mt19937 gen(rd());
+  thread_local std::mt19937_64 gen{std::random_device{}()};
   std::string out = "authdiff-garbage-";
   const std::size_t n = std::max<std::size_t>(like.size(), out.size() + 16);
   while (out.size() < n) out += alphabet[gen() % 62];
@@ -127,6 +126,7 @@ struct Sender::Impl {
   std::vector<Transfer> pool;  // one per concurrency slot; easy handles reused
   std::size_t attempts = 0;
   std::size_t refused = 0;
+  double seconds = 0;  // wall time spent inside send()
 
   const config::Identity* identity(const std::string& name) const {
     for (const auto& id : identities) {
@@ -211,7 +211,8 @@ struct Sender::Impl {
                      static_cast<long>(std::min(options.timeout, 10.0) * 1000));
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    // Waiting to learn whether a connection multiplexes only pays off where HTTP/2 is possible.
+    if (t.url.rfind("https:", 0) == 0) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
     curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());  // "" = no proxy, env ignored
     if (options.insecure) {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -271,6 +272,9 @@ Sender::~Sender() {
   curl_multi_cleanup(m_impl->multi);
 }
 
+double Sender::seconds() const {
+  return m_impl->seconds;
+}
 std::size_t Sender::attempts() const {
   return m_impl->attempts;
 }
@@ -284,6 +288,7 @@ std::string Sender::origin() const {
 std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& requests,
                                          const Progress& progress) {
   Impl& s = *m_impl;
+  const auto batch_started = Clock::now();
   std::vector<plan::Response> out(requests.size());
   struct Pending {
     std::size_t index;
@@ -309,14 +314,9 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
 
   while (!queue.empty() || in_flight > 0) {
     const auto now = Clock::now();
-    long wait_ms = 100;
     // Refill the transfers up to the concurrency limit, as the rate and the budget allow.
     for (auto it = queue.begin(); it != queue.end() && !free_slots.empty();) {
       if (it->not_before > now) {
-        wait_ms = std::min<long>(
-            wait_ms,
-            std::chrono::duration_cast<std::chrono::milliseconds>(it->not_before - now).count() +
-                1);
         ++it;
         continue;
       }
@@ -327,10 +327,7 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
         ++done;
         continue;
       }
-      if (!bucket.take(now)) {
-        wait_ms = std::min(wait_ms, bucket.wait_ms(now));
-        break;
-      }
+      if (!bucket.take(now)) break;
       Transfer* t = free_slots.back();
       free_slots.pop_back();
       attempts_of[it->index] = it->attempts + 1;
@@ -375,12 +372,30 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
       }
       free_slots.push_back(t);
     }
-    if (in_flight > 0 || !queue.empty()) {
+    // Sleep only until something can happen: a transfer's socket (curl wakes us), a retry
+    // coming due, or a token for a request that has a free slot; not at all when one can start.
+    long sleep_ms = in_flight > 0 ? 100 : 0;
+    if (!queue.empty() && !free_slots.empty()) {
+      const auto later = Clock::now();
+      long until_ready = 100;
+      for (const auto& pending : queue) {
+        const auto due =
+            std::chrono::duration_cast<std::chrono::milliseconds>(pending.not_before - later);
+        until_ready = std::min<long>(until_ready, std::max<long>(0, due.count() + 1));
+        if (pending.not_before <= later) {
+          until_ready = 0;
+          break;
+        }
+      }
+      sleep_ms = std::max(until_ready, bucket.wait_ms(later));
+      if (in_flight > 0) sleep_ms = std::min<long>(sleep_ms, 100);
+    }
+    if (sleep_ms > 0) {
       int fds = 0;
-      curl_multi_poll(s.multi, nullptr, 0, static_cast<int>(std::max(1L, std::min(wait_ms, 100L))),
-                      &fds);
+      curl_multi_poll(s.multi, nullptr, 0, static_cast<int>(sleep_ms), &fds);
     }
   }
+  s.seconds += std::chrono::duration<double>(Clock::now() - batch_started).count();
   return out;
 }
 

@@ -45,6 +45,7 @@ class Sender {
                                    const Progress& progress = {});
 
   std::size_t attempts() const;  // attempts made so far (budget used)
+  double seconds() const;        // wall time spent sending so far
   std::size_t refused() const;   // requests refused by the scope guard
   std::string origin() const;    // scheme://host:port of the scope
 

@@ -55,6 +55,7 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
     if (!v.volatile_pointers.contains(leaf.pointer) && distinctive(leaf))
       v.values.insert(leaf.value);
   }
+  m_index[{v.operation, v.identity}] = m_baselines.size();
   m_baselines.push_back(std::move(v));
 }
 
@@ -88,10 +89,8 @@ void Knowledge::finish() {
 }
 
 const BaselineView* Knowledge::baseline(std::size_t operation, const std::string& identity) const {
-  for (const auto& b : m_baselines) {
-    if (b.operation == operation && b.identity == identity) return &b;
-  }
-  return nullptr;
+  const auto it = m_index.find({operation, identity});
+  return it == m_index.end() ? nullptr : &m_baselines[it->second];
 }
 
 std::vector<const BaselineView*> Knowledge::baselines(std::size_t operation) const {

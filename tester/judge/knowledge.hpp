@@ -49,6 +49,7 @@ class Knowledge {
 
  private:
   std::vector<BaselineView> m_baselines;
+  std::map<std::pair<std::size_t, std::string>, std::size_t> m_index;  // (operation, identity)
   std::map<std::size_t, Observation> m_denied;
   std::map<std::string, std::unordered_set<std::string>> m_seen;  // identity -> values
   std::unordered_set<std::string> m_public;

@@ -46,11 +46,12 @@ std::string console_report(const plan::Plan& plan, const ScanResult& result, Con
   }
   out += fmt::format(
       "\n{} finding{}{} | {} probes: {} enforced, {} bypassed, {} inconclusive | {} "
-      "requests in {:.1f} s\n",
+      "requests in {:.2f} s ({:.2f} s sending)\n",
       result.findings.size(), result.findings.size() == 1 ? "" : "s",
       counts.empty() ? "" : " (" + counts + ")", result.results.size(),
       result.count(judge::State::enforced), result.count(judge::State::bypassed),
-      result.count(judge::State::inconclusive), result.run.requests, result.run.seconds);
+      result.count(judge::State::inconclusive), result.run.requests, result.run.seconds,
+      result.run.send_seconds);
   for (const auto& f : result.findings) {
     const std::string who = f.identity.empty() ? "anonymous" : f.identity;
     const std::string whose =

@@ -15,6 +15,7 @@ struct RunInfo {
   std::string hostname;
   double seconds = 0;
   std::size_t requests = 0;                 // attempts sent, retries included
+  double send_seconds = 0;                  // of `seconds`, the time spent sending
   std::vector<std::string> identities;      // names only
   std::vector<const judge::Check*> checks;  // those that ran
   judge::Severity fail_on = judge::Severity::low;
