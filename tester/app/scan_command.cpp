@@ -36,7 +36,7 @@ class ProgressLine {
   explicit ProgressLine(bool enabled) : m_enabled(enabled) {}
   http::Progress stage(const std::string& name) {
     if (!m_enabled) return {};
-    return [this, name](std::size_t done, std::size_t total) {
+    return [name](std::size_t done, std::size_t total) {
       std::fprintf(stderr, "\r\033[K  %-22s %zu/%zu requests", name.c_str(), done, total);
       std::fflush(stderr);
     };
