@@ -1,0 +1,137 @@
+#include <gtest/gtest.h>
+
+#include "judge/findings.hpp"
+#include "judge/knowledge.hpp"
+
+namespace authdiff::judge {
+namespace {
+
+plan::Response response(long status, std::string body) {
+  plan::Response r;
+  r.status = status;
+  r.body_bytes = body.size();
+  r.body = std::move(body);
+  r.attempts = 1;
+  return r;
+}
+
+plan::Baseline baseline(std::size_t op, const std::string& identity) {
+  plan::Baseline b;
+  b.operation = op;
+  b.identity = identity;
+  return b;
+}
+
+// Operation 0: alice's order. Operation 1: bob's order. Operation 2: public menu.
+Knowledge orders() {
+  Knowledge k;
+  k.add_baseline(
+      baseline(0, "alice"),
+      response(200, R"({"id": 10081, "owner": "alice", "dish": "Kung Pao", "at": "12:00:01"})"),
+      response(200, R"({"id": 10081, "owner": "alice", "dish": "Kung Pao", "at": "12:00:02"})"),
+      std::nullopt);
+  k.add_baseline(
+      baseline(1, "bob"),
+      response(200, R"({"id": 10206, "owner": "bob", "dish": "Mapo tofu", "at": "12:00:03"})"),
+      response(200, R"({"id": 10206, "owner": "bob", "dish": "Mapo tofu", "at": "12:00:03"})"),
+      std::nullopt);
+  k.add_baseline(baseline(2, ""), response(200, R"([{"dish": "Kung Pao"}, {"dish": "Mapo tofu"}])"),
+                 response(200, R"([{"dish": "Kung Pao"}, {"dish": "Mapo tofu"}])"), std::nullopt);
+  k.add_denied(0, response(200, R"({"code": 401, "msg": "login"})"));
+  k.finish();
+  return k;
+}
+
+TEST(Knowledge, ALeakNeedsValuesTheProberNeverSaw) {
+  const Knowledge k = orders();
+  const BaselineView* alice = k.baseline(0, "alice");
+  ASSERT_NE(alice, nullptr);
+  const auto probe = observe(
+      response(200, R"({"id": 10081, "owner": "alice", "dish": "Kung Pao", "at": "09:00"})"),
+      std::nullopt);
+  const Verdict as_bob = leak_verdict(k, *alice, probe, "bob");
+  EXPECT_EQ(as_bob.state, State::bypassed);
+  // id and owner leak; the dish is public (menu); the time is volatile.
+  EXPECT_EQ(as_bob.leaked, 2u);
+  for (const auto& e : as_bob.evidence) {
+    EXPECT_NE(e.pointer, "/dish");
+    EXPECT_NE(e.pointer, "/at");
+    EXPECT_EQ(e.masked.find("10081"), std::string::npos) << "evidence is masked";
+  }
+  EXPECT_EQ(leak_verdict(k, *alice, probe, "alice").state, State::enforced);  // her own data
+}
+
+TEST(Knowledge, SameKeysAloneAreNoLeak) {
+  const Knowledge k = orders();
+  const auto own =
+      observe(response(200, R"({"id": 10206, "owner": "bob", "dish": "Mapo tofu"})"), std::nullopt);
+  EXPECT_EQ(leak_verdict(k, *k.baseline(0, "alice"), own, "bob").state, State::enforced);
+}
+
+TEST(Knowledge, DenialsInEveryStyle) {
+  const Knowledge k = orders();
+  std::string why;
+  EXPECT_TRUE(k.looks_denied(0, observe(response(401, "{}"), std::nullopt), &why));
+  EXPECT_TRUE(k.looks_denied(0, observe(response(404, ""), std::nullopt), &why));
+  EXPECT_TRUE(k.looks_denied(0, observe(response(302, ""), std::nullopt), &why));
+  EXPECT_TRUE(k.looks_denied(
+      0, observe(response(200, R"({"code": 403, "msg": "no"})"), std::nullopt), &why));
+  EXPECT_TRUE(k.looks_denied(0, observe(response(204, ""), std::nullopt), &why));
+  EXPECT_FALSE(k.looks_denied(0, observe(response(200, R"({"id": 1})"), std::nullopt), &why));
+}
+
+TEST(Knowledge, AFingerprintCarryingDataIsNoDenial) {
+  Knowledge k;
+  k.add_baseline(baseline(0, "alice"), response(200, R"({"secret": "alice-only-value"})"),
+                 response(200, R"({"secret": "alice-only-value"})"), std::nullopt);
+  k.add_denied(0,
+               response(200, R"({"secret": "alice-only-value"})"));  // garbage credential accepted
+  k.finish();
+  std::string why;
+  EXPECT_FALSE(k.looks_denied(
+      0, observe(response(200, R"({"secret": "alice-only-value"})"), std::nullopt), &why));
+  // ... and its values did not become "public", so an anonymous probe still leaks.
+  const auto probe = observe(response(200, R"({"secret": "alice-only-value"})"), std::nullopt);
+  EXPECT_EQ(leak_verdict(k, *k.baseline(0, "alice"), probe, "").state, State::bypassed);
+}
+
+TEST(Knowledge, UnusableBaselinesMakeProbesInconclusive) {
+  Knowledge k;
+  k.add_baseline(baseline(0, "alice"), response(403, "{}"), response(403, "{}"), std::nullopt);
+  k.add_baseline(baseline(1, "alice"), response(200, R"({"code": 500})"),
+                 response(200, R"({"code": 500})"), std::nullopt);
+  k.add_baseline(baseline(2, "alice"), response(200, R"({"items": []})"),
+                 response(200, R"({"items": []})"), std::string("/items"));
+  k.finish();
+  const auto probe = observe(response(200, R"({"x": "whatever"})"), std::nullopt);
+  for (std::size_t op = 0; op < 3; ++op) {
+    const auto v = access_outcome(k, op, probe, k.baseline(op, "alice"));
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->state, State::inconclusive) << op << ": " << v->reason;
+  }
+  EXPECT_EQ(access_outcome(k, 0, probe, nullptr)->state, State::inconclusive);
+}
+
+TEST(Knowledge, TransportErrorsAndServerErrorsAreInconclusive) {
+  const Knowledge k = orders();
+  plan::Response dead;
+  dead.error = "Couldn't connect to server";
+  EXPECT_EQ(access_outcome(k, 0, observe(dead, std::nullopt), k.baseline(0, "alice"))->state,
+            State::inconclusive);
+  EXPECT_EQ(
+      access_outcome(k, 0, observe(response(502, ""), std::nullopt), k.baseline(0, "alice"))->state,
+      State::inconclusive);
+}
+
+TEST(Findings, IdsAreStableAndDistinguishWhatMatters) {
+  const std::string a = finding_id("cross-owner", "GET", "/orders/{id}", "bob", "alice", "id");
+  EXPECT_EQ(a, finding_id("cross-owner", "GET", "/orders/{id}", "bob", "alice", "id"));
+  EXPECT_EQ(a.size(), 16u);
+  EXPECT_NE(a, finding_id("cross-owner", "GET", "/orders/{id}", "alice", "bob", "id"));
+  EXPECT_NE(a, finding_id("no-auth", "GET", "/orders/{id}", "bob", "alice", "id"));
+  EXPECT_EQ(finding_id("no-auth", "GET", "/x", "", "", ""),
+            "3bf9a9c5d2141f6a");  // pinned: ids must not drift
+}
+
+}  // namespace
+}  // namespace authdiff::judge
