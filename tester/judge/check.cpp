@@ -62,6 +62,14 @@ const config::Identity* victim_for(const PlanContext& ctx, std::size_t op) {
   return best;
 }
 
+Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
+                             const plan::Response& response, const std::string& prober) {
+  const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
+  const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
+  if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
+  return leak_verdict(ctx.knowledge, *victim, o, prober);
+}
+
 std::optional<std::string> list_pointer_of(const plan::Plan& plan, std::size_t op) {
   const auto& o = *plan.operations[op].op;
   if (!o.is_list) return std::nullopt;

@@ -64,6 +64,11 @@ std::vector<std::string> check_names();
 // highest-level identity with a baseline for it (anonymous for public operations).
 const config::Identity* victim_for(const PlanContext& ctx, std::size_t op);
 
+// Judge `response` against the probe victim's baseline: the access outcome, then leak evidence
+// of values `prober` never saw (no-auth, weaker-identity and cross-owner share this rule).
+Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
+                             const plan::Response& response, const std::string& prober);
+
 // The list pointer of `op` (nullopt when it is not a list operation).
 std::optional<std::string> list_pointer_of(const plan::Plan& plan, std::size_t op);
 

@@ -1,5 +1,8 @@
 #include "plan/plan.hpp"
 
+#include <functional>
+#include <optional>
+
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -34,14 +37,35 @@ std::string url_encode(std::string_view s) {
   return out;
 }
 
-namespace {
-
-std::string scalar_text(const nlohmann::json& v) {
+std::string value_text(const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();
-  if (v.is_array() && !v.empty()) return scalar_text(v[0]);
+  if (v.is_array() && !v.empty()) return value_text(v[0]);
   if (v.is_null()) return "";
   return v.dump();
 }
+
+std::string build_url(
+    const std::string& base, const spec::Operation& op,
+    const std::function<std::optional<std::string>(const spec::Parameter&)>& value_of) {
+  std::string path = op.path;
+  std::string query;
+  for (const auto& p : op.parameters) {
+    const auto value = value_of(p);
+    if (!value) continue;
+    if (p.in == "path") {
+      const std::string placeholder = "{" + p.name + "}";
+      for (auto pos = path.find(placeholder); pos != std::string::npos;
+           pos = path.find(placeholder)) {
+        path.replace(pos, placeholder.size(), url_encode(*value));
+      }
+    } else if (p.in == "query") {
+      query += (query.empty() ? "?" : "&") + url_encode(p.name) + "=" + url_encode(*value);
+    }
+  }
+  return base + path + query;
+}
+
+namespace {
 
 // Where requests go: --base-url, then the config, then the spec's first absolute server.
 // The spec server's path (basePath) is kept when the chosen base URL has no path of its own.
@@ -125,21 +149,10 @@ Expectation derive(const spec::Api& api, const spec::Operation& op) {
 }  // namespace
 
 std::string request_url(const std::string& base, const spec::Operation& op) {
-  std::string path = op.path;
-  std::string query;
-  for (const auto& p : op.parameters) {
-    const std::string value = scalar_text(p.example.value);
-    if (p.in == "path") {
-      const std::string placeholder = "{" + p.name + "}";
-      for (auto pos = path.find(placeholder); pos != std::string::npos;
-           pos = path.find(placeholder)) {
-        path.replace(pos, placeholder.size(), url_encode(value));
-      }
-    } else if (p.in == "query" && p.required) {
-      query += (query.empty() ? "?" : "&") + url_encode(p.name) + "=" + url_encode(value);
-    }
-  }
-  return base + path + query;
+  return build_url(base, op, [](const spec::Parameter& p) -> std::optional<std::string> {
+    if (p.in == "query" && !p.required) return std::nullopt;
+    return value_text(p.example.value);
+  });
 }
 
 Plan make_plan(const spec::Api& api, const config::Config* config, const Options& options) {

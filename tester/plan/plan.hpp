@@ -1,6 +1,7 @@
 #pragma once
 // Api + Config -> Plan: per operation, who is expected to reach it (and why we think so), the
 // request a legitimate caller sends, and the probes the checks will send. Sends nothing.
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,15 @@ Plan make_plan(const spec::Api& api, const config::Config* config, const Options
 // The URL of `op` against `base`, path parameters filled with their examples and required query
 // parameters appended (percent-encoded).
 std::string request_url(const std::string& base, const spec::Operation& op);
+
+// A parameter value as it goes into a URL (arrays: their first element).
+std::string value_text(const nlohmann::json& v);
+
+// `base` + the operation's path with path parameters filled and query parameters appended,
+// each with the value `value_of` gives (nullopt: leave the parameter out). Values are encoded.
+std::string build_url(
+    const std::string& base, const spec::Operation& op,
+    const std::function<std::optional<std::string>(const spec::Parameter&)>& value_of);
 
 // Percent-encode for a path segment or a query component (RFC 3986 unreserved kept).
 std::string url_encode(std::string_view s);

@@ -10,18 +10,11 @@ using config::Access;
 
 namespace {
 
-std::string scalar_text(const nlohmann::json& v) {
-  if (v.is_string()) return v.get<std::string>();
-  if (v.is_array() && !v.empty()) return scalar_text(v[0]);
-  if (v.is_null()) return "";
-  return v.dump();
-}
-
 std::string form_encode(const nlohmann::json& body) {
   std::string out;
   if (!body.is_object()) return out;
   for (const auto& [k, v] : body.items()) {
-    out += (out.empty() ? "" : "&") + url_encode(k) + "=" + url_encode(scalar_text(v));
+    out += (out.empty() ? "" : "&") + url_encode(k) + "=" + url_encode(value_text(v));
   }
   return out;
 }
@@ -109,33 +102,20 @@ Request make_request(const Plan& plan, std::size_t op_index, const config::Confi
   const OperationPlan& p = plan.operations[op_index];
   const spec::Operation& op = *p.op;
   const config::Identity* id = identity.empty() ? nullptr : config.identity(identity);
-  std::string path = op.path;
-  std::string query;
-  for (const auto& param : op.parameters) {
-    if (omit.contains(param.name)) continue;
-    std::string value;
-    const auto o = overrides.find(param.name);
-    if (o != overrides.end()) {
-      value = o->second;
-    } else if (const auto* ids = id && param.is_id() ? owned_ids(*id, param.name) : nullptr;
-               ids != nullptr && !ids->empty()) {
-      value = ids->front();
-    } else {
-      value = scalar_text(param.example.value);
-    }
-    if (param.in == "path") {
-      const std::string placeholder_text = "{" + param.name + "}";
-      for (auto pos = path.find(placeholder_text); pos != std::string::npos;
-           pos = path.find(placeholder_text)) {
-        path.replace(pos, placeholder_text.size(), url_encode(value));
-      }
-    } else if (param.in == "query" && (param.required || o != overrides.end())) {
-      query += (query.empty() ? "?" : "&") + url_encode(param.name) + "=" + url_encode(value);
-    }
-  }
+  const std::string url =
+      build_url(plan.base_url, op, [&](const spec::Parameter& param) -> std::optional<std::string> {
+        if (omit.contains(param.name)) return std::nullopt;
+        if (const auto o = overrides.find(param.name); o != overrides.end()) return o->second;
+        if (param.in == "query" && !param.required) return std::nullopt;
+        if (const auto* ids = id && param.is_id() ? owned_ids(*id, param.name) : nullptr;
+            ids && !ids->empty()) {
+          return ids->front();
+        }
+        return value_text(param.example.value);
+      });
   Request r;
   r.method = op.method;
-  r.url = plan.base_url + path + query;
+  r.url = url;
   r.identity = identity;
   r.credential = identity.empty() ? Credential::none : credential;
   if (op.body && op.method != "GET" && op.method != "HEAD" && op.method != "DELETE") {

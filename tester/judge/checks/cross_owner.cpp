@@ -87,11 +87,10 @@ class CrossOwner final : public Check {
 
   Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
                 const plan::Response& response) const override {
-    const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
-    if (probe.victim.empty()) return judge_list(ctx, probe, o);
-    const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
-    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
-    return leak_verdict(ctx.knowledge, *victim, o, probe.identity);
+    if (probe.victim.empty()) {
+      return judge_list(ctx, probe, observe(response, list_pointer_of(ctx.plan, probe.operation)));
+    }
+    return judge_against_victim(ctx, probe, response, probe.identity);
   }
 
  private:

@@ -43,10 +43,7 @@ class NoAuth final : public Check {
 
   Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
                 const plan::Response& response) const override {
-    const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
-    const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
-    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
-    return leak_verdict(ctx.knowledge, *victim, o, "");
+    return judge_against_victim(ctx, probe, response, "");
   }
 };
 

@@ -49,10 +49,7 @@ class WeakerIdentity final : public Check {
 
   Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
                 const plan::Response& response) const override {
-    const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
-    const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
-    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
-    return leak_verdict(ctx.knowledge, *victim, o, probe.identity);
+    return judge_against_victim(ctx, probe, response, probe.identity);
   }
 };
 
