@@ -312,6 +312,8 @@ int scan_command(const ScanArgs& args) {
     r.check = probes[i].second;
     r.response = responses[i];
     r.verdict = r.check->judge(jctx, r.probe, r.response);
+    // The evidence is extracted (and masked); the raw body is not kept past judging.
+    r.response.body = std::string();
     result.results.push_back(std::move(r));
   }
   result.findings = judge::collect_findings(p, config, result.results);
