@@ -189,21 +189,11 @@ struct Sender::Impl {
     t.url = std::move(url);
   }
 
-  void start(Transfer& t, const plan::Request& req, std::size_t index) {
-    curl_easy_reset(t.easy);
-    if (t.headers != nullptr) curl_slist_free_all(t.headers);
-    t.headers = nullptr;
-    t.index = index;
-    t.response = plan::Response{};
-    t.header_bytes = 0;
-    t.max_body = options.max_body;
-    t.body = req.body;
-    prepare(t, req);
+  // Options that are the same for every request, set once per easy handle.
+  void configure(Transfer& t) {
     CURL* e = t.easy;
-    curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // a 3xx is judged as it is
-    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
     curl_easy_setopt(e, CURLOPT_USERAGENT, "authdiff");
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // gzip, deflate, br; bounded by max_body
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout * 1000));
@@ -212,7 +202,7 @@ struct Sender::Impl {
     curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(e, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
     // Waiting to learn whether a connection multiplexes only pays off where HTTP/2 is possible.
-    if (t.url.rfind("https:", 0) == 0) curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+    curl_easy_setopt(e, CURLOPT_PIPEWAIT, scope.scheme == "https" ? 1L : 0L);
     curl_easy_setopt(e, CURLOPT_PROXY, options.proxy.c_str());  // "" = no proxy, env ignored
     if (options.insecure) {
       curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
@@ -224,6 +214,25 @@ struct Sender::Impl {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+  }
+
+  void start(Transfer& t, const plan::Request& req, std::size_t index) {
+    if (t.headers != nullptr) curl_slist_free_all(t.headers);
+    t.headers = nullptr;
+    t.index = index;
+    t.response = plan::Response{};
+    t.header_bytes = 0;
+    t.max_body = options.max_body;
+    t.body = req.body;
+    CURL* e = t.easy;
+    // Per request: the method (back to a plain GET first), credentials, URL and headers.
+    curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, nullptr);
+    curl_easy_setopt(e, CURLOPT_USERNAME, nullptr);
+    curl_easy_setopt(e, CURLOPT_PASSWORD, nullptr);
+    prepare(t, req);
+    curl_easy_setopt(e, CURLOPT_URL, t.url.c_str());
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, t.headers);
     if (req.method == "HEAD") {
       curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
     } else if (req.method != "GET") {
@@ -260,7 +269,10 @@ Sender::Sender(Options options, std::vector<config::Identity> identities)
   curl_multi_setopt(m_impl->multi, CURLMOPT_MAXCONNECTS,
                     static_cast<long>(m_impl->options.concurrency));
   m_impl->pool.resize(static_cast<std::size_t>(m_impl->options.concurrency));
-  for (auto& t : m_impl->pool) t.easy = curl_easy_init();
+  for (auto& t : m_impl->pool) {
+    t.easy = curl_easy_init();
+    m_impl->configure(t);
+  }
 }
 
 Sender::~Sender() {
