@@ -17,17 +17,23 @@ std::string finding_id(std::string_view check, std::string_view method, std::str
   return fnv1a_hex(key);
 }
 
+std::string finding_id_of(const plan::Probe& probe, std::string_view method,
+                          std::string_view path) {
+  // Enumerated values of one parameter are one finding; so are both no-auth variants.
+  return finding_id(probe.check, method, path, probe.identity,
+                    probe.check == "enumerate" ? "" : probe.victim, probe.parameter);
+}
+
 std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Config& config,
-                                      const std::vector<ProbeResult>& results) {
+                                      std::vector<ProbeResult>& results) {
   std::vector<Finding> out;
   std::map<std::string, std::size_t> by_id;
-  for (const auto& r : results) {
+  for (auto& r : results) {
     if (r.verdict.state != State::bypassed) continue;
     const auto& op = *plan.operations[r.probe.operation].op;
-    // Enumerated values of one parameter are one finding; so are both no-auth variants.
-    const std::string id =
-        finding_id(r.probe.check, op.method, op.path, r.probe.identity,
-                   r.probe.check == "enumerate" ? "" : r.probe.victim, r.probe.parameter);
+    const std::string id = finding_id_of(r.probe, op.method, op.path);
+    r.finding = id;
+    r.curl = plan::curl_command(r.probe.request, config);
     const auto it = by_id.find(id);
     if (it != by_id.end()) {
       Finding& f = out[it->second];
@@ -50,7 +56,7 @@ std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Conf
     f.reason = r.verdict.reason;
     f.evidence = r.verdict.evidence;
     f.leaked = r.verdict.leaked;
-    f.curl = plan::curl_command(r.probe.request, config);
+    f.curl = r.curl;
     by_id[id] = out.size();
     out.push_back(std::move(f));
   }

@@ -13,6 +13,8 @@ struct ProbeResult {
   plan::Response response;
   Verdict verdict;
   const Check* check = nullptr;
+  std::string finding;  // bypassed: the id of the finding it belongs to
+  std::string curl;     // bypassed: a curl command reproducing it (placeholders for credentials)
 };
 
 struct Finding {
@@ -36,7 +38,12 @@ std::string finding_id(std::string_view check, std::string_view method, std::str
                        std::string_view identity, std::string_view victim,
                        std::string_view parameter);
 
+// The id of the finding a bypassed probe of `check` on `method path` belongs to.
+std::string finding_id_of(const plan::Probe& probe, std::string_view method, std::string_view path);
+
+// Group the bypassed results into findings (most severe first, then in result order) and mark
+// each bypassed result with its finding's id and a curl command.
 std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Config& config,
-                                      const std::vector<ProbeResult>& results);
+                                      std::vector<ProbeResult>& results);
 
 }  // namespace authdiff::judge

@@ -35,7 +35,7 @@ std::string upper(std::string s) {
 
 }  // namespace
 
-std::string console_report(const plan::Plan& plan, const ScanResult& result, ConsoleStyle style) {
+std::string console_report(const ScanResult& result, ConsoleStyle style) {
   std::string out;
   std::map<judge::Severity, std::size_t> by_severity;
   for (const auto& f : result.findings) ++by_severity[f.severity];
@@ -52,26 +52,29 @@ std::string console_report(const plan::Plan& plan, const ScanResult& result, Con
       result.count(judge::State::enforced), result.count(judge::State::bypassed),
       result.count(judge::State::inconclusive), result.run.requests, result.run.seconds,
       result.run.send_seconds);
-  for (const auto& f : result.findings) {
+  for (std::size_t i = 0; i < result.findings.size(); ++i) {
+    const judge::Finding& f = result.findings[i];
     const std::string who = f.identity.empty() ? "anonymous" : f.identity;
     const std::string whose =
         f.victim.empty() || f.victim == f.identity ? "" : " -> " + f.victim + "'s data";
-    out += fmt::format("\n{} {} {}  {}{}{}\n",
-                       paint(style, colour_of(f.severity),
+    const Status status = result.status(i);
+    out += fmt::format("\n{} {} {}  {}{}{}{}\n",
+                       paint(style, status == Status::known ? "2" : colour_of(f.severity),
                              fmt::format("{:<8}", upper(judge::to_string(f.severity)))),
                        fmt::format("{:<16}", f.check->name()), f.method + " " + f.path, who, whose,
-                       f.parameter.empty() ? "" : " (" + f.parameter + ")");
+                       f.parameter.empty() ? "" : " (" + f.parameter + ")",
+                       status == Status::none ? "" : "  [" + to_string(status) + "]");
     out += fmt::format("         {}\n", f.reason);
     if (f.kinds.size() > 1) {
       std::string kinds;
-      for (std::size_t i = 0; i < f.kinds.size() && i < 6; ++i)
-        kinds += (i ? "; " : "") + f.kinds[i];
+      for (std::size_t k = 0; k < f.kinds.size() && k < 6; ++k)
+        kinds += (k ? "; " : "") + f.kinds[k];
       if (f.kinds.size() > 6) kinds += "; +" + std::to_string(f.kinds.size() - 6) + " more";
       out += fmt::format("         probes: {}\n", kinds);
     }
     std::string evidence;
-    for (std::size_t i = 0; i < f.evidence.size() && i < 4; ++i) {
-      evidence += (i ? ", " : "") + f.evidence[i].pointer + "=" + f.evidence[i].masked;
+    for (std::size_t k = 0; k < f.evidence.size() && k < 4; ++k) {
+      evidence += (k ? ", " : "") + f.evidence[k].pointer + "=" + f.evidence[k].masked;
     }
     if (!evidence.empty()) {
       out += fmt::format(
@@ -97,7 +100,24 @@ std::string console_report(const plan::Plan& plan, const ScanResult& result, Con
     if (sorted.size() > 8)
       out += fmt::format("  ... {} more reasons (see the JUnit report)\n", sorted.size() - 8);
   }
-  (void)plan;
+  if (!result.compared_with.empty()) {
+    const bool recheck = result.compared_with == "recheck";
+    out += fmt::format(
+        "\n{} {}: {} fixed, {} {}", recheck ? "rechecked" : "compared with the baseline",
+        result.compared_with_file, result.count(Previous::Outcome::fixed),
+        result.count(Previous::Outcome::still_failing), recheck ? "still open" : "still failing");
+    for (const auto outcome : {Previous::Outcome::not_checked, Previous::Outcome::inconclusive}) {
+      if (const std::size_t n = result.count(outcome))
+        out += fmt::format(", {} {}", n, to_string(outcome));
+    }
+    out += "\n";
+    for (const auto& p : result.previous) {
+      if (p.outcome == Previous::Outcome::still_failing) continue;
+      out += fmt::format("  {:<13} {:<16} {}  {}{}  [{}]\n", to_string(p.outcome), p.check,
+                         p.operation, p.identity.empty() ? "anonymous" : p.identity,
+                         p.parameter.empty() ? "" : " (" + p.parameter + ")", p.id);
+    }
+  }
   return out;
 }
 

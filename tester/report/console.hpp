@@ -11,6 +11,6 @@ struct ConsoleStyle {
   bool color = false;  // ANSI colours (a terminal, and NO_COLOR unset)
 };
 
-std::string console_report(const plan::Plan& plan, const ScanResult& result, ConsoleStyle style);
+std::string console_report(const ScanResult& result, ConsoleStyle style);
 
 }  // namespace authdiff::report

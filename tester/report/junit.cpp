@@ -16,21 +16,62 @@ std::string decimal(double seconds) {
   return buf;
 }
 
-const judge::Finding* finding_for(const ScanResult& result, const judge::ProbeResult& r,
-                                  const plan::Plan& plan) {
-  const auto& op = *plan.operations[r.probe.operation].op;
-  const std::string id =
-      judge::finding_id(r.probe.check, op.method, op.path, r.probe.identity,
-                        r.probe.check == "enumerate" ? "" : r.probe.victim, r.probe.parameter);
-  for (const auto& f : result.findings) {
-    if (f.id == id) return &f;
+std::string suite_head(const ScanResult& result, int id, std::string_view name, std::size_t tests,
+                       std::size_t failures, std::size_t skipped, double seconds,
+                       const std::map<std::string, std::string>& properties) {
+  std::string out = "  <testsuite package=\"authdiff\" id=\"" + std::to_string(id) + "\" name=\"" +
+                    xml_token(name) + "\" timestamp=\"" + xml_escape(result.run.started_at) +
+                    "\" hostname=\"" + xml_token(result.run.hostname, "localhost") + "\" tests=\"" +
+                    std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
+                    "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" +
+                    decimal(seconds) + "\">\n    <properties>\n";
+  for (const auto& [k, v] : properties) {
+    out += "      <property name=\"" + xml_token(k) + "\" value=\"" + xml_escape(v) + "\"/>\n";
   }
-  return nullptr;
+  return out + "    </properties>\n";
+}
+
+std::string suite_tail(std::string_view system_out) {
+  return "    <system-out>" + xml_escape(std::string(system_out), false) +
+         "</system-out>\n    <system-err></system-err>\n  </testsuite>\n";
+}
+
+// The finding a bypassed result belongs to, and its index.
+std::size_t finding_index(const ScanResult& result, const judge::ProbeResult& r) {
+  for (std::size_t i = 0; i < result.findings.size(); ++i) {
+    if (result.findings[i].id == r.finding) return i;
+  }
+  return result.findings.size();
+}
+
+// "new since the baseline: ", "known (baseline: why): ", ... or "".
+std::string status_prefix(const ScanResult& result, std::size_t finding) {
+  if (finding >= result.findings.size()) return "";
+  const judge::Finding& f = result.findings[finding];
+  switch (result.status(finding)) {
+    case Status::none:
+      return "";
+    case Status::new_:
+      return "new since the baseline: ";
+    case Status::still_open:
+      return "still open: ";
+    case Status::known:
+    case Status::expired:
+      break;
+  }
+  for (const auto& p : result.previous) {
+    if (p.id != f.id) continue;
+    if (result.status(finding) == Status::expired)
+      return "still failing, its baseline entry expired on " + p.expires + ": ";
+    return "known (baseline: " + p.reason + (p.expires.empty() ? "" : ", until " + p.expires) +
+           "): ";
+  }
+  return "";
 }
 
 }  // namespace
 
-std::string junit_xml(const plan::Plan& plan, const ScanResult& result) {
+std::string junit_xml(const ScanResult& result) {
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
   int suite_id = 0;
   for (const judge::Check* check : result.run.checks) {
@@ -41,28 +82,23 @@ std::string junit_xml(const plan::Plan& plan, const ScanResult& result) {
       if (r.check != check) continue;
       cases.push_back(&r);
       seconds += r.response.seconds;
-      failures += r.verdict.state == judge::State::bypassed ? 1 : 0;
+      if (r.verdict.state == judge::State::bypassed) {
+        const std::size_t f = finding_index(result, r);
+        const bool known = f < result.findings.size() && result.status(f) == Status::known;
+        failures += known ? 0 : 1;
+        skipped += known ? 1 : 0;
+      }
       skipped += r.verdict.state == judge::State::inconclusive ? 1 : 0;
     }
-    out += "  <testsuite package=\"authdiff\" id=\"" + std::to_string(suite_id++) + "\" name=\"" +
-           xml_token(check->name()) + "\" timestamp=\"" + xml_escape(result.run.started_at) +
-           "\" hostname=\"" + xml_token(result.run.hostname, "localhost") + "\" tests=\"" +
-           std::to_string(cases.size()) + "\" failures=\"" + std::to_string(failures) +
-           "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" +
-           decimal(seconds) + "\">\n    <properties>\n";
-    const std::map<std::string, std::string> properties = {
-        {"check", std::string(check->name())},
-        {"owasp", std::string(check->owasp())},
-        {"spec", result.run.spec_file},
-        {"base_url", result.run.base_url},
-        {"identities", join(result.run.identities, ", ")}};
-    for (const auto& [k, v] : properties) {
-      out += "      <property name=\"" + xml_token(k) + "\" value=\"" + xml_escape(v) + "\"/>\n";
-    }
-    out += "    </properties>\n";
+    out += suite_head(result, suite_id++, check->name(), cases.size(), failures, skipped, seconds,
+                      {{"check", std::string(check->name())},
+                       {"owasp", std::string(check->owasp())},
+                       {"spec", result.run.spec_file},
+                       {"base_url", result.run.base_url},
+                       {"identities", join(result.run.identities, ", ")}});
     for (const auto* r : cases) {
       out += "    <testcase name=\"" + xml_token(r->probe.kind) + "\" classname=\"" +
-             xml_token(operation_key(plan, r->probe.operation)) + "\" time=\"" +
+             xml_token(operation_key(result, r->probe.operation)) + "\" time=\"" +
              decimal(r->response.seconds) + "\"";
       if (r->verdict.state == judge::State::enforced) {
         out += "/>\n";
@@ -73,23 +109,66 @@ std::string junit_xml(const plan::Plan& plan, const ScanResult& result) {
                "\"/>\n    </testcase>\n";
         continue;
       }
-      const judge::Finding* f = finding_for(result, *r, plan);
+      const std::size_t fi = finding_index(result, *r);
+      const std::string prefix = status_prefix(result, fi);
       const std::string severity = judge::to_string(check->severity());
       std::string text(check->title());
-      text += "\n" + r->verdict.reason + "\n";
-      if (f != nullptr) text += "finding " + f->id + ", " + std::string(check->owasp()) + "\n";
+      text += "\n" + prefix + r->verdict.reason + "\n";
+      if (fi < result.findings.size())
+        text += "finding " + r->finding + ", " + std::string(check->owasp()) + "\n";
       for (const auto& e : r->verdict.evidence) text += "  " + e.pointer + " = " + e.masked + "\n";
       if (r->verdict.leaked > r->verdict.evidence.size()) {
         text +=
             "  ... " + std::to_string(r->verdict.leaked - r->verdict.evidence.size()) + " more\n";
       }
-      text += "reproduce: " + plan::curl_command(r->probe.request, *result.config) + "\n";
-      out += ">\n      <failure message=\"" + xml_escape(severity + ": " + r->verdict.reason) +
-             "\" type=\"" + xml_escape(severity) + "\">" + xml_escape(text, false) +
+      text += "reproduce: " + r->curl + "\n";
+      if (fi < result.findings.size() && result.status(fi) == Status::known) {
+        out += ">\n      <skipped message=\"" + xml_escape(prefix + r->verdict.reason) +
+               "\"/>\n    </testcase>\n";
+        continue;
+      }
+      out += ">\n      <failure message=\"" +
+             xml_escape(severity + ": " + prefix + r->verdict.reason) + "\" type=\"" +
+             xml_escape(severity) + "\">" + xml_escape(text, false) +
              "</failure>\n    </testcase>\n";
     }
-    out += "    <system-out>" + xml_escape(std::string(check->description()), false) +
-           "</system-out>\n    <system-err></system-err>\n  </testsuite>\n";
+    out += suite_tail(check->description());
+  }
+
+  // Entries of the baseline or the rechecked report that did not come back: fixed ones pass,
+  // ones this run could not judge are skipped. Those still failing are in their check's suite.
+  if (!result.compared_with.empty()) {
+    std::vector<const Previous*> cases;
+    for (const auto& p : result.previous) {
+      if (p.outcome != Previous::Outcome::still_failing) cases.push_back(&p);
+    }
+    const std::size_t fixed = result.count(Previous::Outcome::fixed);
+    out += suite_head(
+        result, suite_id++, result.compared_with, cases.size(), 0, cases.size() - fixed, 0,
+        {{"file", result.compared_with_file},
+         {"fixed", std::to_string(fixed)},
+         {"still_failing", std::to_string(result.count(Previous::Outcome::still_failing))}});
+    for (const auto* p : cases) {
+      const std::string who = p->identity.empty() ? "anonymous" : p->identity;
+      out += "    <testcase name=\"" +
+             xml_token(p->check + " as " + who +
+                       (p->parameter.empty() ? "" : " via " + p->parameter) + " [" + p->id + "]") +
+             "\" classname=\"" + xml_token(p->operation) + "\" time=\"0.000\"";
+      if (p->outcome == Previous::Outcome::fixed) {
+        out += "/>\n";
+        continue;
+      }
+      out += ">\n      <skipped message=\"" +
+             xml_escape(to_string(p->outcome) +
+                        (p->outcome == Previous::Outcome::not_checked
+                             ? ": its check or operation was not part of this run"
+                             : ": its probes could not be judged")) +
+             "\"/>\n    </testcase>\n";
+    }
+    out += suite_tail(
+        result.compared_with == "baseline"
+            ? "Findings of the baseline that are fixed, or that this run did not check."
+            : "Findings of the rechecked report that are fixed, or could not be judged.");
   }
   out += "</testsuites>\n";
   return out;

@@ -9,6 +9,6 @@
 
 namespace authdiff::report {
 
-std::string junit_xml(const plan::Plan& plan, const ScanResult& result);
+std::string junit_xml(const ScanResult& result);
 
 }  // namespace authdiff::report

@@ -1,6 +1,54 @@
 #include "report/scan_result.hpp"
 
+#include <array>
+
 namespace authdiff::report {
+
+namespace {
+
+constexpr std::array<std::pair<Status, std::string_view>, 5> k_statuses = {{
+    {Status::none, ""},
+    {Status::new_, "new"},
+    {Status::known, "known"},
+    {Status::expired, "expired"},
+    {Status::still_open, "still open"},
+}};
+constexpr std::array<std::pair<Previous::Outcome, std::string_view>, 4> k_outcomes = {{
+    {Previous::Outcome::fixed, "fixed"},
+    {Previous::Outcome::still_failing, "still failing"},
+    {Previous::Outcome::not_checked, "not checked"},
+    {Previous::Outcome::inconclusive, "inconclusive"},
+}};
+
+}  // namespace
+
+std::string to_string(Status s) {
+  for (const auto& [v, name] : k_statuses) {
+    if (v == s) return std::string(name);
+  }
+  return "";
+}
+
+std::optional<Status> parse_status(std::string_view text) {
+  for (const auto& [v, name] : k_statuses) {
+    if (name == text) return v;
+  }
+  return std::nullopt;
+}
+
+std::string to_string(Previous::Outcome o) {
+  for (const auto& [v, name] : k_outcomes) {
+    if (v == o) return std::string(name);
+  }
+  return "";
+}
+
+std::optional<Previous::Outcome> parse_outcome(std::string_view text) {
+  for (const auto& [v, name] : k_outcomes) {
+    if (name == text) return v;
+  }
+  return std::nullopt;
+}
 
 std::size_t ScanResult::count(judge::State state) const {
   std::size_t n = 0;
@@ -8,14 +56,24 @@ std::size_t ScanResult::count(judge::State state) const {
   return n;
 }
 
+bool ScanResult::fails(std::size_t i) const {
+  return findings[i].severity >= run.fail_on && status(i) != Status::known;
+}
+
 std::size_t ScanResult::failing() const {
   std::size_t n = 0;
-  for (const auto& f : findings) n += f.severity >= run.fail_on ? 1 : 0;
+  for (std::size_t i = 0; i < findings.size(); ++i) n += fails(i) ? 1 : 0;
   return n;
 }
 
-std::string operation_key(const plan::Plan& plan, std::size_t op) {
-  return plan.operations[op].op->key();
+std::size_t ScanResult::count(Previous::Outcome outcome) const {
+  std::size_t n = 0;
+  for (const auto& p : previous) n += p.outcome == outcome ? 1 : 0;
+  return n;
+}
+
+std::string operation_key(const ScanResult& result, std::size_t op) {
+  return op < result.operations.size() ? result.operations[op].key() : "?";
 }
 
 }  // namespace authdiff::report

@@ -1,0 +1,241 @@
+#include "app/engine.hpp"
+
+#include <unistd.h>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+
+#include "http/sender.hpp"
+#include "judge/findings.hpp"
+#include "judge/knowledge.hpp"
+#include "plan/probe.hpp"
+#include "spec/model.hpp"
+#include "util/error.hpp"
+#include "util/url.hpp"
+
+namespace authdiff::app {
+
+namespace {
+
+[[noreturn]] void fail(int code, std::string message) {
+  throw Failure(Error{"", 0, 0, std::move(message)}, code);
+}
+
+// Progress on a terminal only: requests done / total for the stage, findings so far.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : m_enabled(enabled) {}
+  http::Progress stage(const std::string& name) {
+    if (!m_enabled) return {};
+    return [name](std::size_t done, std::size_t total) {
+      std::fprintf(stderr, "\r\033[K  %-22s %zu/%zu requests", name.c_str(), done, total);
+      std::fflush(stderr);
+    };
+  }
+  void clear() {
+    if (m_enabled) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool m_enabled;
+};
+
+bool works(const plan::Response& r) {
+  if (!r.ok() || r.status < 200 || r.status >= 300) return false;
+  const judge::Observation o = judge::observe(r, std::nullopt);
+  return !o.empty && o.error_like.empty();
+}
+
+std::string describe(const plan::Request& req, const plan::Response& r) {
+  std::string path = req.url;
+  if (const auto u = parse_url(req.url.substr(0, req.url.find('?')))) {
+    path = req.url.substr(req.url.find(u->host) + u->host.size());
+    if (const auto slash = path.find('/'); slash != std::string::npos) path = path.substr(slash);
+  }
+  const std::string outcome = r.ok() ? "answered " + std::to_string(r.status) : r.error;
+  return req.method + " " + path + " " + outcome;
+}
+
+}  // namespace
+
+std::string local_timestamp() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return buf;
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  return buf;
+}
+
+std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan) {
+  std::vector<report::OperationInfo> out;
+  out.reserve(plan.operations.size());
+  for (const auto& o : plan.operations)
+    out.push_back({o.op->method, o.op->path, o.op->operation_id, 0});
+  return out;
+}
+
+report::ScanResult execute(const plan::Plan& p, const config::Config& config,
+                           const judge::Mutations& mutations, bool show_progress) {
+  http::Options ho;
+  ho.base_url = p.base_url;
+  ho.concurrency = config.limits.concurrency;
+  ho.rate = config.limits.rate;
+  ho.timeout = config.limits.timeout;
+  ho.max_body = config.limits.max_body;
+  ho.budget = config.limits.budget;
+  ho.proxy = config.target.proxy;
+  ho.insecure = config.target.insecure;
+  ho.ca_file = config.target.ca_file;
+  for (const auto& [k, v] : config.target.headers) ho.extra_headers.emplace_back(k, v);
+  http::Sender sender(ho, config.identities);
+  ProgressLine progress(show_progress);
+
+  // (1) Positive control: every identity must get a 2xx from something it may call.
+  const auto baselines = plan::plan_baselines(p, config);
+  std::map<std::string, std::vector<const plan::Baseline*>> controls;
+  for (const auto& id : config.identities) {
+    std::vector<const plan::Baseline*> mine;
+    for (const auto& b : baselines) {
+      if (b.identity == id.name && p.operations[b.operation].op->method == "GET")
+        mine.push_back(&b);
+    }
+    std::stable_sort(mine.begin(), mine.end(), [&](const auto* a, const auto* b) {
+      const auto path_params = [&](const plan::Baseline* x) {
+        return std::count_if(p.operations[x->operation].op->parameters.begin(),
+                             p.operations[x->operation].op->parameters.end(),
+                             [](const auto& q) { return q.in == "path"; });
+      };
+      return path_params(a) < path_params(b);
+    });
+    if (mine.size() > 3) mine.resize(3);
+    if (mine.empty()) {
+      fail(k_exit_inconclusive, "identity " + id.name +
+                                    ": no GET operation it is expected to reach, so its credential "
+                                    "cannot be verified (check its level, scopes and owned IDs)");
+    }
+    controls[id.name] = std::move(mine);
+  }
+  std::vector<plan::Request> control_requests;
+  for (const auto& [name, list] : controls) {
+    for (const auto* b : list) control_requests.push_back(b->request);
+  }
+  const auto run_controls = [&](const std::string& stage) {
+    const auto responses = sender.send(control_requests, progress.stage(stage));
+    std::map<std::string, std::string> failed;  // identity -> what it got
+    std::size_t i = 0, transport = 0;
+    for (const auto& [name, list] : controls) {
+      bool ok = false;
+      std::string got;
+      for (std::size_t k = 0; k < list.size(); ++k, ++i) {
+        ok = ok || works(responses[i]);
+        if (!responses[i].ok()) ++transport;
+        if (got.empty()) got = describe(list[k]->request, responses[i]);
+      }
+      if (!ok) failed[name] = got;
+    }
+    return std::pair{failed, transport == responses.size()};
+  };
+  {
+    const auto [failed, unreachable] = run_controls("positive control");
+    progress.clear();
+    if (unreachable) {
+      fail(k_exit_inconclusive,
+           "target unreachable at " + p.base_url + ": " + failed.begin()->second);
+    }
+    if (!failed.empty()) {
+      std::string message = "the credential of ";
+      for (const auto& [name, got] : failed) {
+        message += (message.back() == ' ' ? "" : "; ") + name + " does not work (" + got + ")";
+      }
+      fail(k_exit_inconclusive, message + ". Fix it, or every verdict would look enforced");
+    }
+  }
+
+  // (2) Baselines, each twice (volatile leaves), and a denied fingerprint per operation.
+  std::vector<plan::Request> batch;
+  for (const auto& b : baselines) {
+    batch.push_back(b.request);
+    batch.push_back(b.request);
+  }
+  std::vector<std::size_t> fingerprint_ops;
+  {
+    const judge::PlanContext ctx{p, config, mutations};
+    for (std::size_t i = 0; i < p.operations.size(); ++i) {
+      if (p.operations[i].skipped || p.operations[i].probes.empty() ||
+          p.operations[i].expect.access == config::Access::everyone)
+        continue;
+      const config::Identity* victim = judge::victim_for(ctx, i);
+      if (victim == nullptr) continue;
+      plan::Overrides ids;
+      plan::owned_path_ids(p.operations[i], *victim, ids);
+      batch.push_back(
+          plan::make_request(p, i, config, victim->name, plan::Credential::garbage, ids));
+      fingerprint_ops.push_back(i);
+    }
+  }
+  const auto stage2 = sender.send(batch, progress.stage("baselines"));
+  judge::Knowledge knowledge;
+  for (std::size_t i = 0; i < baselines.size(); ++i) {
+    knowledge.add_baseline(baselines[i], stage2[2 * i], stage2[2 * i + 1],
+                           judge::list_pointer_of(p, baselines[i].operation));
+  }
+  for (std::size_t i = 0; i < fingerprint_ops.size(); ++i) {
+    knowledge.add_denied(fingerprint_ops[i], stage2[2 * baselines.size() + i]);
+  }
+  knowledge.finish();
+
+  // (3) Probes.
+  std::vector<plan::Request> probe_requests;
+  std::vector<std::pair<const plan::Probe*, const judge::Check*>> probes;
+  for (const auto& op : p.operations) {
+    for (const auto& probe : op.probes) {
+      probe_requests.push_back(probe.request);
+      probes.emplace_back(&probe, judge::find_check(probe.check));
+    }
+  }
+  const auto responses = sender.send(probe_requests, progress.stage("probes"));
+
+  // (4) The positive control again: a credential that stopped working voids the verdicts.
+  {
+    const auto [failed, unreachable] = run_controls("positive control again");
+    progress.clear();
+    if (!failed.empty()) {
+      std::string message = unreachable ? "the target stopped answering during the run: " : "";
+      for (const auto& [name, got] : failed) {
+        message += "the credential of " + name + " stopped working during the run (" + got + "); ";
+      }
+      fail(k_exit_inconclusive, message + "its verdicts cannot be trusted");
+    }
+  }
+
+  // Judge and report.
+  report::ScanResult result;
+  result.operations = operation_infos(p);
+  const judge::JudgeContext jctx{p, config, knowledge};
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    judge::ProbeResult r;
+    r.probe = *probes[i].first;
+    r.check = probes[i].second;
+    r.response = responses[i];
+    r.verdict = r.check->judge(jctx, r.probe, r.response);
+    // The evidence is extracted (and masked); the raw body is not kept past judging.
+    r.response.body = std::string();
+    result.results.push_back(std::move(r));
+  }
+  result.findings = judge::collect_findings(p, config, result.results);
+  result.run.base_url = p.base_url;
+  result.run.requests = sender.attempts();
+  result.run.send_seconds = sender.seconds();
+  return result;
+}
+
+}  // namespace authdiff::app

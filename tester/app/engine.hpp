@@ -1,0 +1,28 @@
+#pragma once
+// The sending half of `scan` and `recheck`: DESIGN.md's stages in order, each fully concurrent
+// inside: (1) positive control of every identity, (2) every baseline, sent twice, and a denied
+// fingerprint per operation that has probes, (3) the probes already in the plan, (4) the
+// positive control again; then judging.
+#include <string>
+
+#include "config/config.hpp"
+#include "judge/check.hpp"
+#include "plan/plan.hpp"
+#include "report/scan_result.hpp"
+
+namespace authdiff::app {
+
+// Run the stages for the probes in `plan` and judge them. Fills the result's operations,
+// results, findings and the run's base URL, request count and sending time. Throws Failure with
+// exit 3 when the target is unreachable or a credential does not work (or stops working).
+report::ScanResult execute(const plan::Plan& plan, const config::Config& config,
+                           const judge::Mutations& mutations, bool progress);
+
+// The operations of `plan` as reports name them (lines unknown).
+std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan);
+
+// "2026-11-23T10:00:00" now, local time; this machine's name.
+std::string local_timestamp();
+std::string hostname();
+
+}  // namespace authdiff::app

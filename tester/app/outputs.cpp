@@ -1,0 +1,72 @@
+#include "app/outputs.hpp"
+
+#include <unistd.h>
+#include <cstdio>
+#include <cstdlib>
+
+#include "report/console.hpp"
+#include "report/junit.hpp"
+#include "util/error.hpp"
+#include "util/file.hpp"
+
+namespace authdiff::app {
+
+namespace {
+
+void write_report(const std::string& path, const std::string& text) {
+  if (path.empty()) return;
+  if (auto ok = write_file(path, text); !ok) throw Failure(ok.error(), k_exit_usage);
+}
+
+int exit_code(const report::ScanResult& result) {
+  if (result.run.command == "recheck") {
+    if (result.count(report::Previous::Outcome::still_failing) > 0) return k_exit_findings;
+    if (result.count(report::Previous::Outcome::fixed) != result.previous.size()) {
+      std::fprintf(stderr,
+                   "authdiff: %zu of %zu rechecked findings could not be judged: the recheck could "
+                   "not conclude\n",
+                   result.previous.size() - result.count(report::Previous::Outcome::fixed),
+                   result.previous.size());
+      return k_exit_inconclusive;
+    }
+    return k_exit_ok;
+  }
+  if (result.failing() > 0) return k_exit_findings;
+  const std::size_t inconclusive = result.count(judge::State::inconclusive);
+  if (!result.results.empty() &&
+      static_cast<double>(inconclusive) >
+          result.run.max_inconclusive * static_cast<double>(result.results.size())) {
+    std::fprintf(stderr,
+                 "authdiff: %zu of %zu probes were inconclusive (more than limits.max_inconclusive "
+                 "= %g): the run could not conclude\n",
+                 inconclusive, result.results.size(), result.run.max_inconclusive);
+    return k_exit_inconclusive;
+  }
+  if (result.results.empty()) {
+    std::fprintf(stderr,
+                 "authdiff: no probe could be planned (no identities, IDs or non-public operations "
+                 "to test): nothing was checked\n");
+    return k_exit_inconclusive;
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+int finish(const report::ScanResult& result, const ReportFiles& files) {
+  write_report(files.junit, report::junit_xml(result));
+
+  const bool color = isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
+  const std::string text = report::console_report(result, {color});
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  bool first = true;
+  for (const auto& [name, path] : {std::pair{"JUnit", &files.junit}}) {
+    if (path->empty()) continue;
+    std::printf("%s%s report: %s\n", first ? "\n" : "", name, path->c_str());
+    first = false;
+  }
+  std::fflush(stdout);
+  return exit_code(result);
+}
+
+}  // namespace authdiff::app
