@@ -18,7 +18,7 @@ struct ScanArgs {
   std::string spec;
   std::string config;
   std::string base_url;
-  std::string junit;
+  std::string junit, json, sarif, markdown;  // report files ("" = not written)
   std::string fail_on = "low";
   std::string only, skip;  // comma-separated check names
   std::string mutations;   // extra mutation lists (a folder like corpus/mutations)

@@ -5,7 +5,10 @@
 #include <cstdlib>
 
 #include "report/console.hpp"
+#include "report/json_report.hpp"
 #include "report/junit.hpp"
+#include "report/markdown.hpp"
+#include "report/sarif.hpp"
 #include "util/error.hpp"
 #include "util/file.hpp"
 
@@ -55,12 +58,25 @@ int exit_code(const report::ScanResult& result) {
 
 int finish(const report::ScanResult& result, const ReportFiles& files) {
   write_report(files.junit, report::junit_xml(result));
+  write_report(files.json, report::json_report(result));
+  write_report(files.sarif, report::sarif_report(result));
+  const std::string markdown = report::markdown_report(result);
+  write_report(files.markdown, markdown);
+  // In GitHub Actions the summary goes on the job's page unless it was asked for elsewhere.
+  const char* step_summary = std::getenv("GITHUB_STEP_SUMMARY");
+  if (files.markdown.empty() && step_summary != nullptr && *step_summary != '\0') {
+    if (auto ok = write_file(step_summary, markdown + "\n", true); !ok)
+      std::fprintf(stderr, "authdiff: warning: GITHUB_STEP_SUMMARY: %s\n",
+                   ok.error().to_string().c_str());
+  }
 
   const bool color = isatty(STDOUT_FILENO) != 0 && std::getenv("NO_COLOR") == nullptr;
   const std::string text = report::console_report(result, {color});
   std::fwrite(text.data(), 1, text.size(), stdout);
   bool first = true;
-  for (const auto& [name, path] : {std::pair{"JUnit", &files.junit}}) {
+  for (const auto& [name, path] :
+       {std::pair{"JUnit", &files.junit}, std::pair{"JSON", &files.json},
+        std::pair{"SARIF", &files.sarif}, std::pair{"Markdown", &files.markdown}}) {
     if (path->empty()) continue;
     std::printf("%s%s report: %s\n", first ? "\n" : "", name, path->c_str());
     first = false;

@@ -64,6 +64,13 @@ int run(int argc, char** argv) {
   scan->add_option("--base-url", scan_args.base_url,
                    "The API to test (overrides target.base_url); the only host contacted");
   scan->add_option("--junit", scan_args.junit, "Write a JUnit XML report to FILE");
+  scan->add_option("--json", scan_args.json,
+                   "Write the JSON report to FILE (the input of recheck and merge)");
+  scan->add_option("--sarif", scan_args.sarif,
+                   "Write SARIF 2.1.0 to FILE (GitHub code scanning annotates the spec)");
+  scan->add_option("--markdown", scan_args.markdown,
+                   "Write a Markdown summary to FILE (default in GitHub Actions: appended to "
+                   "$GITHUB_STEP_SUMMARY)");
   scan->add_option(
           "--fail-on", scan_args.fail_on,
           "Exit 1 for findings at or above this severity: info, low, medium, high, critical")

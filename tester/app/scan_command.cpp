@@ -9,7 +9,9 @@
 #include "app/engine.hpp"
 #include "app/outputs.hpp"
 #include "app/scan.hpp"
+#include "spec/locate.hpp"
 #include "spec/model.hpp"
+#include "util/file.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -21,6 +23,23 @@ using Clock = std::chrono::steady_clock;
 
 [[noreturn]] void fail(int code, std::string message) {
   throw Failure(Error{"", 0, 0, std::move(message)}, code);
+}
+
+// Each operation's line in the spec file, for reports that point at it (a path item moved to
+// another file by `$ref` points at its entry in the root file).
+void locate_operations(report::ScanResult& result, const std::string& spec_file,
+                       const spec::Api& api) {
+  const auto text = read_file(spec_file);
+  if (!text) return;
+  std::vector<std::string> pointers;
+  for (const auto& op : api.operations) {
+    pointers.push_back(op.pointer);
+    pointers.push_back(op.pointer.substr(0, op.pointer.rfind('/')));
+  }
+  const auto lines = spec::lines_of(*text, spec::detect_format(spec_file, *text), pointers);
+  for (std::size_t i = 0; i < api.operations.size() && i < result.operations.size(); ++i) {
+    result.operations[i].line = lines[2 * i] != 0 ? lines[2 * i] : lines[2 * i + 1];
+  }
 }
 
 }  // namespace
@@ -128,7 +147,8 @@ int scan_command(const ScanArgs& args) {
   result.run.checks = checks;
   result.run.fail_on = *fail_on;
   result.run.max_inconclusive = config.limits.max_inconclusive;
-  return finish(result, {args.junit, "", "", ""});
+  locate_operations(result, args.spec, *api);
+  return finish(result, {args.junit, args.json, args.sarif, args.markdown});
 }
 
 }  // namespace authdiff::app

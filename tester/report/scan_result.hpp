@@ -84,6 +84,7 @@ struct ScanResult {
   // Findings that fail the run.
   std::size_t failing() const;
   std::size_t count(Previous::Outcome outcome) const;
+  bool command_is_recheck() const { return run.command == "recheck"; }
   Status status(std::size_t finding) const {
     return finding < statuses.size() ? statuses[finding] : Status::none;
   }

@@ -36,6 +36,7 @@ class Result {
   T& value() { return std::get<0>(m_v); }
   const T& value() const { return std::get<0>(m_v); }
   T& operator*() { return value(); }
+  const T& operator*() const { return value(); }
   T* operator->() { return &value(); }
   const Error& error() const { return std::get<1>(m_v); }
 

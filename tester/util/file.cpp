@@ -33,8 +33,8 @@ Result<std::string> read_file(const std::string& path) {
   return content;
 }
 
-Result<bool> write_file(const std::string& path, std::string_view content) {
-  FilePtr f(std::fopen(path.c_str(), "wb"));
+Result<bool> write_file(const std::string& path, std::string_view content, bool append) {
+  FilePtr f(std::fopen(path.c_str(), append ? "ab" : "wb"));
   if (!f) return Error{path, 0, 0, std::string("cannot write: ") + std::strerror(errno)};
   if (std::fwrite(content.data(), 1, content.size(), f.get()) != content.size()) {
     return Error{path, 0, 0, std::string("cannot write: ") + std::strerror(errno)};
