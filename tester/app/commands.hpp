@@ -1,6 +1,7 @@
 #pragma once
 // One function per command; each returns the process exit code or throws Failure.
 #include <string>
+#include <vector>
 
 namespace authdiff::app {
 
@@ -30,7 +31,24 @@ struct ScanArgs {
   std::string ca_file;
   bool allow_unsafe = false;
   bool quiet = false;
+  std::string shard;           // "K/N" or ""
+  std::string baseline;        // known findings (TOML), or ""
+  std::string write_baseline;  // write this run's findings as a baseline here, or ""
 };
 int scan_command(const ScanArgs& args);
+
+// `recheck` takes the scan options that make sense for a replay, and the earlier report.
+struct RecheckArgs {
+  ScanArgs scan;       // spec ("" = the report's), config, base URL ("" = the report's), reports
+  std::string report;  // the earlier JSON report
+};
+int recheck_command(const RecheckArgs& args);
+
+struct MergeArgs {
+  std::vector<std::string> reports;          // JSON reports of the shards
+  std::string junit, json, sarif, markdown;  // "" = not written
+  std::string fail_on = "low";
+};
+int merge_command(const MergeArgs& args);
 
 }  // namespace authdiff::app

@@ -23,6 +23,39 @@ constexpr const char* k_description =
     "Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 bad usage, config or spec\n"
     "(reported as file:line: message); 3 the run could not conclude.";
 
+void add_report_options(CLI::App* cmd, std::string& junit, std::string& json, std::string& sarif,
+                        std::string& markdown, std::string& fail_on) {
+  cmd->add_option("--junit", junit, "Write a JUnit XML report to FILE");
+  cmd->add_option("--json", json, "Write the JSON report to FILE (the input of recheck and merge)");
+  cmd->add_option("--sarif", sarif,
+                  "Write SARIF 2.1.0 to FILE (GitHub code scanning annotates the spec)");
+  cmd->add_option("--markdown", markdown,
+                  "Write a Markdown summary to FILE (default in GitHub Actions: appended to "
+                  "$GITHUB_STEP_SUMMARY)");
+  cmd->add_option(
+         "--fail-on", fail_on,
+         "Exit 1 for findings at or above this severity: info, low, medium, high, critical")
+      ->capture_default_str();
+}
+
+void add_send_options(CLI::App* cmd, ScanArgs& a) {
+  cmd->add_option("--base-url", a.base_url,
+                  "The API to test (overrides target.base_url); the only host contacted");
+  cmd->add_option("--concurrency", a.concurrency,
+                  "Requests in flight (overrides limits.concurrency)")
+      ->check(CLI::Range(1, 1024));
+  cmd->add_option("--rate", a.rate, "Requests per second (overrides limits.rate)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--timeout", a.timeout, "Seconds per request (overrides limits.timeout)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--proxy", a.proxy, "Send through this HTTP proxy (Burp, ZAP)");
+  cmd->add_flag("--insecure", a.insecure, "Accept any TLS certificate (self-signed staging)");
+  cmd->add_option("--ca-file", a.ca_file, "Extra CA bundle for TLS")->check(CLI::ExistingFile);
+  cmd->add_flag("--allow-unsafe", a.allow_unsafe,
+                "Replay POST/PUT/PATCH/DELETE too (skipped by default)");
+  cmd->add_flag("-q,--quiet", a.quiet, "No progress line");
+}
+
 }  // namespace
 
 int run(int argc, char** argv) {
@@ -61,43 +94,59 @@ int run(int argc, char** argv) {
   scan->add_option("--config", scan_args.config, "authdiff TOML config (identities, expectations)")
       ->required()
       ->check(CLI::ExistingFile);
-  scan->add_option("--base-url", scan_args.base_url,
-                   "The API to test (overrides target.base_url); the only host contacted");
-  scan->add_option("--junit", scan_args.junit, "Write a JUnit XML report to FILE");
-  scan->add_option("--json", scan_args.json,
-                   "Write the JSON report to FILE (the input of recheck and merge)");
-  scan->add_option("--sarif", scan_args.sarif,
-                   "Write SARIF 2.1.0 to FILE (GitHub code scanning annotates the spec)");
-  scan->add_option("--markdown", scan_args.markdown,
-                   "Write a Markdown summary to FILE (default in GitHub Actions: appended to "
-                   "$GITHUB_STEP_SUMMARY)");
-  scan->add_option(
-          "--fail-on", scan_args.fail_on,
-          "Exit 1 for findings at or above this severity: info, low, medium, high, critical")
-      ->capture_default_str();
+  add_report_options(scan, scan_args.junit, scan_args.json, scan_args.sarif, scan_args.markdown,
+                     scan_args.fail_on);
   scan->add_option(
       "--only", scan_args.only,
       "Run only these checks (comma-separated): no-auth, weaker-identity, cross-owner, "
       "enumerate, bulk");
   scan->add_option("--skip", scan_args.skip, "Do not run these checks (comma-separated)");
-  scan->add_option("--concurrency", scan_args.concurrency,
-                   "Requests in flight (overrides limits.concurrency)")
-      ->check(CLI::Range(1, 1024));
-  scan->add_option("--rate", scan_args.rate, "Requests per second (overrides limits.rate)")
-      ->check(CLI::PositiveNumber);
-  scan->add_option("--timeout", scan_args.timeout, "Seconds per request (overrides limits.timeout)")
-      ->check(CLI::PositiveNumber);
-  scan->add_option("--proxy", scan_args.proxy, "Send through this HTTP proxy (Burp, ZAP)");
-  scan->add_flag("--insecure", scan_args.insecure,
-                 "Accept any TLS certificate (self-signed staging)");
-  scan->add_option("--ca-file", scan_args.ca_file, "Extra CA bundle for TLS")
+  scan->add_option("--shard", scan_args.shard,
+                   "Probe only part K of N of the operations (K/N; a stable split for CI "
+                   "matrices; join the JSON reports with `authdiff merge`)");
+  scan->add_option("--baseline", scan_args.baseline,
+                   "Known findings (TOML, by id, with reasons and expiry dates): listed as known, "
+                   "they do not fail the run until they expire")
       ->check(CLI::ExistingFile);
+  scan->add_option("--write-baseline", scan_args.write_baseline,
+                   "Write this run's findings to FILE as a baseline (keeping the reasons of "
+                   "--baseline's entries)");
   scan->add_option("--mutations", scan_args.mutations,
                    "A folder with ids.txt / page-sizes.txt adding to the built-in mutation lists")
       ->check(CLI::ExistingDirectory);
-  scan->add_flag("--allow-unsafe", scan_args.allow_unsafe,
-                 "Replay POST/PUT/PATCH/DELETE too (skipped by default)");
-  scan->add_flag("-q,--quiet", scan_args.quiet, "No progress line");
+  add_send_options(scan, scan_args);
+
+  RecheckArgs recheck_args;
+  CLI::App* recheck = app.add_subcommand(
+      "recheck",
+      "Replay exactly the findings of an earlier JSON report (same probes, fresh baselines) and "
+      "report each as fixed or still open. Exit 0 only when all are fixed; 1: some still open; "
+      "3: some could not be judged.");
+  recheck->add_option("--report", recheck_args.report, "The earlier JSON report (scan --json)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  recheck->add_option("--config", recheck_args.scan.config, "authdiff TOML config (identities)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  recheck
+      ->add_option("--spec", recheck_args.scan.spec,
+                   "The OpenAPI description (default: the one the report names)")
+      ->check(CLI::ExistingFile);
+  add_report_options(recheck, recheck_args.scan.junit, recheck_args.scan.json,
+                     recheck_args.scan.sarif, recheck_args.scan.markdown,
+                     recheck_args.scan.fail_on);
+  add_send_options(recheck, recheck_args.scan);
+
+  MergeArgs merge_args;
+  CLI::App* merge = app.add_subcommand(
+      "merge",
+      "Join the JSON reports of `scan --shard K/N` jobs into one report, as if one job had run. "
+      "Exit codes as scan.");
+  merge->add_option("reports", merge_args.reports, "JSON reports (scan --json), one per shard")
+      ->required()
+      ->check(CLI::ExistingFile);
+  add_report_options(merge, merge_args.junit, merge_args.json, merge_args.sarif,
+                     merge_args.markdown, merge_args.fail_on);
 
   try {
     app.parse(argc, argv);
@@ -110,6 +159,8 @@ int run(int argc, char** argv) {
   try {
     if (plan->parsed()) return plan_command(plan_args);
     if (scan->parsed()) return scan_command(scan_args);
+    if (recheck->parsed()) return recheck_command(recheck_args);
+    if (merge->parsed()) return merge_command(merge_args);
   } catch (const Failure& f) {
     std::fflush(stdout);
     std::cerr << "authdiff: error: " << f.what() << "\n";

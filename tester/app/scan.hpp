@@ -3,9 +3,14 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include "app/commands.hpp"
 #include "config/config.hpp"
 #include "judge/check.hpp"
 #include "plan/plan.hpp"
+#include "report/scan_result.hpp"
+#include "spec/model.hpp"
 
 namespace authdiff::app {
 
@@ -13,8 +18,38 @@ namespace authdiff::app {
 // (Failure, exit 2) with a suggestion.
 std::vector<const judge::Check*> select_checks(const std::string& only, const std::string& skip);
 
-// Fill every operation's `probes` from `checks`.
+// --shard K/N: part K (1-based) of N.
+struct Shard {
+  int index = 1, count = 1;
+  // Whether the operation `method path` belongs to this part: a stable hash of the two, so every
+  // job of a CI matrix splits the operations the same way.
+  bool contains(const std::string& method, const std::string& path) const;
+};
+// Parse "K/N" (1 <= K <= N <= 1000); a usage error (Failure, exit 2) otherwise.
+Shard parse_shard(const std::string& text);
+
+// Fill every operation's `probes` from `checks` (only the shard's operations).
 void plan_probes(plan::Plan& plan, const config::Config& config, const judge::Mutations& mutations,
-                 const std::vector<const judge::Check*>& checks);
+                 const std::vector<const judge::Check*>& checks, const Shard& shard = {});
+
+// What scan and recheck both start from: the spec, the config with the command line's overrides
+// applied, and the plan (without probes). The plan points into `api`.
+struct Prepared {
+  spec::Api api;
+  config::Config config;
+  judge::Severity fail_on = judge::Severity::low;
+  judge::Mutations mutations;
+  plan::Plan plan;
+};
+// Load and check everything `args` names; usage errors are Failures with exit 2.
+std::unique_ptr<Prepared> prepare(const ScanArgs& args);
+
+// Fill the run's description (command, files, identities, timing) and the operations' lines in
+// the spec file.
+void describe_run(report::ScanResult& result, const ScanArgs& args, const Prepared& prepared,
+                  const std::string& command, const std::string& started_at, double seconds);
+
+// Today as YYYY-MM-DD, local time.
+std::string today();
 
 }  // namespace authdiff::app

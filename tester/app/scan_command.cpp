@@ -2,16 +2,23 @@
 // report (outputs.cpp).
 #include <unistd.h>
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <iostream>
+#include <memory>
 
 #include "app/commands.hpp"
 #include "app/engine.hpp"
 #include "app/outputs.hpp"
 #include "app/scan.hpp"
+#include "config/baseline.hpp"
+#include "report/compare.hpp"
 #include "spec/locate.hpp"
 #include "spec/model.hpp"
 #include "util/file.hpp"
+#include "util/hash.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -74,10 +81,31 @@ std::vector<const judge::Check*> select_checks(const std::string& only, const st
   return out;
 }
 
+bool Shard::contains(const std::string& method, const std::string& path) const {
+  return count <= 1 || static_cast<int>(fnv1a(method + " " + path) %
+                                        static_cast<std::uint64_t>(count)) == index - 1;
+}
+
+Shard parse_shard(const std::string& text) {
+  Shard s;
+  const auto slash = text.find('/');
+  const auto number = [](std::string_view part, int& out) {
+    const auto [ptr, ec] = std::from_chars(part.data(), part.data() + part.size(), out);
+    return ec == std::errc() && ptr == part.data() + part.size();
+  };
+  if (slash == std::string::npos || !number(std::string_view(text).substr(0, slash), s.index) ||
+      !number(std::string_view(text).substr(slash + 1), s.count) || s.count < 1 || s.count > 1000 ||
+      s.index < 1 || s.index > s.count) {
+    fail(k_exit_usage, "--shard " + text + ": expected K/N with 1 <= K <= N <= 1000, e.g. 2/3");
+  }
+  return s;
+}
+
 void plan_probes(plan::Plan& plan, const config::Config& config, const judge::Mutations& mutations,
-                 const std::vector<const judge::Check*>& checks) {
+                 const std::vector<const judge::Check*>& checks, const Shard& shard) {
   const judge::PlanContext ctx{plan, config, mutations};
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+    if (!shard.contains(plan.operations[i].op->method, plan.operations[i].op->path)) continue;
     for (const judge::Check* c : checks) {
       auto probes = c->plan(ctx, i);
       for (auto& p : probes) plan.operations[i].probes.push_back(std::move(p));
@@ -85,16 +113,17 @@ void plan_probes(plan::Plan& plan, const config::Config& config, const judge::Mu
   }
 }
 
-int scan_command(const ScanArgs& args) {
-  const auto started = Clock::now();
-  const std::string started_at = local_timestamp();
+std::unique_ptr<Prepared> prepare(const ScanArgs& args) {
+  auto out = std::make_unique<Prepared>();
   auto api = spec::load_api(args.spec);
   if (!api) throw Failure(api.error(), k_exit_usage);
-  for (const auto& w : api->warnings)
+  out->api = std::move(api.value());
+  for (const auto& w : out->api.warnings)
     std::cerr << "authdiff: warning: " << args.spec << ": " << w << "\n";
   auto loaded = config::load_config(args.config, config::process_environment());
   if (!loaded) throw Failure(loaded.error(), k_exit_usage);
-  config::Config config = std::move(loaded.value());
+  config::Config& config = out->config;
+  config = std::move(loaded.value());
   if (config.identities.empty()) {
     throw Failure(
         Error{args.config, 0, 0, "no identities: a scan needs at least one [identities.NAME]"},
@@ -104,10 +133,10 @@ int scan_command(const ScanArgs& args) {
   if (!fail_on)
     fail(k_exit_usage,
          "--fail-on " + args.fail_on + ": expected info, low, medium, high or critical");
-  const auto checks = select_checks(args.only, args.skip);
-  judge::Mutations mutations = judge::Mutations::defaults();
+  out->fail_on = *fail_on;
+  out->mutations = judge::Mutations::defaults();
   if (!args.mutations.empty()) {
-    if (auto ok = mutations.extend_from(args.mutations); !ok)
+    if (auto ok = out->mutations.extend_from(args.mutations); !ok)
       throw Failure(ok.error(), k_exit_usage);
   }
   if (args.concurrency > 0) config.limits.concurrency = args.concurrency;
@@ -125,29 +154,71 @@ int scan_command(const ScanArgs& args) {
     if (!parse_url(options.base_url, &why))
       fail(k_exit_usage, "--base-url " + options.base_url + ": " + why);
   }
-  plan::Plan p = plan::make_plan(*api, &config, options);
+  out->plan = plan::make_plan(out->api, &config, options);
   std::string why;
-  if (p.base_url.empty() || !parse_url(p.base_url, &why)) {
+  if (out->plan.base_url.empty() || !parse_url(out->plan.base_url, &why)) {
     fail(k_exit_usage, "no usable base URL (" +
-                           (p.base_url.empty() ? std::string("none given") : why) +
+                           (out->plan.base_url.empty() ? std::string("none given") : why) +
                            "): pass --base-url or set target.base_url");
   }
-  plan_probes(p, config, mutations, checks);
+  return out;
+}
 
-  report::ScanResult result =
-      execute(p, config, mutations, isatty(STDERR_FILENO) != 0 && !args.quiet);
-  result.run.command = "scan";
+void describe_run(report::ScanResult& result, const ScanArgs& args, const Prepared& prepared,
+                  const std::string& command, const std::string& started_at, double seconds) {
+  result.run.command = command;
   result.run.version = AUTHDIFF_VERSION;
   result.run.spec_file = args.spec;
   result.run.config_file = args.config;
   result.run.started_at = started_at;
   result.run.hostname = hostname();
-  result.run.seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  for (const auto& id : config.identities) result.run.identities.push_back(id.name);
+  result.run.seconds = seconds;
+  for (const auto& id : prepared.config.identities) result.run.identities.push_back(id.name);
+  result.run.fail_on = prepared.fail_on;
+  result.run.max_inconclusive = prepared.config.limits.max_inconclusive;
+  locate_operations(result, args.spec, prepared.api);
+}
+
+std::string today() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+int scan_command(const ScanArgs& args) {
+  const auto started = Clock::now();
+  const std::string started_at = local_timestamp();
+  const Shard shard = args.shard.empty() ? Shard{} : parse_shard(args.shard);
+  std::optional<config::BaselineFile> baseline;
+  if (!args.baseline.empty()) {
+    auto b = config::load_baseline(args.baseline);
+    if (!b) throw Failure(b.error(), k_exit_usage);
+    baseline = std::move(b.value());
+  }
+  const auto checks = select_checks(args.only, args.skip);
+  auto prepared = prepare(args);
+  plan_probes(prepared->plan, prepared->config, prepared->mutations, checks, shard);
+
+  report::ScanResult result = execute(prepared->plan, prepared->config, prepared->mutations,
+                                      isatty(STDERR_FILENO) != 0 && !args.quiet);
+  describe_run(result, args, *prepared, "scan", started_at,
+               std::chrono::duration<double>(Clock::now() - started).count());
   result.run.checks = checks;
-  result.run.fail_on = *fail_on;
-  result.run.max_inconclusive = config.limits.max_inconclusive;
-  locate_operations(result, args.spec, *api);
+  if (!args.shard.empty()) {
+    result.run.shard = shard.index;
+    result.run.shards = shard.count;
+  }
+  if (baseline) report::compare_with_baseline(result, *baseline, today());
+  if (!args.write_baseline.empty()) {
+    const auto known = report::known_findings(result, baseline ? &*baseline : nullptr, today());
+    if (auto ok = write_file(args.write_baseline, config::baseline_toml(known)); !ok)
+      throw Failure(ok.error(), k_exit_usage);
+    std::printf("Baseline of %zu finding%s written to %s\n", known.size(),
+                known.size() == 1 ? "" : "s", args.write_baseline.c_str());
+  }
   return finish(result, {args.junit, args.json, args.sarif, args.markdown});
 }
 

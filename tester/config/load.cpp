@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include "config/config.hpp"
+#include "config/toml_reader.hpp"
 #include "util/file.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
@@ -13,169 +14,6 @@
 namespace authdiff::config {
 
 namespace {
-
-// Internal: unwinds to parse_config, which turns it into an Error.
-struct ConfigError {
-  Error error;
-};
-
-class Context {
- public:
-  Context(std::string path, const Environment& env) : m_path(std::move(path)), m_env(env) {}
-
-  [[noreturn]] void fail(const toml::source_region& where, std::string message) const {
-    throw ConfigError{Error{m_path, static_cast<int>(where.begin.line),
-                            static_cast<int>(where.begin.column), std::move(message)}};
-  }
-
-  // Replace ${NAME} with the environment's value; `$${` is a literal `${`.
-  std::string interpolate(const std::string& value, const toml::source_region& where,
-                          const std::string& key) const {
-    std::string out;
-    for (std::size_t i = 0; i < value.size(); ++i) {
-      if (value.compare(i, 3, "$${") == 0) {
-        out += "${";
-        i += 2;
-        continue;
-      }
-      if (value.compare(i, 2, "${") != 0) {
-        out += value[i];
-        continue;
-      }
-      const std::size_t close = value.find('}', i + 2);
-      if (close == std::string::npos) fail(where, key + ": unterminated ${ in value");
-      const std::string name = value.substr(i + 2, close - i - 2);
-      if (name.empty() ||
-          name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                 "0123456789_") != std::string::npos) {
-        fail(where, key + ": " + in_quotes("${" + name + "}") + " is not a variable name");
-      }
-      const auto v = m_env(name);
-      if (!v) fail(where, key + ": environment variable " + name + " is not set");
-      out += *v;
-      i = close;
-    }
-    return out;
-  }
-
- private:
-  std::string m_path;
-  const Environment& m_env;
-};
-
-class KeyReader {
- public:
-  KeyReader(const toml::table& table, std::string where, const Context& ctx)
-      : m_table(table), m_where(std::move(where)), m_ctx(ctx) {}
-
-  // The node at `key`, or nullptr; records `key` as known.
-  const toml::node* get(const std::string& key) {
-    m_known.push_back(key);
-    return m_table.get(key);
-  }
-
-  std::string name(const std::string& key) const {
-    return m_where.empty() ? key : m_where + "." + key;
-  }
-
-  [[noreturn]] void type_error(const toml::node& node, const std::string& key,
-                               const char* expected) const {
-    m_ctx.fail(node.source(), name(key) + " must be " + expected);
-  }
-
-  std::optional<std::string> string(const std::string& key) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_string()) type_error(*n, key, "a string");
-    return m_ctx.interpolate(n->as_string()->get(), n->source(), name(key));
-  }
-
-  std::optional<std::int64_t> integer(const std::string& key, std::int64_t lo, std::int64_t hi) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_integer()) type_error(*n, key, "an integer");
-    const std::int64_t v = n->as_integer()->get();
-    if (v < lo || v > hi) {
-      m_ctx.fail(n->source(), name(key) + " must be between " + std::to_string(lo) + " and " +
-                                  std::to_string(hi));
-    }
-    return v;
-  }
-
-  std::optional<double> number(const std::string& key) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    if (n->is_integer()) return static_cast<double>(n->as_integer()->get());
-    if (!n->is_floating_point()) type_error(*n, key, "a number");
-    return n->as_floating_point()->get();
-  }
-
-  std::optional<bool> boolean(const std::string& key) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    if (!n->is_boolean()) type_error(*n, key, "true or false");
-    return n->as_boolean()->get();
-  }
-
-  // A string or a list of strings.
-  std::optional<std::vector<std::string>> strings(const std::string& key) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return std::nullopt;
-    std::vector<std::string> out;
-    if (n->is_string()) {
-      out.push_back(m_ctx.interpolate(n->as_string()->get(), n->source(), name(key)));
-      return out;
-    }
-    if (!n->is_array()) type_error(*n, key, "a string or a list of strings");
-    for (const auto& item : *n->as_array()) {
-      if (!item.is_string()) type_error(item, key, "a list of strings");
-      out.push_back(m_ctx.interpolate(item.as_string()->get(), item.source(), name(key)));
-    }
-    return out;
-  }
-
-  const toml::table* table(const std::string& key) {
-    const toml::node* n = get(key);
-    if (n == nullptr) return nullptr;
-    if (!n->is_table()) type_error(*n, key, "a table");
-    return n->as_table();
-  }
-
-  // A table of string values (headers, cookies, ...).
-  std::map<std::string, std::string> string_map(const std::string& key) {
-    std::map<std::string, std::string> out;
-    const toml::table* t = table(key);
-    if (t == nullptr) return out;
-    for (const auto& [k, v] : *t) {
-      const std::string entry = name(key) + "." + std::string(k.str());
-      if (!v.is_string()) m_ctx.fail(v.source(), entry + " must be a string");
-      out[std::string(k.str())] = m_ctx.interpolate(v.as_string()->get(), v.source(), entry);
-    }
-    return out;
-  }
-
-  // Unknown keys are typos: fail on the first, suggesting the closest known key.
-  void finish() const {
-    for (const auto& [k, v] : m_table) {
-      const std::string key(k.str());
-      if (std::find(m_known.begin(), m_known.end(), key) != m_known.end()) continue;
-      std::string message =
-          "unknown key " + in_quotes(key) + (m_where.empty() ? "" : " in [" + m_where + "]");
-      if (auto guess = did_you_mean(key, m_known))
-        message += " (did you mean " + in_quotes(*guess) + "?)";
-      const auto& where = k.source().begin.line != 0 ? k.source() : v.source();
-      m_ctx.fail(where, message);
-    }
-  }
-
-  const toml::table& raw() const { return m_table; }
-
- private:
-  const toml::table& m_table;
-  std::string m_where;
-  const Context& m_ctx;
-  std::vector<std::string> m_known;
-};
 
 // 1.5 / "1500ms" / "2s" / "1m" -> seconds.
 double duration(KeyReader& r, const std::string& key, double fallback, const Context& ctx) {
@@ -389,7 +227,7 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
                             const Environment& env) {
   Config config;
   config.file = path;
-  const Context ctx(path, env);
+  const Context ctx(path, &env);
   try {
     toml::table root;
     try {

@@ -11,7 +11,9 @@
 #include <ctime>
 #include <mutex>
 #include <random>
+#include <set>
 #include <shared_mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 
@@ -33,7 +35,12 @@ struct Options {
   std::string secret;
   long token_ttl = 8 * 3600;
   bool log = false;
+  std::set<std::string> fixed;  // --fixed: flaws repaired, for showing `authdiff recheck`
 };
+
+// The flaws --fixed can repair ("cross-owner" covers enumeration: both read others' orders).
+const std::set<std::string> k_flaws = {"no-auth",        "weaker-identity", "cross-owner",   "bulk",
+                                       "tampered-token", "bypass",          "sensitive-data"};
 
 struct Session {
   int employee_id = 0;
@@ -108,7 +115,14 @@ class Canteen {
     });
 
     // FLAW (no-auth): the information query interface never checks the caller at all.
-    svr.Get("/api/info/query", [this](const Request& req, Response& res) { info_query(req, res); });
+    svr.Get("/api/info/query", [this](const Request& req, Response& res) {
+      if (fixed("no-auth") || fixed("weaker-identity")) {
+        const auto s = authenticate(req);
+        if (!s) return deny_401(res);
+        if (fixed("weaker-identity") && s->role != "admin") return deny_403(res);
+      }
+      info_query(req, res);
+    });
 
     // Correct: the caller's own profile, masked.
     svr.Get("/api/me", [this](const Request& req, Response& res) {
@@ -168,14 +182,16 @@ class Canteen {
       if (!s) return deny_401(res);
       std::shared_lock lock(m_mutex);
       for (const auto& o : m_data.orders) {
-        if (std::to_string(o.id) == req.matches[1].str()) return reply(res, 200, order_json(o));
+        if (std::to_string(o.id) != req.matches[1].str()) continue;
+        if (fixed("cross-owner") && o.employee_id != s->employee_id && s->role != "admin") break;
+        return reply(res, 200, order_json(o));
       }
       deny_404(res);
     });
 
     // FLAW (tampered-token): this route's token check trusts {"alg": "none"}.
     svr.Get("/api/recharges", [this](const Request& req, Response& res) {
-      const auto s = authenticate(req, /*accept_alg_none=*/true);
+      const auto s = authenticate(req, /*accept_alg_none=*/!fixed("tampered-token"));
       if (!s) return deny_401(res);
       json items = json::array();
       for (const auto& r : m_data.recharges) {
@@ -209,7 +225,8 @@ class Canteen {
       }
       json members = json::array();
       for (const auto& e : m_data.employees) {
-        if (e.department_id == dept) members.push_back(full(e));
+        if (e.department_id == dept)
+          members.push_back(fixed("sensitive-data") ? masked(e) : full(e));
       }
       reply(res, 200,
             {{"departmentId", dept},
@@ -247,7 +264,7 @@ class Canteen {
       if (!s) return deny_401(res);
       if (level_of(s->role) < 5) return deny_403(res);
       int page = 0, size = 0;
-      if (!paging(req, res, 1'000'000, page, size)) return;
+      if (!paging(req, res, fixed("bulk") ? 100 : 1'000'000, page, size)) return;
       std::vector<json> all;
       for (const auto& m : m_data.meal_records) {
         all.push_back({{"id", m.id},
@@ -278,6 +295,7 @@ class Canteen {
     svr.Get("/api/terminals", [this](const Request& req, Response& res) {
       const auto s = authenticate(req);
       if (!s) return deny_401(res);
+      if (fixed("weaker-identity") && s->role != "admin") return deny_403(res);
       json out = json::array();
       for (const auto& t : m_data.terminals) out.push_back(terminal_json(t));
       reply(res, 200, out);
@@ -295,6 +313,11 @@ class Canteen {
 
     // FLAW (bypass): guarded only by the exact-path filter above; "/api/admin/logs/" skips it.
     svr.Get(R"(/api/admin/logs/?)", [this](const Request& req, Response& res) {
+      if (fixed("bypass")) {
+        const auto s = authenticate(req);
+        if (!s) return deny_401(res);
+        if (s->role != "admin") return deny_403(res);
+      }
       int page = 0, size = 0;
       if (!paging(req, res, 100, page, size)) return;
       std::vector<json> all;
@@ -485,6 +508,8 @@ class Canteen {
   static void deny_403(Response& res) { reply(res, 403, {{"error", "forbidden"}}); }
   static void deny_404(Response& res) { reply(res, 404, {{"error", "not found"}}); }
 
+  bool fixed(const std::string& flaw) const { return m_options.fixed.contains(flaw); }
+
   Options m_options;
   Data m_data;
   std::shared_mutex m_mutex;  // orders and announcements change; the rest is read-only
@@ -494,8 +519,11 @@ class Canteen {
 int usage() {
   std::fprintf(stderr,
                "usage: authdiff-demo-api [--port N] [--secret S] [--token-ttl SECONDS] [--log]\n"
+               "                         [--fixed FLAW,...|all]\n"
                "  Serves the canteen demo API on 127.0.0.1:N (0 = a free port) and prints\n"
-               "  \"listening on 127.0.0.1:PORT\" once it accepts connections.\n");
+               "  \"listening on 127.0.0.1:PORT\" once it accepts connections.\n"
+               "  --fixed repairs deliberate flaws: no-auth, weaker-identity, cross-owner, bulk,\n"
+               "  tampered-token, bypass, sensitive-data (to show `authdiff recheck`).\n");
   return 2;
 }
 
@@ -516,6 +544,18 @@ int main(int argc, char** argv) {
         options.token_ttl = std::stol(argv[++i]);
       } else if (arg == "--log") {
         options.log = true;
+      } else if (arg == "--fixed" && has_value) {
+        std::stringstream list(argv[++i]);
+        for (std::string flaw; std::getline(list, flaw, ',');) {
+          if (flaw == "all") {
+            options.fixed = demo::k_flaws;
+          } else if (demo::k_flaws.contains(flaw)) {
+            options.fixed.insert(flaw);
+          } else {
+            std::fprintf(stderr, "authdiff-demo-api: unknown flaw %s\n", flaw.c_str());
+            return demo::usage();
+          }
+        }
       } else {
         return demo::usage();
       }

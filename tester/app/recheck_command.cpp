@@ -1,0 +1,109 @@
+// `authdiff recheck`: replay exactly the bypassed probes of an earlier report's findings, with
+// fresh baselines and the current config's credentials, and say of each finding whether it is
+// fixed or still open.
+#include <unistd.h>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "app/commands.hpp"
+#include "app/engine.hpp"
+#include "app/outputs.hpp"
+#include "app/scan.hpp"
+#include "report/compare.hpp"
+#include "report/json_report.hpp"
+
+namespace authdiff::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool is_unsafe(const std::string& method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE";
+}
+
+}  // namespace
+
+int recheck_command(const RecheckArgs& args) {
+  const auto started = Clock::now();
+  const std::string started_at = local_timestamp();
+  auto loaded = report::read_json_report(args.report);
+  if (!loaded) throw Failure(loaded.error(), k_exit_usage);
+  const report::ScanResult& earlier = *loaded;
+
+  ScanArgs a = args.scan;
+  if (a.spec.empty()) a.spec = earlier.run.spec_file;
+  if (a.base_url.empty()) a.base_url = earlier.run.base_url;
+  if (access(a.spec.c_str(), R_OK) != 0) {
+    throw Failure(Error{args.report, 0, 0,
+                        "the report's spec " + a.spec +
+                            " cannot be read from here: pass --spec with its path"},
+                  k_exit_usage);
+  }
+  auto prepared = prepare(a);
+  plan::Plan& plan = prepared->plan;
+
+  std::map<std::string, std::size_t> by_key;
+  for (std::size_t i = 0; i < plan.operations.size(); ++i)
+    by_key.emplace(plan.operations[i].op->key(), i);
+  std::set<std::string> identities;
+  for (const auto& id : prepared->config.identities) identities.insert(id.name);
+  std::set<std::string> wanted;
+  for (const auto& f : earlier.findings) wanted.insert(f.id);
+
+  // The earlier bypassed probes, moved onto this plan's operations and base URL.
+  std::set<std::string> warned;
+  const auto warn = [&](const std::string& message) {
+    if (warned.insert(message).second) std::cerr << "authdiff: warning: " << message << "\n";
+  };
+  std::vector<const judge::Check*> checks;
+  for (const auto& r : earlier.results) {
+    if (r.finding.empty() || !wanted.contains(r.finding)) continue;
+    const std::string key = report::operation_key(earlier, r.probe.operation);
+    const auto op = by_key.find(key);
+    if (op == by_key.end()) {
+      warn(key + " is not in " + a.spec + " any more: its findings are not rechecked");
+      continue;
+    }
+    const auto unknown = [&](const std::string& name) {
+      return !name.empty() && !identities.contains(name);
+    };
+    if (unknown(r.probe.identity) || unknown(r.probe.request.identity)) {
+      warn("identity " + (unknown(r.probe.identity) ? r.probe.identity : r.probe.request.identity) +
+           " is not in " + a.config + ": its findings are not rechecked");
+      continue;
+    }
+    if (is_unsafe(r.probe.request.method) && !a.allow_unsafe) {
+      warn(key + " changes data: its findings are rechecked only with --allow-unsafe");
+      continue;
+    }
+    plan::Probe probe = r.probe;
+    probe.operation = op->second;
+    if (probe.request.url.starts_with(earlier.run.base_url) &&
+        earlier.run.base_url != plan.base_url)
+      probe.request.url = plan.base_url + probe.request.url.substr(earlier.run.base_url.size());
+    plan.operations[op->second].probes.push_back(std::move(probe));
+    if (std::find(checks.begin(), checks.end(), r.check) == checks.end()) checks.push_back(r.check);
+  }
+
+  report::ScanResult result;
+  if (!earlier.findings.empty() && !checks.empty()) {
+    result = execute(plan, prepared->config, prepared->mutations,
+                     isatty(STDERR_FILENO) != 0 && !a.quiet);
+  } else {
+    result.operations = operation_infos(plan);
+    result.run.base_url = plan.base_url;
+  }
+  describe_run(result, a, *prepared, "recheck", started_at,
+               std::chrono::duration<double>(Clock::now() - started).count());
+  for (const judge::Check* c : judge::registry()) {
+    if (std::find(checks.begin(), checks.end(), c) != checks.end()) result.run.checks.push_back(c);
+  }
+  report::compare_with_report(result, earlier, args.report);
+  return finish(result, {a.junit, a.json, a.sarif, a.markdown});
+}
+
+}  // namespace authdiff::app
