@@ -8,11 +8,15 @@ AUTHDIFF_CACHE="${AUTHDIFF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authdiff}"
 # Pinned versions: test expectations (operation counts) depend on them.
 OAS_EXAMPLES_VERSION=8.2.2
 OCTOKIT_OPENAPI_VERSION=23.0.2
+SARIF_MULTITOOL_VERSION=5.7.0
 
 # Debian packages every build needs (README "Dependencies" says why each is there).
 AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-json3-dev
-  libtomlplusplus-dev libcli11-dev libfmt-dev)
-AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14 libcurl4-openssl-dev)
+  libtomlplusplus-dev libcli11-dev libfmt-dev libcurl4-openssl-dev)
+# Tests also validate reports (xmllint, python3-jsonschema) and run the CI templates' scripts
+# (python3-yaml).
+AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14 libxml2-utils python3 python3-yaml
+  python3-jsonschema)
 # The demo API (tests/demo_api) and the shell helpers that drive it.
 AUTHDIFF_DEMO_PACKAGES=(libcpp-httplib-dev libssl-dev curl)
 
@@ -60,7 +64,8 @@ npm_package() {
      "$name@$version" >/dev/null) || die "npm install $name@$version failed"
 }
 
-# The two OpenAPI corpora the tests and the benchmark read; prints nothing.
+# The two OpenAPI corpora the tests and the benchmark read; prints nothing. Each npm prefix
+# holds one package: `npm install --no-save` prunes packages it did not install itself.
 ensure_corpora() {
   local build_dir="$1"
   npm_package "$build_dir/npm" @readme/oas-examples "$OAS_EXAMPLES_VERSION"
@@ -68,6 +73,17 @@ ensure_corpora() {
   OAS_EXAMPLES_DIR="$build_dir/npm/node_modules/@readme/oas-examples"
   GITHUB_SPEC="$AUTHDIFF_CACHE/npm/node_modules/@octokit/openapi/generated/api.github.com.json"
   [ -f "$GITHUB_SPEC" ] || die "$GITHUB_SPEC is missing after install"
+}
+
+# Microsoft's SARIF Multitool (DESIGN.md: SARIF must validate under it); sets SARIF_MULTITOOL.
+# Its own prefix: `npm install --no-save` prunes packages it did not install in the same one.
+ensure_sarif_multitool() {
+  local dir="$AUTHDIFF_CACHE/npm-sarif"
+  npm_package "$dir" @microsoft/sarif-multitool-linux "$SARIF_MULTITOOL_VERSION"
+  SARIF_MULTITOOL="$dir/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
+  [ -f "$SARIF_MULTITOOL" ] || die "$SARIF_MULTITOOL is missing after install"
+  # npm may skip the package's install script, which only marks the tool executable.
+  [ -x "$SARIF_MULTITOOL" ] || chmod u+x "$SARIF_MULTITOOL"
 }
 
 # configure_and_build DIR [cmake args...]

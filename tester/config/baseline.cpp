@@ -51,7 +51,6 @@ KnownFinding read_entry(const toml::node& node, std::size_t index, const Context
   KnownFinding k;
   k.line = static_cast<int>(node.source().begin.line);
   k.id = r.string("id").value_or("");
-  if (k.id.empty()) ctx.fail(node.source(), where + ": id is required (the finding's stable id)");
   k.check = r.string("check").value_or("");
   k.operation = r.string("operation").value_or("");
   k.identity = r.string("identity").value_or("");
@@ -59,11 +58,6 @@ KnownFinding read_entry(const toml::node& node, std::size_t index, const Context
   k.parameter = r.string("parameter").value_or("");
   k.severity = r.string("severity").value_or("");
   k.reason = std::string(trim(r.string("reason").value_or("")));
-  if (k.reason.empty()) {
-    ctx.fail(node.source(), where + " (" + k.id +
-                                "): reason is required: say why this finding "
-                                "is accepted");
-  }
   if (const toml::node* e = r.get("expires")) {
     if (const auto* d = e->as_date()) {
       char buf[16];
@@ -77,6 +71,12 @@ KnownFinding read_entry(const toml::node& node, std::size_t index, const Context
     }
   }
   r.finish();
+  if (k.id.empty()) ctx.fail(node.source(), where + ": id is required (the finding's stable id)");
+  if (k.reason.empty()) {
+    ctx.fail(node.source(), where + " (" + k.id +
+                                "): reason is required: say why this finding "
+                                "is accepted");
+  }
   return k;
 }
 

@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,9 +78,12 @@ struct Expectation {
 struct Target {
   std::string base_url;  // scheme://host[:port][/prefix]; the only host authdiff contacts
   std::map<std::string, std::string> headers;  // sent with every request (not credentials)
-  std::string proxy;                           // e.g. http://127.0.0.1:8080 for Burp or ZAP
-  bool insecure = false;                       // accept any TLS certificate (self-signed staging)
-  std::string ca_file;                         // extra CA bundle
+  // Of `headers`, those whose value came from the environment (${VAR}): treated as secrets, so
+  // reports show a placeholder ($AUTHDIFF_HEADER_<NAME>) instead of the value.
+  std::set<std::string> secret_headers;
+  std::string proxy;      // e.g. http://127.0.0.1:8080 for Burp or ZAP
+  bool insecure = false;  // accept any TLS certificate (self-signed staging)
+  std::string ca_file;    // extra CA bundle
 };
 
 struct Limits {

@@ -83,6 +83,12 @@ void read_target(KeyReader& r, Target& t, const Context& ctx) {
     t.base_url = *v;
   }
   t.headers = r.string_map("headers");
+  if (const toml::node* raw = r.raw().get("headers"); raw != nullptr && raw->is_table()) {
+    for (const auto& [k, v] : *raw->as_table()) {
+      if (v.is_string() && v.as_string()->get().find("${") != std::string::npos)
+        t.secret_headers.insert(std::string(k.str()));
+    }
+  }
   for (const auto& [name, _] : t.headers) {
     const std::string lower = to_lower(name);
     if (lower == "authorization" || lower == "cookie") {

@@ -184,7 +184,11 @@ std::string curl_command(const Request& request, const config::Config& config) {
   }
   const bool needs_double_quotes = url.find('$') != std::string::npos;
   cmd += " " + (needs_double_quotes ? "\"" + url + "\"" : shell_quote(url)) + auth;
-  for (const auto& [k, v] : config.target.headers) cmd += " -H " + shell_quote(k + ": " + v);
+  for (const auto& [k, v] : config.target.headers) {
+    cmd += config.target.secret_headers.contains(k)
+               ? " -H \"" + k + ": $" + placeholder("header", k) + "\""
+               : " -H " + shell_quote(k + ": " + v);
+  }
   for (const auto& [k, v] : request.headers) {
     if (k == "Accept") continue;
     cmd += " -H " + shell_quote(k + ": " + v);

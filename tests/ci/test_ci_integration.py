@@ -273,11 +273,54 @@ class ActionRunner:
         return results, action_outputs
 
 
+def final_code(results):
+    """The exit code of the action's last step (which must have run)."""
+    last = results[-1]
+    if "code" not in last:
+        raise AssertionError(f"the last step did not run ({last.get('skipped')}): "
+                             + "; ".join(f"{r['name']}: {r.get('code', r.get('skipped'))}" for r in results))
+    return last["code"]
+
+
 def step(results, step_id):
     for r in results:
         if r.get("id") == step_id:
             return r
     raise AssertionError(f"no step with id {step_id!r} ran: {[r['name'] for r in results]}")
+
+
+def run_workflow_job_steps(job, cwd, env, tmp, known_outputs):
+    """Runs the `run:` steps of a workflow job (bash -eo pipefail) whose ids are not in
+    KNOWN_OUTPUTS (step id -> outputs the test provides instead, e.g. the build), skipping
+    `uses:` steps. Expressions allowed in env: steps.ID.outputs.NAME. Returns step results."""
+    outputs, results = dict(known_outputs), []
+    for index, s in enumerate(job["steps"]):
+        label = s.get("name") or s.get("id") or s.get("uses")
+        if "uses" in s or s.get("id") in known_outputs:
+            continue
+        def one(m):
+            sm = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", m.group(1))
+            if not sm:
+                raise AssertionError(f"{label}: the test cannot evaluate ${{{{ {m.group(1)} }}}}")
+            return outputs.get(sm.group(1), {}).get(sm.group(2), "")
+        output_file, summary_file = (os.path.join(tmp, f"wf-{kind}-{index}") for kind in ("out", "sum"))
+        for path in (output_file, summary_file):
+            open(path, "w").close()
+        step_env = dict(env, GITHUB_ACTIONS="true", CI="true", GITHUB_WORKSPACE=cwd,
+                        GITHUB_OUTPUT=output_file, GITHUB_STEP_SUMMARY=summary_file, RUNNER_TEMP=tmp)
+        step_env.update({k: EXPRESSION.sub(one, str(v)) for k, v in (s.get("env") or {}).items()})
+        proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", s["run"]],
+                              cwd=cwd, env=step_env, capture_output=True, text=True, timeout=STEP_TIMEOUT)
+        if s.get("id"):
+            outputs[s["id"]] = parse_github_output(output_file)
+        with open(summary_file, encoding="utf-8") as f:
+            summary = f.read()
+        results.append({"name": label, "id": s.get("id"), "code": proc.returncode,
+                        "stdout": proc.stdout, "stderr": proc.stderr,
+                        "outputs": outputs.get(s.get("id"), {}), "summary": summary})
+        if proc.returncode != 0:
+            break
+    return results
 
 
 # --------------------------------------------------------------------------------------------
@@ -624,7 +667,7 @@ class ActionWithFakeAuthdiffTest(FakeAuthdiffCase):
             self.assertEqual(outputs[name], os.path.join(out, file), f"output {name}")
         self.assertIn("## fake authdiff summary", scan["summary"], "the Markdown report is not "
                       "in the step summary")
-        self.assertEqual(results[-1]["code"], 1, "the last step must exit with authdiff's code 1:\n"
+        self.assertEqual(final_code(results), 1, "the last step must exit with authdiff's code 1:\n"
                          + describe(results[-1]))
 
     def test_no_report_exit_3(self):
@@ -642,13 +685,13 @@ class ActionWithFakeAuthdiffTest(FakeAuthdiffCase):
         for name in ("junit", "json", "sarif", "markdown"):
             self.assertEqual(outputs[name], "", f"output {name} must be empty without a report")
         self.assertIn("exited 3", scan["summary"])
-        self.assertEqual(results[-1]["code"], 3, describe(results[-1]))
+        self.assertEqual(final_code(results), 3, describe(results[-1]))
 
     def test_exit_0(self):
         results, outputs = ActionRunner(self.tmp).run(
             {"spec": "s.yaml", "config": "c.toml", "authdiff": self.fake}, self.workspace, self.env(0))
         self.assertEqual(outputs["exit-code"], "0")
-        self.assertEqual(results[-1]["code"], 0, describe(results[-1]))
+        self.assertEqual(final_code(results), 0, describe(results[-1]))
 
     def test_unbalanced_quote_fails_before_authdiff(self):
         results, _ = ActionRunner(self.tmp).run(
@@ -781,7 +824,7 @@ class DemoApiEndToEndTest(unittest.TestCase):
         self.assertTrue(markdown, "the Markdown report is empty")
         self.assertEqual(scan["summary"].count(markdown), 1,
                          "the step summary should hold the Markdown report exactly once")
-        self.assertEqual(results[-1]["code"], 1, "the last step must exit 1:\n" + describe(results[-1]))
+        self.assertEqual(final_code(results), 1, "the last step must exit 1:\n" + describe(results[-1]))
 
     def test_action_shard(self):
         self.require(["scan"], "--shard")
@@ -791,21 +834,67 @@ class DemoApiEndToEndTest(unittest.TestCase):
                   "output-dir": "shard-2"}
         results, outputs = ActionRunner(self.tmp).run(inputs, ws, self.env())
         scan = step(results, "scan")
+        self.assertEqual(scan["code"], 0, describe(scan))
         self.assertIn(outputs["exit-code"], ("0", "1"), describe(scan))
         self.assertTrue(outputs["json"], "no JSON report:\n" + describe(scan))
         with open(outputs["json"], encoding="utf-8") as f:
             report = json.load(f)
         self.assertEqual(report["run"].get("shard"), {"index": 2, "count": 3})
-        self.assertEqual(results[-1]["code"], int(outputs["exit-code"]))
+        self.assertEqual(final_code(results), int(outputs["exit-code"]))
 
     def test_action_bad_config(self):
         ws = self.workspace("bad")
         inputs = {"spec": "specs/canteen.yaml", "config": "specs/no-such-config.toml",
                   "base-url": self.api.url, "authdiff": OPTS.authdiff}
         results, outputs = ActionRunner(self.tmp).run(inputs, ws, self.env())
+        self.assertEqual(step(results, "scan")["code"], 0, describe(step(results, "scan")))
         self.assertEqual(outputs["exit-code"], "2", describe(step(results, "scan")))
         self.assertEqual(outputs["findings"], "0")
-        self.assertEqual(results[-1]["code"], 2)
+        self.assertEqual(final_code(results), 2)
+
+    def test_example_workflow_shards_and_merge(self):
+        """The example workflow's matrix (the action with shard K/3) and its merge job's
+        shell steps, with the artifacts laid out as download-artifact does."""
+        self.require(["scan"], "--shard")
+        self.require([], "merge")
+        wf = load_yaml(WORKFLOW)
+        scan_job, merge_job = wf["jobs"]["scan"], wf["jobs"]["merge"]
+        action_with = next(s for s in scan_job["steps"] if "ci/github" in str(s.get("uses")))["with"]
+        upload = next(s for s in scan_job["steps"]
+                      if str(s.get("uses", "")).startswith("actions/upload-artifact@"))["with"]
+        download = next(s for s in merge_job["steps"]
+                        if str(s.get("uses", "")).startswith("actions/download-artifact@"))["with"]
+        self.assertNotIn("merge-multiple", download, "the test lays artifacts out one folder each")
+        merge_ws = self.workspace("wf-merge")
+        shards = scan_job["strategy"]["matrix"]["shard"]
+        for k in shards:
+            ws = self.workspace(f"wf-scan-{k}")
+            inputs = {"spec": "specs/canteen.yaml", "config": "specs/canteen.authdiff.toml",
+                      "base-url": self.api.url, "authdiff": OPTS.authdiff, "args": "-q",
+                      "shard": re.sub(r"\$\{\{\s*matrix\.shard\s*\}\}", str(k), action_with["shard"]),
+                      "output-dir": action_with.get("output-dir", "authdiff-report")}
+            results, outputs = ActionRunner(self.tmp).run(inputs, ws, self.env())
+            self.assertEqual(step(results, "scan")["code"], 0, describe(step(results, "scan")))
+            self.assertIn(outputs["exit-code"], ("0", "1"), describe(step(results, "scan")))
+            artifact = re.sub(r"\$\{\{\s*matrix\.shard\s*\}\}", str(k), upload["name"])
+            source = os.path.join(ws, upload["path"])
+            self.assertTrue(os.path.isfile(source), f"shard {k}: {upload['path']} was not written")
+            target = os.path.join(merge_ws, download.get("path", "."), artifact)
+            os.makedirs(target)
+            shutil.copy(source, target)
+        results = run_workflow_job_steps(merge_job, merge_ws, self.env(), self.tmp,
+                                         {"build": {"bin": OPTS.authdiff}})
+        merge = next(r for r in results if r["id"] == "merge")
+        self.assertEqual(merge["code"], 0, describe(merge))
+        self.assertEqual(merge["outputs"].get("exit-code"), "1",
+                         "the merged demo scan should exit 1:\n" + describe(merge))
+        self.assertTrue(merge["summary"].strip(), "the merge wrote no job summary")
+        self.assertTrue(os.path.isfile(os.path.join(merge_ws, "authdiff.sarif")), "no merged SARIF")
+        with open(os.path.join(merge_ws, "authdiff.json"), encoding="utf-8") as f:
+            merged = json.load(f)
+        self.assertGreater(merged["summary"]["findings"], 0)
+        self.assertEqual(results[-1]["code"], 1, "the merge job's last step must exit 1:\n"
+                         + describe(results[-1]))
 
     def test_gitlab_sharded_scan_and_merge(self):
         self.require(["scan"], "--shard")

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../support/demo_target.hpp"
 #include "../support/http_client.hpp"
 #include "../support/process.hpp"
 #include "../support/server_process.hpp"
@@ -75,18 +76,8 @@ std::vector<Row> ground_truth() {
 class ScanDemo : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    s_api = new ServerProcess({AUTHDIFF_DEMO_API, "--port", "0"});
-    const std::map<std::string, std::pair<std::string, std::string>> accounts = {
-        {"CANTEEN_ADMIN_TOKEN", {"admin", "Admin@2024"}},
-        {"CANTEEN_OPERATOR_TOKEN", {"canteen_op", "Op@2024"}},
-        {"CANTEEN_ZHANGWEI_TOKEN", {"zhangwei", "Emp@2024"}},
-        {"CANTEEN_LINA_TOKEN", {"lina", "Emp@2024"}}};
-    for (const auto& [var, account] : accounts) {
-      const auto r =
-          http("POST", s_api->url() + "/api/auth/login", {},
-               nlohmann::json{{"username", account.first}, {"password", account.second}}.dump());
-      s_env[var] = r.json()["token"].get<std::string>();
-    }
+    s_api = new DemoTarget(AUTHDIFF_DEMO_API);
+    s_env = s_api->env();
     s_junit = ::testing::TempDir() + "/authdiff-demo-junit.xml";
     s_run = new ProcessResult(run_process(
         {k_bin, "scan", "--spec", k_src + "/specs/canteen.yaml", "--config",
@@ -98,12 +89,12 @@ class ScanDemo : public ::testing::Test {
     delete s_run;
     delete s_api;
   }
-  static ServerProcess* s_api;
+  static DemoTarget* s_api;
   static ProcessResult* s_run;
   static std::map<std::string, std::string> s_env;
   static std::string s_junit, s_report;
 };
-ServerProcess* ScanDemo::s_api = nullptr;
+DemoTarget* ScanDemo::s_api = nullptr;
 ProcessResult* ScanDemo::s_run = nullptr;
 std::map<std::string, std::string> ScanDemo::s_env;
 std::string ScanDemo::s_junit, ScanDemo::s_report;
