@@ -27,9 +27,7 @@ if [ -n "$bin" ]; then
 else
   # shellcheck source=../lib.sh
   source "$here/../lib.sh"
-  # libcurl's headers: tester/http links libcurl, and the Release build below turns off the
-  # tests that otherwise bring them in.
-  ensure_packages "${AUTHDIFF_BUILD_PACKAGES[@]}" libcurl4-openssl-dev
+  ensure_packages "${AUTHDIFF_BUILD_PACKAGES[@]}"
   if [ -n "${RUNNER_TEMP:-}" ]; then
     dir="$RUNNER_TEMP/authdiff-build"
   else

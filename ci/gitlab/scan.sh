@@ -35,8 +35,7 @@ build() {
   fi
   # shellcheck source=../lib.sh
   source "$here/../lib.sh"
-  # libcurl's headers: tester/http links libcurl (the test packages bring them in otherwise).
-  ensure_packages "${AUTHDIFF_BUILD_PACKAGES[@]}" libcurl4-openssl-dev
+  ensure_packages "${AUTHDIFF_BUILD_PACKAGES[@]}"
   local dir="${AUTHDIFF_BUILD_DIR:-$PWD/.authdiff-build}"
   log "building authdiff from $AUTHDIFF_ROOT in $dir"
   configure_and_build "$dir" -DCMAKE_BUILD_TYPE=Release -DAUTHDIFF_TESTS=OFF \
