@@ -419,9 +419,11 @@ Result<ScanResult> parse_json_report(std::string_view text, const std::string& f
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
     const auto pos = position_of(text, e.byte == 0 ? 0 : e.byte - 1);
+    // "[json.exception.parse_error.101] parse error at line 3, column 4: syntax error ..." ->
+    // "syntax error ...": the position is the error's own.
     std::string what = e.what();
-    if (const auto colon = what.find("]: "); colon != std::string::npos)
-      what = what.substr(colon + 3);
+    if (const auto colon = what.find(": "); colon != std::string::npos)
+      what = what.substr(colon + 2);
     return Error{file, pos.line, pos.column, "not a JSON report: " + what};
   }
   if (!doc.is_object() || !doc.contains("authdiff_report"))
