@@ -60,13 +60,21 @@ std::string describe(const plan::Request& req, const plan::Response& r) {
 
 }  // namespace
 
-std::string local_timestamp() {
+std::string local_time(const char* format) {
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   localtime_r(&now, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
+}
+
+std::string local_timestamp() {
+  return local_time("%Y-%m-%dT%H:%M:%S");
+}
+
+std::string today() {
+  return local_time("%Y-%m-%d");
 }
 
 std::string hostname() {

@@ -21,8 +21,11 @@ report::ScanResult execute(const plan::Plan& plan, const config::Config& config,
 // The operations of `plan` as reports name them (lines unknown).
 std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan);
 
-// "2026-11-23T10:00:00" now, local time; this machine's name.
+// Now in local time, formatted by strftime's `format`; "2026-11-23T10:00:00"; "2026-11-23".
+std::string local_time(const char* format);
 std::string local_timestamp();
+std::string today();
+// This machine's name.
 std::string hostname();
 
 }  // namespace authdiff::app

@@ -49,7 +49,4 @@ std::unique_ptr<Prepared> prepare(const ScanArgs& args);
 void describe_run(report::ScanResult& result, const ScanArgs& args, const Prepared& prepared,
                   const std::string& command, const std::string& started_at, double seconds);
 
-// Today as YYYY-MM-DD, local time.
-std::string today();
-
 }  // namespace authdiff::app

@@ -5,7 +5,6 @@
 #include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <ctime>
 #include <iostream>
 #include <memory>
 
@@ -177,15 +176,6 @@ void describe_run(report::ScanResult& result, const ScanArgs& args, const Prepar
   result.run.fail_on = prepared.fail_on;
   result.run.max_inconclusive = prepared.config.limits.max_inconclusive;
   locate_operations(result, args.spec, prepared.api);
-}
-
-std::string today() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  localtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
 }
 
 int scan_command(const ScanArgs& args) {

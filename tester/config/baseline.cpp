@@ -94,14 +94,9 @@ Result<BaselineFile> parse_baseline(std::string_view text, const std::string& pa
   out.path = path;
   const Context ctx(path, nullptr);
   try {
-    toml::table root;
-    try {
-      root = toml::parse(text, path);
-    } catch (const toml::parse_error& e) {
-      return Error{path, static_cast<int>(e.source().begin.line),
-                   static_cast<int>(e.source().begin.column),
-                   "invalid TOML: " + std::string(e.description())};
-    }
+    auto parsed = parse_toml(text, path);
+    if (!parsed) return parsed.error();
+    const toml::table& root = *parsed;
     KeyReader top(root, "", ctx);
     if (const auto v = top.integer("authdiff_baseline", 1, 1000); v && *v != k_baseline_version) {
       ctx.fail(root.get("authdiff_baseline")->source(),

@@ -235,14 +235,9 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
   config.file = path;
   const Context ctx(path, &env);
   try {
-    toml::table root;
-    try {
-      root = toml::parse(text, path);
-    } catch (const toml::parse_error& e) {
-      return Error{path, static_cast<int>(e.source().begin.line),
-                   static_cast<int>(e.source().begin.column),
-                   "invalid TOML: " + std::string(e.description())};
-    }
+    auto parsed = parse_toml(text, path);
+    if (!parsed) return parsed.error();
+    const toml::table& root = *parsed;
     KeyReader top(root, "", ctx);
     if (const toml::table* t = top.table("target")) {
       KeyReader r(*t, "target", ctx);

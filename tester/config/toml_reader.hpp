@@ -181,4 +181,15 @@ class KeyReader {
   std::vector<std::string> m_known;
 };
 
+// Parse TOML text; a syntax error is an Error with the file, line and column.
+inline Result<toml::table> parse_toml(std::string_view text, const std::string& path) {
+  try {
+    return toml::parse(text, path);
+  } catch (const toml::parse_error& e) {
+    return Error{path, static_cast<int>(e.source().begin.line),
+                 static_cast<int>(e.source().begin.column),
+                 "invalid TOML: " + std::string(e.description())};
+  }
+}
+
 }  // namespace authdiff::config
