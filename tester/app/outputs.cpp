@@ -16,9 +16,11 @@ namespace authdiff::app {
 
 namespace {
 
-void write_report(const std::string& path, const std::string& text) {
+// Write the report `make` renders to `path`; render nothing when no path was asked for.
+template <class Make>
+void write_report(const std::string& path, Make make) {
   if (path.empty()) return;
-  if (auto ok = write_file(path, text); !ok) throw Failure(ok.error(), k_exit_usage);
+  if (auto ok = write_file(path, make()); !ok) throw Failure(ok.error(), k_exit_usage);
 }
 
 int exit_code(const report::ScanResult& result) {
@@ -57,15 +59,14 @@ int exit_code(const report::ScanResult& result) {
 }  // namespace
 
 int finish(const report::ScanResult& result, const ReportFiles& files) {
-  write_report(files.junit, report::junit_xml(result));
-  write_report(files.json, report::json_report(result));
-  write_report(files.sarif, report::sarif_report(result));
-  const std::string markdown = report::markdown_report(result);
-  write_report(files.markdown, markdown);
+  write_report(files.junit, [&] { return report::junit_xml(result); });
+  write_report(files.json, [&] { return report::json_report(result); });
+  write_report(files.sarif, [&] { return report::sarif_report(result); });
+  write_report(files.markdown, [&] { return report::markdown_report(result); });
   // In GitHub Actions the summary goes on the job's page unless it was asked for elsewhere.
   const char* step_summary = std::getenv("GITHUB_STEP_SUMMARY");
   if (files.markdown.empty() && step_summary != nullptr && *step_summary != '\0') {
-    if (auto ok = write_file(step_summary, markdown + "\n", true); !ok)
+    if (auto ok = write_file(step_summary, report::markdown_report(result) + "\n", true); !ok)
       std::fprintf(stderr, "authdiff: warning: GITHUB_STEP_SUMMARY: %s\n",
                    ok.error().to_string().c_str());
   }

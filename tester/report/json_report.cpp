@@ -390,8 +390,6 @@ std::string json_report(const ScanResult& result) {
                    {"operation_id", o.operation_id},
                    {"line", o.line}});
   }
-  json probes = json::array();
-  for (const auto& r : result.results) probes.push_back(probe_json(r));
   json findings = json::array();
   for (std::size_t i = 0; i < result.findings.size(); ++i)
     findings.push_back(finding_json(result, i));
@@ -408,9 +406,20 @@ std::string json_report(const ScanResult& result) {
                     {"operations", ops},
                     {"findings", findings},
                     {"compared_with", compared},
-                    {"probes", probes}};
+                    {"probes", json::array()}};
   // Text from the target (reasons, evidence) may be invalid UTF-8: replaced, never a throw.
-  return doc.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
+  std::string out = doc.dump(1, ' ', false, json::error_handler_t::replace);
+  // The probes, one per line, rendered one at a time: a run's largest part never exists as one
+  // JSON tree. "probes" is the last member, so its "[]" ends the text before the closing brace.
+  const std::size_t empty = out.rfind("[]");
+  std::string probes = "[";
+  for (std::size_t i = 0; i < result.results.size(); ++i) {
+    probes += i == 0 ? "\n  " : ",\n  ";
+    probes += probe_json(result.results[i]).dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+  probes += result.results.empty() ? "]" : "\n ]";
+  out.replace(empty, 2, probes);
+  return out + "\n";
 }
 
 Result<ScanResult> parse_json_report(std::string_view text, const std::string& file) {

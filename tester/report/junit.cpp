@@ -36,12 +36,14 @@ std::string suite_tail(std::string_view system_out) {
          "</system-out>\n    <system-err></system-err>\n  </testsuite>\n";
 }
 
-// The finding a bypassed result belongs to, and its index.
-std::size_t finding_index(const ScanResult& result, const judge::ProbeResult& r) {
-  for (std::size_t i = 0; i < result.findings.size(); ++i) {
-    if (result.findings[i].id == r.finding) return i;
-  }
-  return result.findings.size();
+// Finding id -> index in result.findings.
+using FindingIndex = std::map<std::string, std::size_t>;
+
+// The index of the finding a bypassed result belongs to (findings.size() when none).
+std::size_t finding_index(const ScanResult& result, const FindingIndex& index,
+                          const judge::ProbeResult& r) {
+  const auto it = index.find(r.finding);
+  return it == index.end() ? result.findings.size() : it->second;
 }
 
 // "new since the baseline: ", "known (baseline: why): ", ... or "".
@@ -72,6 +74,8 @@ std::string status_prefix(const ScanResult& result, std::size_t finding) {
 }  // namespace
 
 std::string junit_xml(const ScanResult& result) {
+  FindingIndex index;
+  for (std::size_t i = 0; i < result.findings.size(); ++i) index.emplace(result.findings[i].id, i);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
   int suite_id = 0;
   for (const judge::Check* check : result.run.checks) {
@@ -83,7 +87,7 @@ std::string junit_xml(const ScanResult& result) {
       cases.push_back(&r);
       seconds += r.response.seconds;
       if (r.verdict.state == judge::State::bypassed) {
-        const std::size_t f = finding_index(result, r);
+        const std::size_t f = finding_index(result, index, r);
         const bool known = f < result.findings.size() && result.status(f) == Status::known;
         failures += known ? 0 : 1;
         skipped += known ? 1 : 0;
@@ -109,7 +113,7 @@ std::string junit_xml(const ScanResult& result) {
                "\"/>\n    </testcase>\n";
         continue;
       }
-      const std::size_t fi = finding_index(result, *r);
+      const std::size_t fi = finding_index(result, index, *r);
       const std::string prefix = status_prefix(result, fi);
       const std::string severity = judge::to_string(check->severity());
       std::string text(check->title());

@@ -93,7 +93,8 @@ TEST(JsonReport, ErrorsNameTheFileAndTheMember) {
   EXPECT_GT(broken.error().line, 1);
   EXPECT_EQ(broken.error().message.find("[json.exception"), std::string::npos)
       << broken.error().message;
-  text.replace(text.find("\"state\": \"bypassed\""), 19, "\"state\": \"pwned\"");
+  const std::string state = "\"state\":\"bypassed\"";
+  text.replace(text.find(state), state.size(), "\"state\":\"pwned\"");
   const auto bad_state = parse_json_report(text, "r.json");
   ASSERT_FALSE(bad_state);
   EXPECT_EQ(bad_state.error().message,
