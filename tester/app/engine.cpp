@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 
+#include "auth/sessions.hpp"
 #include "http/sender.hpp"
 #include "judge/findings.hpp"
 #include "judge/knowledge.hpp"
@@ -91,21 +92,138 @@ std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan) {
   return out;
 }
 
-report::ScanResult execute(const plan::Plan& p, const config::Config& config,
+namespace {
+
+// The sending side of a run: one Sender, the identities' sessions, and each identity's
+// positive-control requests. send() goes in chunks of about a second of traffic; before each,
+// credentials about to expire are renewed; after each, an identity whose own requests got 401
+// has its positive control re-checked, and if that fails too its credential is renewed (or the
+// run stops, naming it) and those requests are sent again. A credential that dies mid-run
+// never turns into a flood of "enforced".
+class Traffic {
+ public:
+  Traffic(const http::Options& options, std::vector<config::Identity>& identities,
+          ProgressLine& progress)
+      : m_identities(identities), m_sessions(identities, options), m_progress(progress) {
+    m_sessions.login_all();
+    m_sender = std::make_unique<http::Sender>(options, identities);
+    const double per_second = std::min(options.rate, 100000.0);
+    m_chunk = std::clamp<std::size_t>(static_cast<std::size_t>(per_second),
+                                      static_cast<std::size_t>(options.concurrency) * 4, 2000);
+  }
+
+  http::Sender& sender() { return *m_sender; }
+  auth::Sessions& sessions() { return m_sessions; }
+
+  // Renew the credentials that expire within `margin` seconds.
+  void renew_expiring(double margin) {
+    for (const auto& name : m_sessions.expiring(margin)) renew(name);
+  }
+
+  void set_controls(std::map<std::string, std::vector<plan::Request>> controls) {
+    m_controls = std::move(controls);
+  }
+
+  // Whether `identity` still gets a usable answer from one of its control requests.
+  bool control_works(const std::string& identity, std::string* got = nullptr) {
+    const auto& requests = m_controls[identity];
+    const auto responses = m_sender->send(requests);
+    for (std::size_t i = 0; i < responses.size(); ++i) {
+      if (works(responses[i])) return true;
+      if (got != nullptr && got->empty()) *got = describe(requests[i], responses[i]);
+    }
+    return false;
+  }
+
+  std::vector<plan::Response> send(const std::vector<plan::Request>& requests,
+                                   const std::string& stage) {
+    std::vector<plan::Response> out(requests.size());
+    const http::Progress progress = m_progress.stage(stage);
+    for (std::size_t start = 0; start < requests.size(); start += m_chunk) {
+      renew_expiring(std::max(2.0, 2 * m_last_chunk));
+      const std::size_t end = std::min(requests.size(), start + m_chunk);
+      const std::vector<plan::Request> part(requests.begin() + static_cast<long>(start),
+                                            requests.begin() + static_cast<long>(end));
+      const auto chunk_started = std::chrono::steady_clock::now();
+      auto responses = m_sender->send(
+          part,
+          progress ? [&](std::size_t done, std::size_t) { progress(start + done, requests.size()); }
+                   : http::Progress{});
+      m_last_chunk =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - chunk_started).count();
+      recover(part, responses);
+      std::move(responses.begin(), responses.end(), out.begin() + static_cast<long>(start));
+    }
+    return out;
+  }
+
+  // Get `name` a fresh credential (Failure, exit 3, when that fails) and send with it.
+  void renew(const std::string& name) {
+    m_sessions.renew(name);  // throws Failure (exit 3) naming the identity
+    for (const auto& id : m_identities) {
+      if (id.name == name) m_sender->set_credentials(name, id.credentials);
+    }
+  }
+
+ private:
+  void recover(const std::vector<plan::Request>& part, std::vector<plan::Response>& responses) {
+    std::map<std::string, std::vector<std::size_t>> rejected;
+    for (std::size_t i = 0; i < part.size(); ++i) {
+      if (part[i].credential == plan::Credential::own && !part[i].identity.empty() &&
+          responses[i].status == 401)
+        rejected[part[i].identity].push_back(i);
+    }
+    for (const auto& [name, indices] : rejected) {
+      if (!m_controls.contains(name) || control_works(name)) continue;  // genuine denials
+      std::string got;
+      if (!m_sessions.renewable(name)) {
+        control_works(name, &got);
+        fail(k_exit_inconclusive, "the credential of " + name +
+                                      " stopped working during the run (" + got +
+                                      "); its verdicts cannot be trusted");
+      }
+      renew(name);
+      if (!control_works(name, &got)) {
+        fail(k_exit_inconclusive, "identity " + name + ": a renewed credential is rejected too (" +
+                                      got + "); its verdicts cannot be trusted");
+      }
+      std::vector<plan::Request> again;
+      for (const std::size_t i : indices) again.push_back(part[i]);
+      auto retried = m_sender->send(again);
+      for (std::size_t k = 0; k < indices.size(); ++k)
+        responses[indices[k]] = std::move(retried[k]);
+    }
+  }
+
+  std::vector<config::Identity>& m_identities;
+  auth::Sessions m_sessions;
+  ProgressLine& m_progress;
+  std::unique_ptr<http::Sender> m_sender;
+  std::map<std::string, std::vector<plan::Request>> m_controls;
+  std::size_t m_chunk = 2000;
+  double m_last_chunk = 0;
+};
+
+}  // namespace
+
+report::ScanResult execute(const plan::Plan& p, const config::Config& given,
                            const judge::Mutations& mutations, bool show_progress) {
   http::Options ho;
   ho.base_url = p.base_url;
-  ho.concurrency = config.limits.concurrency;
-  ho.rate = config.limits.rate;
-  ho.timeout = config.limits.timeout;
-  ho.max_body = config.limits.max_body;
-  ho.budget = config.limits.budget;
-  ho.proxy = config.target.proxy;
-  ho.insecure = config.target.insecure;
-  ho.ca_file = config.target.ca_file;
-  for (const auto& [k, v] : config.target.headers) ho.extra_headers.emplace_back(k, v);
-  http::Sender sender(ho, config.identities);
+  ho.concurrency = given.limits.concurrency;
+  ho.rate = given.limits.rate;
+  ho.timeout = given.limits.timeout;
+  ho.max_body = given.limits.max_body;
+  ho.budget = given.limits.budget;
+  ho.proxy = given.target.proxy;
+  ho.insecure = given.target.insecure;
+  ho.ca_file = given.target.ca_file;
+  for (const auto& [k, v] : given.target.headers) ho.extra_headers.emplace_back(k, v);
   ProgressLine progress(show_progress);
+  // The identities as the run knows them: logins fill in and renew their credentials.
+  config::Config config = given;
+  Traffic traffic(ho, config.identities, progress);
+  http::Sender& sender = traffic.sender();
 
   // (1) Positive control: every identity must get a 2xx from something it may call.
   const auto baselines = plan::plan_baselines(p, config);
@@ -133,9 +251,14 @@ report::ScanResult execute(const plan::Plan& p, const config::Config& config,
     controls[id.name] = std::move(mine);
   }
   std::vector<plan::Request> control_requests;
+  std::map<std::string, std::vector<plan::Request>> control_by_identity;
   for (const auto& [name, list] : controls) {
-    for (const auto* b : list) control_requests.push_back(b->request);
+    for (const auto* b : list) {
+      control_requests.push_back(b->request);
+      control_by_identity[name].push_back(b->request);
+    }
   }
+  traffic.set_controls(std::move(control_by_identity));
   const auto run_controls = [&](const std::string& stage) {
     const auto responses = sender.send(control_requests, progress.stage(stage));
     std::map<std::string, std::string> failed;  // identity -> what it got
@@ -190,7 +313,7 @@ report::ScanResult execute(const plan::Plan& p, const config::Config& config,
       fingerprint_ops.push_back(i);
     }
   }
-  const auto stage2 = sender.send(batch, progress.stage("baselines"));
+  const auto stage2 = traffic.send(batch, "baselines");
   judge::Knowledge knowledge;
   for (std::size_t i = 0; i < baselines.size(); ++i) {
     knowledge.add_baseline(baselines[i], stage2[2 * i], stage2[2 * i + 1],
@@ -210,12 +333,22 @@ report::ScanResult execute(const plan::Plan& p, const config::Config& config,
       probes.emplace_back(&probe, judge::find_check(probe.check));
     }
   }
-  const auto responses = sender.send(probe_requests, progress.stage("probes"));
+  const auto responses = traffic.send(probe_requests, "probes");
 
   // (4) The positive control again: a credential that stopped working voids the verdicts.
+  traffic.renew_expiring(2);
   {
-    const auto [failed, unreachable] = run_controls("positive control again");
+    auto [failed, unreachable] = run_controls("positive control again");
     progress.clear();
+    // A credential that merely expired is renewed; one that is rejected even then is not.
+    for (auto it = failed.begin(); it != failed.end();) {
+      if (unreachable || !traffic.sessions().renewable(it->first)) {
+        ++it;
+        continue;
+      }
+      traffic.renew(it->first);
+      it = traffic.control_works(it->first, &it->second) ? failed.erase(it) : std::next(it);
+    }
     if (!failed.empty()) {
       std::string message = unreachable ? "the target stopped answering during the run: " : "";
       for (const auto& [name, got] : failed) {
@@ -241,7 +374,7 @@ report::ScanResult execute(const plan::Plan& p, const config::Config& config,
   }
   result.findings = judge::collect_findings(p, config, result.results);
   result.run.base_url = p.base_url;
-  result.run.requests = sender.attempts();
+  result.run.requests = sender.attempts() + traffic.sessions().requests();
   result.run.send_seconds = sender.seconds();
   return result;
 }

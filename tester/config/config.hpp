@@ -42,10 +42,49 @@ struct Credentials {
   std::vector<std::string> secret_values() const;
 };
 
+// How an identity gets (and renews) its credential at run time instead of a static token:
+// a login request, an OAuth 2.0 token request, or an external command.
+struct Login {
+  enum class Kind { request, oauth2, command };
+  Kind kind = Kind::request;
+  int line = 0;  // where it is declared
+
+  // request and oauth2: where to send it (a path under the base URL, or a same-origin URL).
+  std::string method = "POST";
+  std::string url;
+  Secret body;                            // request: the rendered JSON or form body
+  std::string content_type;               // of `body`
+  std::map<std::string, Secret> headers;  // extra headers on the login request
+  // request: where the credential is in the answer (one of the three).
+  std::string token_pointer;   // a JSON pointer, e.g. /data/token
+  std::string token_header;    // a response header
+  std::string session_cookie;  // a cookie the answer sets (every cookie set is kept)
+  // request and command: how the credential is sent: "bearer", "header:NAME", "cookie:NAME";
+  // "cookies" (the jar) for session_cookie logins.
+  std::string send = "bearer";
+  std::string expires_pointer;  // request: JSON pointer to seconds of validity, or ""
+  // request: CSRF. GET `csrf_get` first (its cookies join the jar); send the value of cookie
+  // `csrf_cookie` in header `csrf_header` on the login and on every request.
+  std::string csrf_get, csrf_cookie, csrf_header;
+
+  // oauth2: "client_credentials" or "password"; the client authenticates with HTTP Basic
+  // unless `client_in_body`.
+  std::string grant;
+  std::optional<Secret> client_id, client_secret, username, password;
+  std::string scope;
+  bool client_in_body = false;
+
+  // command: argv (no shell); stdout is the credential ("Name: value" = that header).
+  std::vector<std::string> argv;
+  double timeout = 10;                  // seconds
+  std::optional<double> expires_after;  // command: seconds a credential lives, if known
+};
+
 struct Identity {
   std::string name;  // [A-Za-z0-9_-]+; names the identity in every report
   int level = 1;     // privilege: higher may do more; equal levels are peers (cross-owner)
   Credentials credentials;
+  std::optional<Login> login;       // credentials obtained at run time (then renewed)
   std::vector<std::string> scopes;  // OAuth2 scopes the credential carries
   // Object IDs this identity owns, by the parameter name that takes them (e.g. orderId).
   std::map<std::string, std::vector<std::string>> owns;

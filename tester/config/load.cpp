@@ -125,6 +125,164 @@ void read_limits(KeyReader& r, Limits& l, const Context& ctx) {
   r.finish();
 }
 
+// A TOML value as JSON text, strings interpolated (a login body with ${VAR} secrets).
+std::string json_text(const toml::node& n, const Context& ctx, const std::string& where) {
+  if (const auto* t = n.as_table()) {
+    std::string out = "{";
+    for (const auto& [k, v] : *t) {
+      if (out.size() > 1) out += ",";
+      out += json_text(toml::value<std::string>(std::string(k.str())), ctx, where) + ":" +
+             json_text(v, ctx, where + "." + std::string(k.str()));
+    }
+    return out + "}";
+  }
+  if (const auto* a = n.as_array()) {
+    std::string out = "[";
+    for (const auto& v : *a) out += (out.size() > 1 ? "," : "") + json_text(v, ctx, where);
+    return out + "]";
+  }
+  if (n.is_string()) {
+    const std::string v = ctx.interpolate(n.as_string()->get(), n.source(), where);
+    std::string out = "\"";
+    for (const char c : v) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (u < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", u);
+        out += buf;
+      } else {
+        out += c;
+      }
+    }
+    return out + "\"";
+  }
+  if (n.is_integer()) return std::to_string(n.as_integer()->get());
+  if (n.is_floating_point()) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", n.as_floating_point()->get());
+    return buf;
+  }
+  if (n.is_boolean()) return n.as_boolean()->get() ? "true" : "false";
+  ctx.fail(n.source(), where + ": dates and times have no JSON form");
+}
+
+// "bearer", "header:NAME", "cookie:NAME", "cookies".
+void check_send(const std::string& send, const toml::node& at, const Context& ctx,
+                const std::string& where) {
+  const bool ok = send == "bearer" || send == "cookies" ||
+                  (send.rfind("header:", 0) == 0 && send.size() > 7) ||
+                  (send.rfind("cookie:", 0) == 0 && send.size() > 7);
+  if (!ok) {
+    ctx.fail(at.source(), where +
+                              ".send must be \"bearer\", \"header:NAME\", \"cookie:NAME\" or "
+                              "\"cookies\"");
+  }
+}
+
+Login read_request_login(const toml::table& t, const std::string& where, const Context& ctx) {
+  KeyReader r(t, where, ctx);
+  Login l;
+  l.kind = Login::Kind::request;
+  l.line = static_cast<int>(t.source().begin.line);
+  l.url = r.string("url").value_or("");
+  if (l.url.empty()) ctx.fail(t.source(), where + ".url is required (e.g. \"/api/auth/login\")");
+  l.method = to_upper(r.string("method").value_or("POST"));
+  const toml::node* json = r.get("json");
+  const toml::table* form = r.table("form");
+  const auto body = r.string("body");
+  if ((json != nullptr) + (form != nullptr) + body.has_value() > 1)
+    ctx.fail(t.source(), where + ": give one of json, form or body");
+  if (json != nullptr) {
+    l.body = Secret(json_text(*json, ctx, where + ".json"));
+    l.content_type = "application/json";
+  } else if (form != nullptr) {
+    std::string text;
+    for (const auto& [k, v] : r.string_map("form"))
+      text += (text.empty() ? "" : "&") + url_encode(k) + "=" + url_encode(v);
+    l.body = Secret(text);
+    l.content_type = "application/x-www-form-urlencoded";
+  } else if (body) {
+    l.body = Secret(*body);
+    l.content_type = r.string("content_type").value_or("application/json");
+  }
+  for (auto& [k, v] : r.string_map("headers")) l.headers[k] = Secret(std::move(v));
+  l.token_pointer = r.string("token").value_or("");
+  l.token_header = r.string("token_header").value_or("");
+  l.session_cookie = r.string("cookie").value_or("");
+  const int sources =
+      !l.token_pointer.empty() + !l.token_header.empty() + !l.session_cookie.empty();
+  if (sources != 1) {
+    ctx.fail(t.source(), where +
+                             ": say where the credential is with one of token (a JSON "
+                             "pointer), token_header or cookie");
+  }
+  if (!l.token_pointer.empty() && l.token_pointer.front() != '/')
+    ctx.fail(r.raw().get("token")->source(), where + ".token must be a JSON pointer like /token");
+  l.send = l.session_cookie.empty() ? "bearer" : "cookies";
+  if (const auto send = r.string("send")) {
+    check_send(*send, *r.raw().get("send"), ctx, where);
+    l.send = *send;
+  }
+  l.expires_pointer = r.string("expires_in").value_or("");
+  l.csrf_get = r.string("csrf_get").value_or("");
+  l.csrf_cookie = r.string("csrf_cookie").value_or("");
+  l.csrf_header = r.string("csrf_header").value_or("");
+  if (l.csrf_cookie.empty() != l.csrf_header.empty())
+    ctx.fail(t.source(), where + ": csrf_cookie and csrf_header go together");
+  r.finish();
+  return l;
+}
+
+Login read_oauth2(const toml::table& t, const std::string& where, const Context& ctx) {
+  KeyReader r(t, where, ctx);
+  Login l;
+  l.kind = Login::Kind::oauth2;
+  l.line = static_cast<int>(t.source().begin.line);
+  l.url = r.string("token_url").value_or("");
+  if (l.url.empty()) ctx.fail(t.source(), where + ".token_url is required");
+  l.grant = r.string("grant").value_or("client_credentials");
+  if (l.grant != "client_credentials" && l.grant != "password") {
+    ctx.fail(r.raw().get("grant")->source(),
+             where + ".grant must be \"client_credentials\" or \"password\"");
+  }
+  const auto secret = [&](const char* key) -> std::optional<Secret> {
+    if (auto v = r.string(key)) return Secret(*v);
+    return std::nullopt;
+  };
+  l.client_id = secret("client_id");
+  l.client_secret = secret("client_secret");
+  l.username = secret("username");
+  l.password = secret("password");
+  l.scope = r.string("scope").value_or("");
+  l.client_in_body = r.string("client_auth").value_or("basic") == "body";
+  if (!l.client_id) ctx.fail(t.source(), where + ".client_id is required");
+  if (l.grant == "password" && (!l.username || !l.password))
+    ctx.fail(t.source(), where + ": the password grant needs username and password");
+  r.finish();
+  return l;
+}
+
+Login read_command(const toml::table& t, const std::string& where, const Context& ctx) {
+  KeyReader r(t, where, ctx);
+  Login l;
+  l.kind = Login::Kind::command;
+  l.line = static_cast<int>(t.source().begin.line);
+  l.argv = r.strings("run").value_or(std::vector<std::string>{});
+  if (l.argv.empty() || l.argv.front().empty())
+    ctx.fail(t.source(), where + ".run is required: the program and its arguments, as a list");
+  l.timeout = duration(r, "timeout", 10, ctx);
+  if (const auto send = r.string("send")) {
+    check_send(*send, *r.raw().get("send"), ctx, where);
+    l.send = *send;
+  }
+  if (const auto after = r.number("expires_in")) l.expires_after = *after;
+  r.finish();
+  return l;
+}
+
 Identity read_identity(const std::string& name, const toml::node& node, const Context& ctx) {
   const std::string where = "identities." + name;
   if (!node.is_table()) ctx.fail(node.source(), where + " must be a table");
@@ -184,10 +342,19 @@ Identity read_identity(const std::string& name, const toml::node& node, const Co
       }
     }
   }
+  const toml::table* login = r.table("login");
+  const toml::table* oauth2 = r.table("oauth2");
+  const toml::table* command = r.table("command");
+  if ((login != nullptr) + (oauth2 != nullptr) + (command != nullptr) > 1)
+    ctx.fail(node.source(), where + ": give one of login, oauth2 or command");
+  if (login != nullptr) id.login = read_request_login(*login, where + ".login", ctx);
+  if (oauth2 != nullptr) id.login = read_oauth2(*oauth2, where + ".oauth2", ctx);
+  if (command != nullptr) id.login = read_command(*command, where + ".command", ctx);
   r.finish();
-  if (id.credentials.empty()) {
-    ctx.fail(node.source(),
-             where + " has no credential: give it bearer, basic, headers, cookies or query");
+  if (id.credentials.empty() && !id.login) {
+    ctx.fail(node.source(), where +
+                                " has no credential: give it bearer, basic, headers, cookies, "
+                                "query, or a login, oauth2 or command table");
   }
   return id;
 }

@@ -284,6 +284,12 @@ Sender::~Sender() {
   curl_multi_cleanup(m_impl->multi);
 }
 
+void Sender::set_credentials(const std::string& identity, const config::Credentials& credentials) {
+  for (auto& id : m_impl->identities) {
+    if (id.name == identity) id.credentials = credentials;
+  }
+}
+
 double Sender::seconds() const {
   return m_impl->seconds;
 }

@@ -44,6 +44,9 @@ class Sender {
   std::vector<plan::Response> send(const std::vector<plan::Request>& requests,
                                    const Progress& progress = {});
 
+  // Replace the credentials attached for `identity` (a login renewed them).
+  void set_credentials(const std::string& identity, const config::Credentials& credentials);
+
   std::size_t attempts() const;  // attempts made so far (budget used)
   double seconds() const;        // wall time spent sending so far
   std::size_t refused() const;   // requests refused by the scope guard

@@ -9,6 +9,7 @@
 #include "config/config.hpp"
 #include "plan/exchange.hpp"
 #include "spec/model.hpp"
+#include "util/url.hpp"
 
 namespace authdiff::plan {
 
@@ -57,8 +58,5 @@ std::string value_text(const nlohmann::json& v);
 std::string build_url(
     const std::string& base, const spec::Operation& op,
     const std::function<std::optional<std::string>(const spec::Parameter&)>& value_of);
-
-// Percent-encode for a path segment or a query component (RFC 3986 unreserved kept).
-std::string url_encode(std::string_view s);
 
 }  // namespace authdiff::plan

@@ -1,5 +1,7 @@
 #include "util/url.hpp"
 
+#include <cctype>
+
 #include "util/strings.hpp"
 
 namespace authdiff {
@@ -57,6 +59,21 @@ std::optional<Url> parse_url(std::string_view text, std::string* why) {
   while (path.ends_with('/')) path.remove_suffix(1);
   url.path = std::string(path);
   return url;
+}
+
+std::string url_encode(std::string_view s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
 }
 
 }  // namespace authdiff

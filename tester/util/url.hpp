@@ -19,4 +19,8 @@ struct Url {
 // Parse an absolute http(s) URL; nullopt when it is not one (the message says why).
 std::optional<Url> parse_url(std::string_view text, std::string* why = nullptr);
 
+// Percent-encode everything but RFC 3986's unreserved characters (for a path segment, a query
+// or a form value).
+std::string url_encode(std::string_view s);
+
 }  // namespace authdiff

@@ -1,0 +1,62 @@
+#pragma once
+// Identities that log in: runs each identity's login (a login request, an OAuth 2.0 token
+// request or an external command), keeps what it yields as the identity's credential, knows
+// when that credential expires (expires_in, a JWT's exp) and renews it. Login requests go
+// through their own small Sender, inside the same scope and limits as the scan.
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "http/sender.hpp"
+
+namespace authdiff::auth {
+
+class Sessions {
+ public:
+  // `identities`: the run's identities; those with a `login` get their credentials filled in
+  // by login_all() and renew(). `options`: the scan's sender options (scope, TLS, proxy).
+  Sessions(std::vector<config::Identity>& identities, http::Options options);
+  ~Sessions();
+
+  // Log in every identity that has a login. Throws Failure (exit 3) naming the identity and
+  // what the login got when one fails.
+  void login_all();
+  // Whether `identity` can get a fresh credential (it has a login).
+  bool renewable(const std::string& identity) const;
+  // Get a fresh credential for `identity` now; throws Failure (exit 3) when that fails.
+  void renew(const std::string& identity);
+  // Renewable identities whose credential expires within `margin` seconds.
+  std::vector<std::string> expiring(double margin) const;
+  // Logins done so far (the first ones and renewals), and the requests they sent.
+  std::size_t logins() const { return m_logins; }
+  std::size_t requests() const { return m_sender->attempts(); }
+
+ private:
+  struct State {
+    std::optional<std::chrono::steady_clock::time_point> expires;
+  };
+  config::Identity& identity(const std::string& name);
+  // Run `id`'s login; "" on success, else what went wrong (one line, no secret).
+  std::string log_in(config::Identity& id);
+  std::string log_in_request(config::Identity& id, const config::Login& l);
+  std::string log_in_oauth2(config::Identity& id, const config::Login& l);
+  std::string log_in_command(config::Identity& id, const config::Login& l);
+
+  std::vector<config::Identity>& m_identities;
+  std::string m_base_url;
+  std::unique_ptr<http::Sender> m_sender;  // for login requests only
+  std::map<std::string, State> m_state;
+  std::size_t m_logins = 0;
+};
+
+// The `exp` claim of a JWT (seconds since the epoch), if `token` is one and has it.
+std::optional<double> jwt_expiry(const std::string& token);
+
+// The cookies a response sets: name -> value (attributes dropped).
+std::map<std::string, std::string> set_cookies(const plan::Response& response);
+
+}  // namespace authdiff::auth
