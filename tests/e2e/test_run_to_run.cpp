@@ -237,6 +237,30 @@ TEST_F(RunToRun, MarkdownSummarisesFindingsWithCurlLines) {
   }
 }
 
+TEST_F(RunToRun, AConfigWithPasswordsInsteadOfTokensFindsTheSame) {
+  DemoTarget target(AUTHDIFF_DEMO_API);
+  const std::map<std::string, std::string> passwords = {{"CANTEEN_ADMIN_PASSWORD", "Admin@2024"},
+                                                        {"CANTEEN_OPERATOR_PASSWORD", "Op@2024"},
+                                                        {"CANTEEN_ZHANGWEI_PASSWORD", "Emp@2024"},
+                                                        {"CANTEEN_LINA_PASSWORD", "Emp@2024"}};
+  const auto r = run_process(
+      {k_bin, "scan", "--spec", k_spec, "--config", k_src + "/specs/canteen.login.authdiff.toml",
+       "--base-url", target.url(), "-q", "--json", temp("login.json")},
+      passwords, 180);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  const auto ids = [](const json& report) {
+    std::set<std::string> out;
+    for (const auto& f : report["findings"]) out.insert(f["id"].get<std::string>());
+    return out;
+  };
+  const json login = json::parse(read(temp("login.json")));
+  EXPECT_EQ(ids(login), ids(json::parse(read(temp("full.json")))));
+  for (const auto& [var, password] : passwords) {
+    EXPECT_EQ(r.out.find(password), std::string::npos) << var;
+    EXPECT_EQ(read(temp("login.json")).find(password), std::string::npos) << var;
+  }
+}
+
 TEST_F(RunToRun, StepSummaryIsAppendedInGitHubActions) {
   DemoTarget target(AUTHDIFF_DEMO_API);
   const std::string summary = temp("step-summary.md");

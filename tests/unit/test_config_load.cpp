@@ -144,6 +144,54 @@ TEST(Config, IdentityRules) {
   EXPECT_FALSE(parse("[identities.a]\nbasic = { username = \"u\" }\n").ok());
 }
 
+TEST(Config, SignInTables) {
+  const auto ok = parse(R"([identities.alice.login]
+url = "/login"
+json = { user = { name = "alice", tags = ["a", 1, true] }, password = "${PW}" }
+token = "/data/token"
+expires_in = "/data/ttl"
+)",
+                        {{"PW", "p\"w"}});
+  ASSERT_TRUE(ok) << ok.error().to_string();
+  const Login& l = *ok->identities[0].login;
+  EXPECT_EQ(l.kind, Login::Kind::request);
+  EXPECT_EQ(l.method, "POST");
+  EXPECT_EQ(l.content_type, "application/json");
+  EXPECT_EQ(l.body.reveal(), R"({"password":"p\"w","user":{"name":"alice","tags":["a",1,true]}})");
+  EXPECT_EQ(l.send, "bearer");
+  const auto form = parse(
+      "[identities.a.login]\nurl = \"/s\"\nform = { u = \"a b&c\" }\n"
+      "cookie = \"SID\"\n");
+  ASSERT_TRUE(form) << form.error().to_string();
+  EXPECT_EQ(form->identities[0].login->body.reveal(), "u=a%20b%26c");
+  EXPECT_EQ(form->identities[0].login->send, "cookies");
+  const auto error_of = [&](const std::string& text) {
+    const auto r = parse(text);
+    return r ? std::string("no error") : r.error().to_string();
+  };
+  EXPECT_EQ(error_of("[identities.a.login]\nurl = \"/l\"\n"),
+            "authdiff.toml:1:1: identities.a.login: say where the credential is with one of token "
+            "(a JSON pointer), token_header or cookie");
+  EXPECT_EQ(error_of("[identities.a.login]\nurl = \"/l\"\ntoken = \"token\"\n"),
+            "authdiff.toml:3:9: identities.a.login.token must be a JSON pointer like /token");
+  EXPECT_EQ(error_of("[identities.a.login]\nurl = \"/l\"\ntoken = \"/t\"\nsend = \"carrier\"\n"),
+            "authdiff.toml:4:8: identities.a.login.send must be \"bearer\", \"header:NAME\", "
+            "\"cookie:NAME\" or \"cookies\"");
+  EXPECT_EQ(
+      error_of("[identities.a.oauth2]\ntoken_url = \"/t\"\ngrant = \"password\"\n"
+               "client_id = \"c\"\n"),
+      "authdiff.toml:1:1: identities.a.oauth2: the password grant needs username and password");
+  EXPECT_EQ(error_of("[identities.a.command]\nrun = []\n"),
+            "authdiff.toml:1:1: identities.a.command.run is required: the program and its "
+            "arguments, as a list");
+  EXPECT_EQ(error_of("[identities.a]\nlogin = { url = \"/l\", token = \"/t\" }\n"
+                     "command = { run = [\"x\"] }\n"),
+            "authdiff.toml:1:1: identities.a: give one of login, oauth2 or command");
+  EXPECT_EQ(error_of("[identities.a.login]\nurl = \"/l\"\ntoken = \"/t\"\ntokn = 1\n"),
+            "authdiff.toml:4:1: unknown key \"tokn\" in [identities.a.login] (did you mean "
+            "\"token\"?)");
+}
+
 TEST(Config, TargetRules) {
   EXPECT_FALSE(parse("[target]\nbase_url = \"localhost:8080\"\n").ok());
   EXPECT_FALSE(parse("[target]\nheaders = { Authorization = \"Bearer x\" }\n").ok());
