@@ -11,6 +11,7 @@
 #include "http/sender.hpp"
 #include "judge/findings.hpp"
 #include "judge/knowledge.hpp"
+#include "plan/discovery.hpp"
 #include "plan/probe.hpp"
 #include "spec/model.hpp"
 #include "util/error.hpp"
@@ -206,8 +207,9 @@ class Traffic {
 
 }  // namespace
 
-report::ScanResult execute(const plan::Plan& p, const config::Config& given,
-                           const judge::Mutations& mutations, bool show_progress) {
+report::ScanResult execute(plan::Plan& p, const config::Config& given,
+                           const judge::Mutations& mutations, bool show_progress,
+                           const PlanProbes& plan_probes) {
   http::Options ho;
   ho.base_url = p.base_url;
   ho.concurrency = given.limits.concurrency;
@@ -226,11 +228,11 @@ report::ScanResult execute(const plan::Plan& p, const config::Config& given,
   http::Sender& sender = traffic.sender();
 
   // (1) Positive control: every identity must get a 2xx from something it may call.
-  const auto baselines = plan::plan_baselines(p, config);
+  const auto known_baselines = plan::plan_baselines(p, config);
   std::map<std::string, std::vector<const plan::Baseline*>> controls;
   for (const auto& id : config.identities) {
     std::vector<const plan::Baseline*> mine;
-    for (const auto& b : baselines) {
+    for (const auto& b : known_baselines) {
       if (b.identity == id.name && p.operations[b.operation].op->method == "GET")
         mine.push_back(&b);
     }
@@ -291,7 +293,19 @@ report::ScanResult execute(const plan::Plan& p, const config::Config& given,
     }
   }
 
+  // Discovery: the IDs each identity owns, from what it may list; then the checks' probes.
+  plan::Discovery discovery;
+  if (config.discover) {
+    const auto requests = plan::discovery_requests(p, config);
+    std::vector<plan::Request> batch;
+    for (const auto& b : requests) batch.push_back(b.request);
+    discovery = plan::discover_ids(p, config, requests, traffic.send(batch, "discovery"));
+    plan::adopt(config, discovery);
+  }
+  if (plan_probes) plan_probes(p, config);
+
   // (2) Baselines, each twice (volatile leaves), and a denied fingerprint per operation.
+  const auto baselines = plan::plan_baselines(p, config);
   std::vector<plan::Request> batch;
   for (const auto& b : baselines) {
     batch.push_back(b.request);
@@ -375,6 +389,8 @@ report::ScanResult execute(const plan::Plan& p, const config::Config& given,
   result.findings = judge::collect_findings(p, config, result.results);
   result.run.base_url = p.base_url;
   result.run.requests = sender.attempts() + traffic.sessions().requests();
+  result.run.discovered = discovery.owned;
+  result.run.shared_ids = discovery.shared;
   result.run.send_seconds = sender.seconds();
   return result;
 }

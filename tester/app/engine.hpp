@@ -3,6 +3,7 @@
 // inside: (1) positive control of every identity, (2) every baseline, sent twice, and a denied
 // fingerprint per operation that has probes, (3) the probes already in the plan, (4) the
 // positive control again; then judging.
+#include <functional>
 #include <string>
 
 #include "config/config.hpp"
@@ -12,11 +13,16 @@
 
 namespace authdiff::app {
 
-// Run the stages for the probes in `plan` and judge them. Fills the result's operations,
-// results, findings and the run's base URL, request count and sending time. Throws Failure with
+// What plans the probes once the identities' IDs are known (after discovery); empty when the
+// plan already holds them (recheck).
+using PlanProbes = std::function<void(plan::Plan&, const config::Config&)>;
+
+// Run the stages and judge the probes. Fills the result's operations, results, findings, the
+// discovered IDs and the run's base URL, request count and sending time. Throws Failure with
 // exit 3 when the target is unreachable or a credential does not work (or stops working).
-report::ScanResult execute(const plan::Plan& plan, const config::Config& config,
-                           const judge::Mutations& mutations, bool progress);
+report::ScanResult execute(plan::Plan& plan, const config::Config& config,
+                           const judge::Mutations& mutations, bool progress,
+                           const PlanProbes& plan_probes = {});
 
 // The operations of `plan` as reports name them (lines unknown).
 std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan);

@@ -190,10 +190,12 @@ int scan_command(const ScanArgs& args) {
   }
   const auto checks = select_checks(args.only, args.skip);
   auto prepared = prepare(args);
-  plan_probes(prepared->plan, prepared->config, prepared->mutations, checks, shard);
-
+  // The checks plan their probes once discovery has told who owns which IDs.
+  const auto probes = [&](plan::Plan& plan, const config::Config& config) {
+    plan_probes(plan, config, prepared->mutations, checks, shard);
+  };
   report::ScanResult result = execute(prepared->plan, prepared->config, prepared->mutations,
-                                      isatty(STDERR_FILENO) != 0 && !args.quiet);
+                                      isatty(STDERR_FILENO) != 0 && !args.quiet, probes);
   describe_run(result, args, *prepared, "scan", started_at,
                std::chrono::duration<double>(Clock::now() - started).count());
   result.run.checks = checks;

@@ -137,6 +137,9 @@ struct Limits {
 };
 
 struct Config {
+  // Learn who owns which object IDs from the API (list, search and "me" answers) before the
+  // baselines; `[discovery] enabled`.
+  bool discover = true;
   std::string file;
   Target target;
   Limits limits;

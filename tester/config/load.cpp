@@ -410,6 +410,11 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
       KeyReader r(*t, "target", ctx);
       read_target(r, config.target, ctx);
     }
+    if (const toml::table* t = top.table("discovery")) {
+      KeyReader r(*t, "discovery", ctx);
+      config.discover = r.boolean("enabled").value_or(true);
+      r.finish();
+    }
     if (const toml::table* t = top.table("limits")) {
       KeyReader r(*t, "limits", ctx);
       read_limits(r, config.limits, ctx);

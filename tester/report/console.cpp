@@ -52,6 +52,20 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
       result.count(judge::State::enforced), result.count(judge::State::bypassed),
       result.count(judge::State::inconclusive), result.run.requests, result.run.seconds,
       result.run.send_seconds);
+  if (!result.run.discovered.empty() || result.run.shared_ids > 0) {
+    // identity -> parameter -> count
+    std::map<std::string, std::map<std::string, std::size_t>> owned;
+    for (const auto& d : result.run.discovered) ++owned[d.identity][d.parameter];
+    std::string line;
+    for (const auto& [who, params] : owned) {
+      std::string list;
+      for (const auto& [param, n] : params)
+        list += (list.empty() ? "" : ", ") + fmt::format("{} x{}", param, n);
+      line += (line.empty() ? "" : "; ") + who + " (" + list + ")";
+    }
+    out += fmt::format("discovered IDs: {}{}{} shared by peers, not owned\n", line,
+                       line.empty() ? "" : "; ", result.run.shared_ids);
+  }
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const judge::Finding& f = result.findings[i];
     const std::string who = f.identity.empty() ? "anonymous" : f.identity;

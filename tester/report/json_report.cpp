@@ -51,6 +51,15 @@ json run_json(const RunInfo& run) {
               {"shard", nullptr}};
   if (run.shards > 0) out["shard"] = {{"index", run.shard}, {"count", run.shards}};
   if (!run.merged_shards.empty()) out["merged_shards"] = run.merged_shards;
+  json discovered = json::array();
+  for (const auto& d : run.discovered) {
+    discovered.push_back({{"identity", d.identity},
+                          {"parameter", d.parameter},
+                          {"value", d.value},
+                          {"source", d.source}});
+  }
+  out["discovered"] = discovered;
+  out["shared_ids"] = run.shared_ids;
   return out;
 }
 
@@ -276,6 +285,15 @@ ScanResult read(const Reader& root) {
     const Reader m = run.at("merged_shards");
     for (std::size_t i = 0; i < m.size(); ++i)
       out.run.merged_shards.push_back(static_cast<int>(m.at(i).count()));
+  }
+
+  if (run.has("discovered")) {
+    const Reader d = run.at("discovered");
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      out.run.discovered.push_back({d.at(i).str("identity"), d.at(i).str("parameter"),
+                                    d.at(i).str("value"), d.at(i).str("source")});
+    }
+    out.run.shared_ids = run.at("shared_ids").count();
   }
 
   const Reader ops = root.at("operations");

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "judge/findings.hpp"
+#include "plan/discovery.hpp"
 
 namespace authdiff::report {
 
@@ -34,9 +35,11 @@ struct RunInfo {
   std::vector<std::string> identities;      // names only
   std::vector<const judge::Check*> checks;  // those that ran
   judge::Severity fail_on = judge::Severity::low;
-  double max_inconclusive = 0.5;   // limits.max_inconclusive: the share that makes a run exit 3
-  int shard = 0, shards = 0;       // --shard K/N (0/0 = the whole plan)
-  std::vector<int> merged_shards;  // merge: the shards joined
+  double max_inconclusive = 0.5;  // limits.max_inconclusive: the share that makes a run exit 3
+  int shard = 0, shards = 0;      // --shard K/N (0/0 = the whole plan)
+  std::vector<plan::DiscoveredId> discovered;  // object IDs learned from the API, with owners
+  std::size_t shared_ids = 0;                  // IDs several peers saw (public, not owned)
+  std::vector<int> merged_shards;              // merge: the shards joined
 };
 
 // Where a finding stands relative to the baseline (scan --baseline) or the rechecked report.

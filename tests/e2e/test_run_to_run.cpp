@@ -286,7 +286,11 @@ TEST_F(RunToRun, RecheckAfterAPartialFixSaysWhichAreFixed) {
     EXPECT_EQ(outcome, repaired ? "fixed" : "still failing") << check;
   }
   for (const auto& f : j["findings"]) EXPECT_EQ(f["status"], "still open");
-  EXPECT_NE(read(temp("recheck.md")).find("### Fixed since the rechecked report (5)"),
+  std::size_t repaired = 0;
+  for (const auto& [check, outcome] : o) repaired += outcome == "fixed" ? 1 : 0;
+  EXPECT_GE(repaired, 5u);
+  EXPECT_NE(read(temp("recheck.md"))
+                .find("### Fixed since the rechecked report (" + std::to_string(repaired) + ")"),
             std::string::npos)
       << read(temp("recheck.md"));
   const auto x = run_process({"/usr/bin/xmllint", "--noout", "--schema",

@@ -68,11 +68,25 @@ class Enumerate final : public Check {
     std::vector<plan::Probe> out;
     if (p.skipped || p.expect.access == config::Access::everyone || p.op->method != "GET")
       return out;
+    // As an identity, enumeration only tells something on owner-only operations, and not for
+    // the one identity ranked above every other caller (administrators reach every object;
+    // they are the baseline others are judged against). Without a credential it always does.
+    const auto privileged = [&](const config::Identity& id) {
+      bool lower = false;
+      for (const auto& other : ctx.config.identities) {
+        if (&other == &id || !plan::may_access(p, &other)) continue;
+        if (other.level >= id.level) return false;
+        lower = true;
+      }
+      return lower;
+    };
     for (const auto& param : p.op->parameters) {
       if (param.in != "path" || !param.is_id()) continue;
       bool anonymous_done = false;
       for (const auto& id : ctx.config.identities) {
         if (!plan::may_access(p, &id)) continue;
+        const bool as_identity = p.expect.access == config::Access::owner && !privileged(id);
+        if (!as_identity && anonymous_done) continue;
         plan::Overrides own;
         if (!plan::owned_path_ids(p, id, own) || !own.contains(param.name)) continue;
         for (const auto& value :
@@ -91,7 +105,7 @@ class Enumerate final : public Check {
           probe.value = value;
           probe.request =
               plan::make_request(ctx.plan, op, ctx.config, id.name, plan::Credential::own, changed);
-          out.push_back(probe);
+          if (as_identity) out.push_back(probe);
           if (!anonymous_done) {
             probe.kind = param.name + "=" + value + " with no credential";
             probe.identity.clear();

@@ -1,0 +1,48 @@
+#pragma once
+// Discovery: who owns which object IDs, learned from the API itself. Each identity calls the
+// GET operations it may call that take no path parameter (lists, searches, "me"); the IDs in
+// the answers are linked to the ID parameters that consume them, and each ID is recorded with
+// its owner. Sends nothing itself: the engine sends `discovery_requests` and hands the answers
+// to `discover_ids`.
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "plan/exchange.hpp"
+#include "plan/plan.hpp"
+#include "plan/probe.hpp"
+
+namespace authdiff::plan {
+
+// IDs kept per identity and parameter: enough for cross-owner and enumerate, few enough that
+// probes do not multiply.
+inline constexpr std::size_t k_max_discovered = 5;
+
+struct DiscoveredId {
+  std::string identity;   // the owner
+  std::string parameter;  // the path parameter that takes it, e.g. orderId
+  std::string value;
+  std::string source;  // where it was seen: "GET /api/orders /items/0/id"
+};
+
+struct Discovery {
+  std::vector<DiscoveredId> owned;  // at most k_max_discovered per identity and parameter
+  std::size_t shared = 0;           // IDs several peers saw (public, not owned)
+  std::vector<std::pair<std::string, std::string>> user_ids;  // identity -> id from "me"
+};
+
+// Per identity, the GET operations it may call that take no path parameter.
+std::vector<Baseline> discovery_requests(const Plan& plan, const config::Config& config);
+
+// The IDs in `responses` (answers to `requests`), linked and attributed. An ID is owned by an
+// identity that saw it when no other identity of the same or a lower level saw it too;
+// higher levels are expected to see more and do not make an ID shared. Parameters the config
+// already lists IDs for (for that identity) are left alone.
+Discovery discover_ids(const Plan& plan, const config::Config& config,
+                       const std::vector<Baseline>& requests,
+                       const std::vector<Response>& responses);
+
+// Add the discovered IDs to the identities' `owns` (and `user_id` where the config has none).
+void adopt(config::Config& config, const Discovery& discovery);
+
+}  // namespace authdiff::plan
