@@ -206,7 +206,9 @@ Discovery discover_ids(const Plan& plan, const config::Config& config,
   for (const auto& s : sightings) seen[{s.parameter, s.value}].emplace(s.identity, s.source);
   std::map<std::pair<std::string, std::string>, std::size_t> kept;  // (identity, parameter)
   for (const auto& [key, who] : seen) {
-    for (const auto& [identity, source] : who) {
+    for (const auto& sighting : who) {
+      const std::string& identity = sighting.first;
+      const std::string& source = sighting.second;
       const bool shared = std::any_of(who.begin(), who.end(), [&](const auto& other) {
         return other.first != identity && level[other.first] <= level[identity];
       });
