@@ -34,8 +34,16 @@ struct ScanArgs {
   std::string shard;           // "K/N" or ""
   std::string baseline;        // known findings (TOML), or ""
   std::string write_baseline;  // write this run's findings as a baseline here, or ""
+  std::string expect;          // an access matrix (authdiff learn) to compare with, or ""
 };
 int scan_command(const ScanArgs& args);
+
+// `learn` records the access matrix: the scan options that send, and where to write it.
+struct LearnArgs {
+  ScanArgs scan;    // spec, config, base URL, sending options
+  std::string out;  // the matrix file (TOML)
+};
+int learn_command(const LearnArgs& args);
 
 // `recheck` takes the scan options that make sense for a replay, and the earlier report.
 struct RecheckArgs {

@@ -111,6 +111,10 @@ int run(int argc, char** argv) {
   scan->add_option("--write-baseline", scan_args.write_baseline,
                    "Write this run's findings to FILE as a baseline (keeping the reasons of "
                    "--baseline's entries)");
+  scan->add_option("--expect", scan_args.expect,
+                   "An access matrix from `authdiff learn`: fail when anyone can do what it "
+                   "denies, report what it allows but is now denied")
+      ->check(CLI::ExistingFile);
   scan->add_option("--mutations", scan_args.mutations,
                    "A folder with ids.txt / page-sizes.txt adding to the built-in mutation lists")
       ->check(CLI::ExistingDirectory);
@@ -137,6 +141,20 @@ int run(int argc, char** argv) {
                      recheck_args.scan.fail_on);
   add_send_options(recheck, recheck_args.scan);
 
+  LearnArgs learn_args;
+  CLI::App* learn = app.add_subcommand(
+      "learn",
+      "Record who can do what: every operation as every identity and anonymously -> allowed / "
+      "denied / n/a, written as a TOML access matrix to review and commit (then scan --expect).");
+  learn->add_option("--spec", learn_args.scan.spec, "OpenAPI 2.0/3.0/3.1 description")
+      ->required()
+      ->check(CLI::ExistingFile);
+  learn->add_option("--config", learn_args.scan.config, "authdiff TOML config (identities)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  learn->add_option("--out", learn_args.out, "Where to write the access matrix (TOML)")->required();
+  add_send_options(learn, learn_args.scan);
+
   MergeArgs merge_args;
   CLI::App* merge = app.add_subcommand(
       "merge",
@@ -161,6 +179,7 @@ int run(int argc, char** argv) {
     if (scan->parsed()) return scan_command(scan_args);
     if (recheck->parsed()) return recheck_command(recheck_args);
     if (merge->parsed()) return merge_command(merge_args);
+    if (learn->parsed()) return learn_command(learn_args);
   } catch (const Failure& f) {
     std::fflush(stdout);
     std::cerr << "authdiff: error: " << f.what() << "\n";

@@ -12,6 +12,7 @@
 #include "app/engine.hpp"
 #include "app/outputs.hpp"
 #include "app/scan.hpp"
+#include "config/access.hpp"
 #include "config/baseline.hpp"
 #include "report/compare.hpp"
 #include "spec/locate.hpp"
@@ -188,8 +189,19 @@ int scan_command(const ScanArgs& args) {
     if (!b) throw Failure(b.error(), k_exit_usage);
     baseline = std::move(b.value());
   }
-  const auto checks = select_checks(args.only, args.skip);
+  auto checks = select_checks(args.only, args.skip);
+  // The access-matrix check runs when there is a matrix to compare with, and only then.
+  const judge::Check* matrix_check = judge::find_check("access-matrix");
+  std::erase(checks, matrix_check);
   auto prepared = prepare(args);
+  if (!args.expect.empty()) {
+    auto matrix = config::load_access(args.expect);
+    if (!matrix) throw Failure(matrix.error(), k_exit_usage);
+    prepared->config.expected_access =
+        std::make_shared<const config::AccessMatrix>(std::move(matrix.value()));
+    if (args.only.empty() || args.only.find("access-matrix") != std::string::npos)
+      checks.push_back(matrix_check);
+  }
   // The checks plan their probes once discovery has told who owns which IDs.
   const auto probes = [&](plan::Plan& plan, const config::Config& config) {
     plan_probes(plan, config, prepared->mutations, checks, shard);
@@ -212,6 +224,38 @@ int scan_command(const ScanArgs& args) {
                 known.size() == 1 ? "" : "s", args.write_baseline.c_str());
   }
   return finish(result, {args.junit, args.json, args.sarif, args.markdown});
+}
+
+int learn_command(const LearnArgs& args) {
+  const auto started = Clock::now();
+  auto prepared = prepare(args.scan);
+  prepared->config.learn_access = true;
+  const std::vector<const judge::Check*> checks = {judge::find_check("access-matrix")};
+  const auto probes = [&](plan::Plan& plan, const config::Config& config) {
+    plan_probes(plan, config, prepared->mutations, checks);
+  };
+  report::ScanResult result = execute(prepared->plan, prepared->config, prepared->mutations,
+                                      isatty(STDERR_FILENO) != 0 && !args.scan.quiet, probes);
+  config::AccessMatrix matrix;
+  std::vector<std::string> order;
+  std::map<std::string, std::size_t> counts;
+  for (const auto& r : result.results) {
+    const std::string op = report::operation_key(result, r.probe.operation);
+    if (order.empty() || order.back() != op) order.push_back(op);
+    const std::string state = r.verdict.reason.substr(0, r.verdict.reason.find(':'));
+    matrix.operations[op][r.probe.identity.empty() ? plan::k_anonymous : r.probe.identity] = state;
+    ++counts[state];
+  }
+  if (auto ok = write_file(args.out, config::access_toml(matrix, order, args.scan.spec)); !ok)
+    throw Failure(ok.error(), k_exit_usage);
+  std::printf(
+      "access matrix of %zu operations x %zu principals (%zu allowed, %zu denied, %zu n/a) "
+      "in %.1f s, written to %s\nReview it, commit it, and run `authdiff scan --expect "
+      "%s` to fail on any widening.\n",
+      order.size(), prepared->config.identities.size() + 1, counts["allowed"], counts["denied"],
+      counts["n/a"], std::chrono::duration<double>(Clock::now() - started).count(),
+      args.out.c_str(), args.out.c_str());
+  return k_exit_ok;
 }
 
 }  // namespace authdiff::app

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -136,7 +137,12 @@ struct Limits {
   bool allow_unsafe = false;        // replay POST/PUT/PATCH/DELETE
 };
 
+struct AccessMatrix;
+
 struct Config {
+  // The access-matrix check: `--expect FILE` (compare with it) or `learn` (record it).
+  std::shared_ptr<const AccessMatrix> expected_access;
+  bool learn_access = false;
   // Learn who owns which object IDs from the API (list, search and "me" answers) before the
   // baselines; `[discovery] enabled`.
   bool discover = true;

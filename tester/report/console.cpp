@@ -99,6 +99,21 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
     }
     out += fmt::format("         {}  [{}]\n", paint(style, "2", f.curl), f.id);
   }
+  // The access matrix's narrowings: not failures, but a reviewer should know.
+  std::string narrowed;
+  std::size_t narrowings = 0;
+  for (const auto& r : result.results) {
+    if (r.check == nullptr || r.check->name() != "access-matrix" ||
+        r.verdict.reason.rfind("narrowed: ", 0) != 0)
+      continue;
+    ++narrowings;
+    narrowed += fmt::format("  {}  {}\n", operation_key(result, r.probe.operation),
+                            r.verdict.reason.substr(10));
+  }
+  if (narrowings > 0)
+    out +=
+        fmt::format("\nnarrowed since the access matrix ({}; update it with authdiff learn):\n{}",
+                    narrowings, narrowed);
   std::map<std::string, std::size_t> reasons;
   for (const auto& r : result.results) {
     if (r.verdict.state == judge::State::inconclusive) ++reasons[r.verdict.reason];

@@ -360,6 +360,52 @@ TEST_F(RunToRun, BaselineListsWhatWasFixedAndNewFindingsFail) {
       << read(temp("partial.md"));
 }
 
+// learn -> commit -> one route changes to let lower roles in -> scan --expect fails with
+// exactly that widening; the other way round it reports narrowings and passes.
+TEST(AccessMatrix, ScanExpectFailsWithExactlyTheWidening) {
+  const std::map<std::string, std::string> passwords = {{"CANTEEN_ADMIN_PASSWORD", "Admin@2024"},
+                                                        {"CANTEEN_OPERATOR_PASSWORD", "Op@2024"},
+                                                        {"CANTEEN_ZHANGWEI_PASSWORD", "Emp@2024"},
+                                                        {"CANTEEN_LINA_PASSWORD", "Emp@2024"}};
+  const std::string config = k_src + "/specs/canteen.login.authdiff.toml";
+  const std::string matrix = temp("access.toml");
+  {
+    DemoTarget correct(AUTHDIFF_DEMO_API, {"--fixed", "all"});
+    const auto learn = run_process({k_bin, "learn", "--spec", k_spec, "--config", config,
+                                    "--base-url", correct.url(), "--out", matrix, "-q"},
+                                   passwords, 180);
+    ASSERT_EQ(learn.exit_code, 0) << learn.out << learn.err;
+  }
+  const std::string text = read(matrix);
+  EXPECT_NE(text.find("[\"GET /api/terminals\"]\nallowed = [\"admin\"]\n"), std::string::npos)
+      << text;
+  // Every repair but the terminals' and the information query's role check.
+  DemoTarget widened(AUTHDIFF_DEMO_API,
+                     {"--fixed", "no-auth,cross-owner,bulk,tampered-token,bypass,sensitive-data"});
+  const auto r = run_process(
+      {k_bin, "scan", "--spec", k_spec, "--config", config, "--base-url", widened.url(), "--expect",
+       matrix, "--only", "access-matrix", "-q", "--json", temp("widened.json")},
+      passwords, 180);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  std::set<std::string> widenings;
+  const json report = json::parse(read(temp("widened.json")));
+  for (const auto& f : report["findings"])
+    widenings.insert(f["method"].get<std::string>() + " " + f["path"].get<std::string>() + " " +
+                     f["identity"].get<std::string>());
+  EXPECT_EQ(widenings,
+            (std::set<std::string>{"GET /api/info/query operator", "GET /api/info/query zhangwei",
+                                   "GET /api/info/query lina", "GET /api/terminals operator",
+                                   "GET /api/terminals zhangwei", "GET /api/terminals lina"}));
+  // Against the matrix of the correct API, the correct API narrows nothing and widens nothing.
+  DemoTarget correct(AUTHDIFF_DEMO_API, {"--fixed", "all"});
+  const auto same =
+      run_process({k_bin, "scan", "--spec", k_spec, "--config", config, "--base-url", correct.url(),
+                   "--expect", matrix, "--only", "access-matrix", "-q"},
+                  passwords, 180);
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+  EXPECT_EQ(same.out.find("narrowed"), std::string::npos) << same.out;
+}
+
 TEST(Baseline, ATypoIsAnErrorWithItsLine) {
   const std::string base = temp("typo.toml");
   std::ofstream(base) << "authdiff_baseline = 1\n\n[[known]]\nid = \"0123456789abcdef\"\n"

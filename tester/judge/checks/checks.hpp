@@ -9,5 +9,6 @@ const Check& weaker_identity_check();
 const Check& cross_owner_check();
 const Check& enumerate_check();
 const Check& bulk_check();
+const Check& access_matrix_check();
 
 }  // namespace authdiff::judge
