@@ -52,6 +52,12 @@ struct RecheckArgs {
 };
 int recheck_command(const RecheckArgs& args);
 
+struct InitArgs {
+  std::string spec;
+  std::string output;  // "" = stdout
+};
+int init_command(const InitArgs& args);
+
 struct MergeArgs {
   std::vector<std::string> reports;          // JSON reports of the shards
   std::string junit, json, sarif, markdown;  // "" = not written

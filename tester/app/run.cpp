@@ -155,6 +155,16 @@ int run(int argc, char** argv) {
   learn->add_option("--out", learn_args.out, "Where to write the access matrix (TOML)")->required();
   add_send_options(learn, learn_args.scan);
 
+  InitArgs init_args;
+  CLI::App* init = app.add_subcommand(
+      "init",
+      "Write a commented starter config for a spec: its security schemes, identity stubs, "
+      "the ID parameters found, the operations it would treat as public.");
+  init->add_option("--spec", init_args.spec, "OpenAPI 2.0/3.0/3.1 description")
+      ->required()
+      ->check(CLI::ExistingFile);
+  init->add_option("-o,--output", init_args.output, "Write to FILE instead of standard output");
+
   MergeArgs merge_args;
   CLI::App* merge = app.add_subcommand(
       "merge",
@@ -180,6 +190,7 @@ int run(int argc, char** argv) {
     if (recheck->parsed()) return recheck_command(recheck_args);
     if (merge->parsed()) return merge_command(merge_args);
     if (learn->parsed()) return learn_command(learn_args);
+    if (init->parsed()) return init_command(init_args);
   } catch (const Failure& f) {
     std::fflush(stdout);
     std::cerr << "authdiff: error: " << f.what() << "\n";

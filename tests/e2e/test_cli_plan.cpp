@@ -1,4 +1,7 @@
 // The authdiff binary as users and pipelines run it: help, exit codes, messages, plan output.
+#include <fstream>
+#include <sstream>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -122,6 +125,34 @@ TEST(Cli, PlanTextToAFile) {
   EXPECT_NE(std::string(buf).find("\"Clinic appointments\" 1.4.0, OpenAPI 3.1.0, 9 operations"),
             std::string::npos)
       << buf;
+}
+
+// `init` writes a config that loads as it is (once its variables are set) for specs with
+// bearer, API-key and OpenAPI-2 schemes, and says what it found.
+TEST(Cli, InitWritesAStarterConfigThatLoads) {
+  const std::map<std::string, std::string> env = {{"ADMIN_TOKEN", "a"},   {"ALICE_TOKEN", "b"},
+                                                  {"BOB_TOKEN", "c"},     {"ADMIN_API_KEY", "a"},
+                                                  {"ALICE_API_KEY", "b"}, {"BOB_API_KEY", "c"}};
+  for (const std::string spec : {"specs/canteen.yaml", "specs/clinic.yaml",
+                                 "tests/data/specs/notes.yaml", "tests/data/specs/scenario.yaml"}) {
+    const std::string out = ::testing::TempDir() + "/authdiff-init.toml";
+    const auto init = authdiff({"init", "--spec", k_src + "/" + spec, "-o", out});
+    ASSERT_EQ(init.exit_code, 0) << spec << ": " << init.err;
+    const auto plan = authdiff({"plan", "--spec", k_src + "/" + spec, "--config", out}, env);
+    EXPECT_EQ(plan.exit_code, 0) << spec << ": " << plan.err;
+    std::ifstream in(out);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_NE(text.str().find("[identities.alice]"), std::string::npos) << spec;
+    EXPECT_NE(text.str().find("# Security schemes in the spec:"), std::string::npos) << spec;
+  }
+  const auto canteen = authdiff({"init", "--spec", k_src + "/specs/canteen.yaml"});
+  EXPECT_NE(canteen.out.find("#   orderId: GET /api/orders/{orderId}"), std::string::npos)
+      << canteen.out;
+  EXPECT_NE(canteen.out.find("#   GET /api/menu"), std::string::npos) << canteen.out;
+  EXPECT_NE(canteen.out.find("# match = [\"* /api/admin/*\"]"), std::string::npos) << canteen.out;
+  const auto missing = authdiff({"init", "--spec", k_src + "/tests/data/specs/broken/none.yaml"});
+  EXPECT_EQ(missing.exit_code, 2);
 }
 
 }  // namespace
