@@ -4,6 +4,7 @@
 #include "app/commands.hpp"
 #include "app/plan_output.hpp"
 #include "app/scan.hpp"
+#include "app/wfc_import.hpp"
 #include "config/config.hpp"
 #include "plan/plan.hpp"
 #include "spec/model.hpp"
@@ -23,6 +24,7 @@ int plan_command(const PlanArgs& args) {
     auto loaded = config::load_config(args.config, config::process_environment());
     if (!loaded) throw Failure(loaded.error(), k_exit_usage);
     cfg = std::move(loaded.value());
+    import_wfc(*cfg);
   }
   plan::Options options;
   options.base_url = args.base_url;

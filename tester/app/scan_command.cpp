@@ -12,6 +12,7 @@
 #include "app/engine.hpp"
 #include "app/outputs.hpp"
 #include "app/scan.hpp"
+#include "app/wfc_import.hpp"
 #include "config/access.hpp"
 #include "config/baseline.hpp"
 #include "report/compare.hpp"
@@ -124,6 +125,7 @@ std::unique_ptr<Prepared> prepare(const ScanArgs& args) {
   if (!loaded) throw Failure(loaded.error(), k_exit_usage);
   config::Config& config = out->config;
   config = std::move(loaded.value());
+  import_wfc(config);
   if (config.identities.empty()) {
     throw Failure(
         Error{args.config, 0, 0, "no identities: a scan needs at least one [identities.NAME]"},

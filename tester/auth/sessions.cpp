@@ -245,14 +245,16 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
     if (v == nullptr || v->empty()) return got(req, r) + " without a " + l.token_header + " header";
     credential = *v;
   } else {
-    const auto it = jar.find(l.session_cookie);
-    if (it == jar.end()) return got(req, r) + " without setting cookie " + l.session_cookie;
+    const auto it = l.session_cookie == "*" ? jar.begin() : jar.find(l.session_cookie);
+    if (it == jar.end())
+      return got(req, r) + " without setting " +
+             (l.session_cookie == "*" ? std::string("a cookie") : "cookie " + l.session_cookie);
     credential = it->second;
   }
   if (l.send == "cookies") {
     for (const auto& [k, v] : jar) id.credentials.cookies[k] = config::Secret(v);
   } else {
-    place(id.credentials, l.send, credential);
+    place(id.credentials, l.send, l.send_prefix + credential);
   }
   if (!l.csrf_header.empty()) {
     // A login may rotate the CSRF cookie; send the latest value.

@@ -59,10 +59,11 @@ struct Login {
   // request: where the credential is in the answer (one of the three).
   std::string token_pointer;   // a JSON pointer, e.g. /data/token
   std::string token_header;    // a response header
-  std::string session_cookie;  // a cookie the answer sets (every cookie set is kept)
+  std::string session_cookie;  // a cookie the answer sets (every cookie set is kept); "*": any
   // request and command: how the credential is sent: "bearer", "header:NAME", "cookie:NAME";
   // "cookies" (the jar) for session_cookie logins.
   std::string send = "bearer";
+  std::string send_prefix;      // put before the value when sent in a header ("JWT ", "Token ")
   std::string expires_pointer;  // request: JSON pointer to seconds of validity, or ""
   // request: CSRF. GET `csrf_get` first (its cookies join the jar); send the value of cookie
   // `csrf_cookie` in header `csrf_header` on the login and on every request.
@@ -146,6 +147,9 @@ struct Config {
   // Learn who owns which object IDs from the API (list, search and "me" answers) before the
   // baselines; `[discovery] enabled`.
   bool discover = true;
+  // identities imported from a Web Fuzzing Commons auth file (`wfc_auth`), or "".
+  std::string wfc_auth;
+  int wfc_auth_line = 0;
   std::string file;
   Target target;
   Limits limits;

@@ -283,7 +283,8 @@ Login read_command(const toml::table& t, const std::string& where, const Context
   return l;
 }
 
-Identity read_identity(const std::string& name, const toml::node& node, const Context& ctx) {
+Identity read_identity(const std::string& name, const toml::node& node, const Context& ctx,
+                       bool credentials_elsewhere) {
   const std::string where = "identities." + name;
   if (!node.is_table()) ctx.fail(node.source(), where + " must be a table");
   if (name.empty() || name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -351,7 +352,7 @@ Identity read_identity(const std::string& name, const toml::node& node, const Co
   if (oauth2 != nullptr) id.login = read_oauth2(*oauth2, where + ".oauth2", ctx);
   if (command != nullptr) id.login = read_command(*command, where + ".command", ctx);
   r.finish();
-  if (id.credentials.empty() && !id.login) {
+  if (id.credentials.empty() && !id.login && !credentials_elsewhere) {
     ctx.fail(node.source(), where +
                                 " has no credential: give it bearer, basic, headers, cookies, "
                                 "query, or a login, oauth2 or command table");
@@ -410,6 +411,11 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
       KeyReader r(*t, "target", ctx);
       read_target(r, config.target, ctx);
     }
+    if (const toml::node* wfc = top.get("wfc_auth")) {
+      if (!wfc->is_string()) ctx.fail(wfc->source(), "wfc_auth must be a file name");
+      config.wfc_auth = wfc->as_string()->get();
+      config.wfc_auth_line = static_cast<int>(wfc->source().begin.line);
+    }
     if (const toml::table* t = top.table("discovery")) {
       KeyReader r(*t, "discovery", ctx);
       config.discover = r.boolean("enabled").value_or(true);
@@ -427,7 +433,7 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
         return a.second->source().begin < b.second->source().begin;
       });
       for (const auto& [name, node] : ordered) {
-        config.identities.push_back(read_identity(name, *node, ctx));
+        config.identities.push_back(read_identity(name, *node, ctx, !config.wfc_auth.empty()));
       }
     }
     if (const toml::node* expect = top.get("expect")) {

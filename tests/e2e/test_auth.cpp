@@ -166,6 +166,17 @@ TEST(Login, OAuth2PasswordAndClientCredentialsGrants) {
   EXPECT_EQ(s.run.out.find("client-secret"), std::string::npos);
 }
 
+TEST(Login, IdentitiesImportedFromAWebFuzzingCommonsAuthFile) {
+  // The file brings the three users and their login; the config adds levels and nothing else
+  // (ownership comes from discovery: the notes API has no list, so owns stays in the config).
+  const std::string config =
+      "wfc_auth = \"" + k_src + "/tests/data/configs/notes-wfc.yaml\"\n" +
+      config_with([](const std::string&, const std::string&) { return std::string(); });
+  const Scan s = scan({}, config);
+  expect_the_notes_flaw(s);
+  EXPECT_EQ(s.logins, 3);
+}
+
 TEST(Login, ExternalCommandPrintsTheHeader) {
   const std::string script = k_src + "/tests/data/scripts/notes-token.sh";
   const Scan s =

@@ -155,5 +155,30 @@ TEST(Cli, InitWritesAStarterConfigThatLoads) {
   EXPECT_EQ(missing.exit_code, 2);
 }
 
+TEST(Cli, WebFuzzingCommonsAuthFilesAreImportedOrRefusedWithTheirName) {
+  const std::string dir = ::testing::TempDir();
+  std::ofstream(dir + "/wfc.json") << R"({"auth": [
+    {"name": "alice", "fixedHeaders": [{"name": "Authorization", "value": "Bearer token-alice"}]},
+    {"name": "bob smith", "fixedHeaders": [{"name": "X-Api-Key", "value": "key-bob"}]}]})";
+  std::ofstream(dir + "/wfc.toml") << "wfc_auth = \"wfc.json\"\n[identities.alice]\nlevel = 2\n";
+  const auto ok = authdiff({"plan", "--spec", k_src + "/tests/data/specs/scenario.yaml", "--config",
+                            dir + "/wfc.toml", "--format", "json"});
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  const auto plan = nlohmann::json::parse(ok.out);
+  EXPECT_EQ(plan["identities"][0]["name"], "alice");
+  EXPECT_EQ(plan["identities"][0]["level"], 2);
+  EXPECT_EQ(plan["identities"][1]["name"], "bob_smith");
+  EXPECT_EQ(ok.out.find("token-alice"), std::string::npos);
+
+  std::ofstream(dir + "/wfc-bad.json") << R"({"auth": [{"name": "carol"}]})";
+  std::ofstream(dir + "/wfc-bad.toml") << "wfc_auth = \"wfc-bad.json\"\n";
+  const auto bad = authdiff({"plan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
+                             "--config", dir + "/wfc-bad.toml"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("wfc-bad.json: auth[0] (carol): no fixedHeaders and no loginEndpointAuth"),
+            std::string::npos)
+      << bad.err;
+}
+
 }  // namespace
 }  // namespace authdiff::test
