@@ -92,9 +92,17 @@ std::string plan_text(const spec::Api& api, const config::Config* config, const 
   if (config != nullptr) {
     std::vector<std::string> ids;
     for (const auto& id : config->identities) {
-      ids.push_back(fmt::format("{} (level {})", id.name, id.level));
+      std::string owned;
+      for (const auto& [param, values] : id.owns)
+        owned += (owned.empty() ? "" : ", ") + param + " x" + std::to_string(values.size());
+      ids.push_back(fmt::format("{} (level {}{}{})", id.name, id.level,
+                                owned.empty() ? "" : "; owns from the config: " + owned,
+                                id.login ? "; signs in" : ""));
     }
     out += fmt::format("identities: {}\n", ids.empty() ? "none" : join(ids, ", "));
+    out += config->discover ? "discovery: at scan time, owned IDs are learned from list and \"me\" "
+                              "answers (probes that need them are planned then)\n"
+                            : "discovery: off\n";
   }
   for (const auto& p : plan.operations) {
     const auto& op = *p.op;
@@ -150,10 +158,26 @@ std::string plan_json(const spec::Api& api, const config::Config* config, const 
   ojson identities = ojson::array();
   if (config != nullptr) {
     for (const auto& id : config->identities) {
-      identities.push_back({{"name", id.name}, {"level", id.level}, {"scopes", id.scopes}});
+      // Where each identity's object IDs come from: the config now; discovery adds more at
+      // scan time (for parameters the config leaves out).
+      ojson owns = ojson::object();
+      for (const auto& [param, values] : id.owns)
+        owns[param] = {{"ids", values}, {"source", "config"}};
+      identities.push_back(
+          {{"name", id.name},
+           {"level", id.level},
+           {"scopes", id.scopes},
+           {"owns", owns},
+           {"sign_in", id.login ? (id.login->kind == config::Login::Kind::oauth2    ? "oauth2"
+                                   : id.login->kind == config::Login::Kind::command ? "command"
+                                                                                    : "login")
+                                : "static"}});
     }
   }
   out["identities"] = std::move(identities);
+  out["discovery"] = config != nullptr && config->discover
+                         ? "at scan time: owned IDs learned from list and \"me\" answers"
+                         : "off";
   ojson ops = ojson::array();
   for (const auto& p : plan.operations) {
     const auto& op = *p.op;
