@@ -302,6 +302,37 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
     discovery = plan::discover_ids(p, config, requests, traffic.send(batch, "discovery"));
     plan::adopt(config, discovery);
   }
+  // With unsafe methods allowed: an identity that owns no object of a collection creates one,
+  // for a fresh owned ID; it is deleted again at the end of the run.
+  std::vector<plan::CreatedObject> created;
+  std::vector<std::optional<std::size_t>> removals;
+  {
+    std::vector<plan::Request> creates;
+    std::vector<std::pair<const config::Identity*, const plan::Creation*>> who;
+    const auto kinds = plan::creations(p);
+    for (const auto& c : kinds) {
+      for (const auto& id : config.identities) {
+        if (!plan::may_access(p.operations[c.create], &id) || plan::owned_ids(id, c.parameter))
+          continue;
+        creates.push_back(plan::make_request(p, c.create, config, id.name, plan::Credential::own));
+        who.emplace_back(&id, &c);
+      }
+    }
+    const auto answers =
+        creates.empty() ? std::vector<plan::Response>{} : traffic.send(creates, "creating objects");
+    for (std::size_t i = 0; i < answers.size(); ++i) {
+      if (!answers[i].ok() || answers[i].status < 200 || answers[i].status >= 300) continue;
+      const auto value = plan::created_id(answers[i]);
+      if (!value) continue;
+      created.push_back({who[i].first->name, who[i].second->parameter, *value, ""});
+      removals.push_back(who[i].second->remove);
+    }
+    for (const auto& object : created) {
+      for (auto& id : config.identities) {
+        if (id.name == object.identity) id.owns[object.parameter].push_back(object.value);
+      }
+    }
+  }
   if (plan_probes) plan_probes(p, config);
 
   // (2) Baselines, each twice (volatile leaves), and a denied fingerprint per operation.
@@ -372,6 +403,29 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
     }
   }
 
+  // Remove what the run created (best effort; reported either way).
+  {
+    std::vector<plan::Request> deletions;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < created.size(); ++i) {
+      if (!removals[i]) {
+        created[i].removal = "no DELETE operation";
+        continue;
+      }
+      deletions.push_back(plan::make_request(p, *removals[i], config, created[i].identity,
+                                             plan::Credential::own,
+                                             {{created[i].parameter, created[i].value}}));
+      which.push_back(i);
+    }
+    const auto answers = deletions.empty() ? std::vector<plan::Response>{}
+                                           : traffic.send(deletions, "deleting created objects");
+    for (std::size_t k = 0; k < answers.size(); ++k) {
+      const auto& r = answers[k];
+      created[which[k]].removal =
+          r.ok() && r.status >= 200 && r.status < 300 ? "deleted" : describe(deletions[k], r);
+    }
+  }
+
   // Judge and report.
   report::ScanResult result;
   result.operations = operation_infos(p);
@@ -390,6 +444,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   result.run.base_url = p.base_url;
   result.run.requests = sender.attempts() + traffic.sessions().requests();
   result.run.discovered = discovery.owned;
+  result.run.created = created;
   result.run.shared_ids = discovery.shared;
   result.run.send_seconds = sender.seconds();
   return result;

@@ -238,4 +238,48 @@ void adopt(config::Config& config, const Discovery& discovery) {
   }
 }
 
+std::vector<Creation> creations(const Plan& plan) {
+  std::vector<Creation> out;
+  for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+    const OperationPlan& c = plan.operations[i];
+    if (c.skipped || c.op->method != "POST") continue;
+    for (std::size_t k = 0; k < plan.operations.size(); ++k) {
+      const spec::Operation& item = *plan.operations[k].op;
+      if (item.method != "GET") continue;
+      for (const auto& p : item.parameters) {
+        if (p.in != "path" || !p.is_id() || item.path != c.op->path + "/{" + p.name + "}") continue;
+        Creation creation{i, p.name, std::nullopt};
+        for (std::size_t d = 0; d < plan.operations.size(); ++d) {
+          // Removing what authdiff itself created needs no opt-in of the DELETE for probing;
+          // an operation the config skips stays untouched.
+          const OperationPlan& del = plan.operations[d];
+          const bool config_skips = del.skipped && del.skip_reason.rfind("unsafe method", 0) != 0;
+          if (!config_skips && del.op->method == "DELETE" && del.op->path == item.path)
+            creation.remove = d;
+        }
+        out.push_back(creation);
+      }
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> created_id(const Response& response) {
+  const json body = json::parse(response.body, nullptr, false);
+  for (const json* object :
+       {&body, body.is_object() && body.contains("data") ? &body["data"] : nullptr}) {
+    if (object == nullptr || !object->is_object() || !object->contains("id")) continue;
+    const json& id = (*object)["id"];
+    if (id.is_string() && !id.get<std::string>().empty()) return id.get<std::string>();
+    if (id.is_number_integer()) return id.dump();
+  }
+  if (const std::string* location = response.header("location")) {
+    std::string path = location->substr(0, location->find_first_of("?#"));
+    while (!path.empty() && path.back() == '/') path.pop_back();
+    const std::string last = path.substr(path.rfind('/') + 1);
+    if (!last.empty()) return last;
+  }
+  return std::nullopt;
+}
+
 }  // namespace authdiff::plan

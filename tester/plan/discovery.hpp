@@ -4,6 +4,7 @@
 // the answers are linked to the ID parameters that consume them, and each ID is recorded with
 // its owner. Sends nothing itself: the engine sends `discovery_requests` and hands the answers
 // to `discover_ids`.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,5 +45,25 @@ Discovery discover_ids(const Plan& plan, const config::Config& config,
 
 // Add the discovered IDs to the identities' `owns` (and `user_id` where the config has none).
 void adopt(config::Config& config, const Discovery& discovery);
+
+// With --allow-unsafe: a POST that creates objects of an ID parameter's collection
+// (POST /orders for {orderId} of /orders/{orderId}), and the DELETE that removes one, if any.
+struct Creation {
+  std::size_t create = 0;  // the POST operation
+  std::string parameter;
+  std::optional<std::size_t> remove;  // the DELETE .../{parameter} operation
+};
+// The plan's creations: only operations the plan replays (unsafe methods allowed).
+std::vector<Creation> creations(const Plan& plan);
+
+// The ID of the object a create request made: the answer's `id` (also under `data`), else the
+// last segment of its Location header.
+std::optional<std::string> created_id(const Response& response);
+
+// An object authdiff created for fresh IDs, and whether it was removed again.
+struct CreatedObject {
+  std::string identity, parameter, value;
+  std::string removal;  // "deleted", "no DELETE operation", or what the DELETE got
+};
 
 }  // namespace authdiff::plan

@@ -66,6 +66,21 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
     out += fmt::format("discovered IDs: {}{}{} shared by peers, not owned\n", line,
                        line.empty() ? "" : "; ", result.run.shared_ids);
   }
+  if (!result.run.created.empty()) {
+    std::size_t deleted = 0;
+    std::string left;
+    for (const auto& c : result.run.created) {
+      if (c.removal == "deleted") {
+        ++deleted;
+      } else {
+        left += fmt::format("\n  left behind: {} {}={} ({})", c.identity, c.parameter, c.value,
+                            c.removal);
+      }
+    }
+    out += fmt::format("created {} object{} for fresh IDs, deleted {} again{}\n",
+                       result.run.created.size(), result.run.created.size() == 1 ? "" : "s",
+                       deleted, left);
+  }
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const judge::Finding& f = result.findings[i];
     const std::string who = f.identity.empty() ? "anonymous" : f.identity;

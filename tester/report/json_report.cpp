@@ -59,6 +59,14 @@ json run_json(const RunInfo& run) {
                           {"source", d.source}});
   }
   out["discovered"] = discovered;
+  json created = json::array();
+  for (const auto& c : run.created) {
+    created.push_back({{"identity", c.identity},
+                       {"parameter", c.parameter},
+                       {"value", c.value},
+                       {"removal", c.removal}});
+  }
+  out["created"] = created;
   out["shared_ids"] = run.shared_ids;
   return out;
 }
@@ -294,6 +302,13 @@ ScanResult read(const Reader& root) {
                                     d.at(i).str("value"), d.at(i).str("source")});
     }
     out.run.shared_ids = run.at("shared_ids").count();
+  }
+  if (run.has("created")) {
+    const Reader c = run.at("created");
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      out.run.created.push_back({c.at(i).str("identity"), c.at(i).str("parameter"),
+                                 c.at(i).str("value"), c.at(i).str("removal")});
+    }
   }
 
   const Reader ops = root.at("operations");

@@ -39,6 +39,7 @@ struct RunInfo {
   int shard = 0, shards = 0;      // --shard K/N (0/0 = the whole plan)
   std::vector<plan::DiscoveredId> discovered;  // object IDs learned from the API, with owners
   std::size_t shared_ids = 0;                  // IDs several peers saw (public, not owned)
+  std::vector<plan::CreatedObject> created;    // objects made for fresh IDs (--allow-unsafe)
   std::vector<int> merged_shards;              // merge: the shards joined
 };
 

@@ -177,6 +177,40 @@ TEST(Login, IdentitiesImportedFromAWebFuzzingCommonsAuthFile) {
   EXPECT_EQ(s.logins, 3);
 }
 
+// No IDs anywhere and no list to learn them from: with --allow-unsafe, alice and bob each create
+// a note (POST /notes), the probes use them, and they are deleted again at the end.
+TEST(Discovery, ObjectsCreatedForFreshIdsAreFoundAndDeletedAgain) {
+  std::string config = config_with(token_login);
+  for (const std::string owns :
+       {"owns = { noteId = [101, 102] }\n", "owns = { noteId = [201, 202] }\n"})
+    config.erase(config.find(owns), owns.size());
+  // Only the GET and the POST are replayed: the DELETE is authdiff's own clean-up.
+  config +=
+      "\n[[expect]]\nmatch = \"POST /notes\"\naccess = \"authenticated\"\nallow_unsafe = true\n";
+  ServerProcess server({AUTHDIFF_AUTH_SERVER, "--port", "0"});
+  const std::string cfg = ::testing::TempDir() + "/authdiff-create.toml";
+  std::ofstream(cfg) << config;
+  const auto r =
+      run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/notes.yaml", "--config", cfg,
+                   "--base-url", server.url(), "-q", "--json", cfg + ".json"},
+                  {}, 120);
+  const auto report = nlohmann::json::parse(read(cfg + ".json"), nullptr, false);
+  ASSERT_TRUE(report.is_object()) << r.out << r.err;
+  std::set<std::string> creators;
+  for (const auto& c : report["run"]["created"]) {
+    creators.insert(c["identity"].get<std::string>());
+    EXPECT_EQ(c["parameter"], "noteId");
+    EXPECT_EQ(c["removal"], "deleted") << c;
+  }
+  // (POST /notes is replayed as a baseline too, so the server keeps those notes: only what
+  // discovery created is authdiff's to remove, and each of those DELETEs answered 2xx above.)
+  EXPECT_TRUE(creators.contains("alice") && creators.contains("bob")) << report["run"]["created"];
+  std::set<std::string> checks;
+  for (const auto& f : report["findings"]) checks.insert(f["check"].get<std::string>());
+  EXPECT_TRUE(checks.contains("cross-owner")) << r.out;
+  EXPECT_NE(r.out.find("created "), std::string::npos) << r.out;
+}
+
 TEST(Login, ExternalCommandPrintsTheHeader) {
   const std::string script = k_src + "/tests/data/scripts/notes-token.sh";
   const Scan s =

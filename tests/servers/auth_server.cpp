@@ -11,7 +11,9 @@
 // --fail-logins-after N: from the (N+1)-th sign-in on, every sign-in is refused (401).
 // --announced-ttl S: what /login says a token lives (a server that revokes tokens early).
 // Routes: GET /me (the caller), GET /notes/{noteId} (FLAW: any signed-in user reads any note),
-// GET /admin/stats (admin only). GET /_logins (no auth, not in the spec) counts sign-ins.
+// POST /notes (a new note of the caller's), DELETE /notes/{noteId} (the owner only),
+// GET /admin/stats (admin only). GET /_logins (no auth, not in the spec) counts sign-ins;
+// GET /_notes counts the notes.
 // Users: alice / alice-pw (notes 101, 102), bob / bob-pw (notes 201, 202), admin / admin-pw.
 #include <atomic>
 #include <chrono>
@@ -41,7 +43,7 @@ const std::map<std::string, User> k_users = {{"alice", {"alice-pw", 1, false}},
                                              {"bob", {"bob-pw", 2, false}},
                                              {"admin", {"admin-pw", 9, true}}};
 
-const std::map<int, std::pair<std::string, std::string>> k_notes = {
+const std::map<int, std::pair<std::string, std::string>> k_seed_notes = {
     {101, {"alice", "alice's salary review: 18,400 per month"}},
     {102, {"alice", "alice's home address: 12 Lotus Lane"}},
     {201, {"bob", "bob's medical leave: 2024-05-02 to 2024-05-16"}},
@@ -130,10 +132,39 @@ class Server {
       const std::string user = caller(req);
       if (user.empty()) return reply(res, 401, {{"error", "unauthorized"}});
       const std::string digits = req.matches[1].str();
-      const auto it = digits.size() > 6 ? k_notes.end() : k_notes.find(std::stoi(digits));
-      if (it == k_notes.end()) return reply(res, 404, {{"error", "not found"}});
+      std::lock_guard lock(m_mutex);
+      const auto it = digits.size() > 6 ? m_notes.end() : m_notes.find(std::stoi(digits));
+      if (it == m_notes.end()) return reply(res, 404, {{"error", "not found"}});
       reply(res, 200,
             {{"id", it->first}, {"owner", it->second.first}, {"text", it->second.second}});
+    });
+    svr.Post("/notes", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string user = caller(req);
+      if (user.empty()) return reply(res, 401, {{"error", "unauthorized"}});
+      const json body = json::parse(req.body, nullptr, false);
+      const std::string text = body.is_object() && body.contains("text") && body["text"].is_string()
+                                   ? body["text"].get<std::string>()
+                                   : "";
+      std::lock_guard lock(m_mutex);
+      const int id = m_next_note++;
+      m_notes[id] = {user, user + "'s new note: " + text};
+      res.set_header("Location", "/notes/" + std::to_string(id));
+      reply(res, 201, {{"id", id}, {"owner", user}, {"text", m_notes[id].second}});
+    });
+    svr.Delete(R"(/notes/(\d+))", [this](const httplib::Request& req, httplib::Response& res) {
+      const std::string user = caller(req);
+      if (user.empty()) return reply(res, 401, {{"error", "unauthorized"}});
+      const std::string digits = req.matches[1].str();
+      std::lock_guard lock(m_mutex);
+      const auto it = digits.size() > 6 ? m_notes.end() : m_notes.find(std::stoi(digits));
+      if (it == m_notes.end()) return reply(res, 404, {{"error", "not found"}});
+      if (it->second.first != user) return reply(res, 403, {{"error", "not yours"}});
+      m_notes.erase(it);
+      res.status = 204;
+    });
+    svr.Get("/_notes", [this](const httplib::Request&, httplib::Response& res) {
+      std::lock_guard lock(m_mutex);
+      reply(res, 200, {{"notes", m_notes.size()}});
     });
     svr.Get("/admin/stats", [this](const httplib::Request& req, httplib::Response& res) {
       const std::string user = caller(req);
@@ -207,6 +238,8 @@ class Server {
   std::atomic<long> m_logins{0};
   std::mutex m_mutex;
   Store m_tokens, m_sessions;
+  std::map<int, std::pair<std::string, std::string>> m_notes = k_seed_notes;
+  int m_next_note = 300;
 };
 
 }  // namespace
