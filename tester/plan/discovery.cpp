@@ -192,6 +192,23 @@ Discovery discover_ids(const Plan& plan, const config::Config& config,
                         sightings);
       }
     }
+    // OpenAPI links name exactly which value of this answer another operation takes.
+    for (const auto& link : op.links) {
+      for (const auto& target : plan.operations) {
+        if (target.op->operation_id != link.operation_id) continue;
+        const bool is_path_id =
+            std::any_of(target.op->parameters.begin(), target.op->parameters.end(),
+                        [&](const auto& q) { return q.in == "path" && q.name == link.parameter; });
+        if (!is_path_id) continue;
+        try {
+          const json& v = body.at(json::json_pointer(link.pointer));
+          if (v.is_string() || v.is_number_integer())
+            sightings.push_back({link.parameter, v.is_string() ? v.get<std::string>() : v.dump(),
+                                 who, op.key() + " " + link.pointer + " (link)"});
+        } catch (const json::exception&) {
+        }
+      }
+    }
     if (is_me_like(op.path) && body.is_object() && body.contains("id") &&
         (body["id"].is_string() || body["id"].is_number_integer())) {
       d.user_ids.emplace_back(requests[i].identity, body["id"].is_string()

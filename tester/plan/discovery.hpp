@@ -2,8 +2,12 @@
 // Discovery: who owns which object IDs, learned from the API itself. Each identity calls the
 // GET operations it may call that take no path parameter (lists, searches, "me"); the IDs in
 // the answers are linked to the ID parameters that consume them, and each ID is recorded with
-// its owner. Sends nothing itself: the engine sends `discovery_requests` and hands the answers
-// to `discover_ids`.
+// its owner. Linked are: the `id` of a list's items (GET /orders -> {orderId} of
+// /orders/{orderId}); the `id` of an answer whose schema a `.../{param}` operation returns too
+// (GET /me -> {employeeId}); the values OpenAPI response links name; and in "me"-like
+// answers, members named like an ID parameter (employeeId, departmentId for {deptId}).
+// Sends nothing itself: the engine sends `discovery_requests` and hands the answers to
+// `discover_ids`.
 #include <optional>
 #include <string>
 #include <vector>

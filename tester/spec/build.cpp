@@ -401,6 +401,21 @@ class Builder {
       if (const json* s = member(*r, "schema")) op.response_schema = Node{s, r.doc};
       return;
     }
+    if (const json* links = member(*r, "links"); links != nullptr && links->is_object()) {
+      for (const auto& [_, raw] : links->items()) {
+        const Node link = m_ws->deref(Node{&raw, r.doc});
+        const json* target = member(*link, "operationId");
+        const json* params = member(*link, "parameters");
+        if (target == nullptr || !target->is_string() || params == nullptr || !params->is_object())
+          continue;
+        for (const auto& [name, expression] : params->items()) {
+          if (!expression.is_string()) continue;
+          const std::string e = expression.get<std::string>();
+          if (e.rfind("$response.body#", 0) != 0) continue;
+          op.links.push_back({target->get<std::string>(), name, e.substr(15)});
+        }
+      }
+    }
     const json* content = member(*r, "content");
     std::string type;
     const json* media = content ? pick_media(*content, type) : nullptr;

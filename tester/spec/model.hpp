@@ -83,6 +83,14 @@ struct Body {
   Example example;
 };
 
+// An OpenAPI 3 response link: a value of the answer that another operation's parameter takes
+// (`parameters: {orderId: "$response.body#/id"}`); only body pointers are kept.
+struct Link {
+  std::string operation_id;  // the target operation
+  std::string parameter;     // its parameter
+  std::string pointer;       // where the value is in the answer's body
+};
+
 struct Operation {
   std::string method;  // upper case
   std::string path;    // the template, e.g. /orders/{orderId}
@@ -97,7 +105,8 @@ struct Operation {
   std::string list_pointer;  // set when the response is a list: "" = the body is the array,
                              // "/items" = the array is that member
   bool is_list = false;
-  std::string pointer;  // where the operation is in the root document: /paths/~1x/get
+  std::string pointer;      // where the operation is in the root document: /paths/~1x/get
+  std::vector<Link> links;  // the first 2xx response's links (OpenAPI 3)
 
   // "GET /orders/{orderId}"
   std::string key() const { return method + " " + path; }

@@ -76,5 +76,32 @@ TEST(Discovery, LinksListItemsMeRecordsAndNamedMembersToTheirOwners) {
   EXPECT_EQ(adopted.identities[0].user_id, "17");
 }
 
+TEST(Discovery, FollowsOpenApiLinks) {
+  const spec::Api api =
+      test::api_from(R"({"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+    "security": [{"b": []}],
+    "components": {"securitySchemes": {"b": {"type": "http", "scheme": "bearer"}}},
+    "paths": {
+      "/session": {"get": {"responses": {"200": {"description": "s",
+          "links": {"Account": {"operationId": "getAccount",
+                                "parameters": {"accountNo": "$response.body#/account/number"}}}}}}},
+      "/accounts/{accountNo}": {"get": {"operationId": "getAccount", "parameters": [{"name":
+          "accountNo", "in": "path", "required": true, "schema": {"type": "string"}}],
+          "responses": {"200": {"description": "a"}}}}}})");
+  config::Config config;
+  config.identities = {identity("alice", 1), identity("bob", 1)};
+  const Plan plan = make_plan(api, &config, {"http://127.0.0.1:1", false});
+  const auto requests = discovery_requests(plan, config);
+  ASSERT_EQ(requests.size(), 2u);
+  const std::vector<Response> responses = {ok(R"({"account": {"number": "AC-77"}})"),
+                                           ok(R"({"account": {"number": "AC-88"}})")};
+  const Discovery d = discover_ids(plan, config, requests, responses);
+  ASSERT_EQ(d.owned.size(), 2u);
+  EXPECT_EQ(d.owned[0].parameter, "accountNo");
+  EXPECT_EQ(d.owned[0].value, "AC-77");
+  EXPECT_EQ(d.owned[0].identity, "alice");
+  EXPECT_EQ(d.owned[0].source, "GET /session /account/number (link)");
+}
+
 }  // namespace
 }  // namespace authdiff::plan
