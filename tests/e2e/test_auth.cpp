@@ -18,10 +18,7 @@ const std::string k_bin = AUTHDIFF_BINARY;
 const std::string k_src = AUTHDIFF_SOURCE_DIR;
 
 std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_text(path);
 }
 
 // A config for the notes server whose identities sign in as `login(user, password)` says.

@@ -22,10 +22,7 @@ const std::string k_spec = k_src + "/specs/canteen.yaml";
 const std::string k_config = k_src + "/specs/canteen.authdiff.toml";
 
 std::string read(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+  return read_text(path);
 }
 
 std::string temp(const std::string& name) {

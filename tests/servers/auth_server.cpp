@@ -28,6 +28,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "serve.hpp"
+
 namespace {
 
 using json = nlohmann::json;
@@ -269,22 +271,5 @@ int main(int argc, char** argv) {
   httplib::Server svr;
   svr.new_task_queue = [] { return new httplib::ThreadPool(64); };
   server.routes(svr);
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  const int bound = port == 0 ? svr.bind_to_any_port("127.0.0.1")
-                              : (svr.bind_to_port("127.0.0.1", port) ? port : -1);
-  if (bound <= 0) return 1;
-  std::thread([&svr, signals] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    // httplib 0.11 loses a stop() that comes before the listen loop runs.
-    while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    svr.stop();
-  }).detach();
-  std::printf("listening on 127.0.0.1:%d\n", bound);
-  std::fflush(stdout);
-  return svr.listen_after_bind() ? 0 : 1;
+  return authdiff::test::serve(svr, port);
 }

@@ -1,5 +1,8 @@
 #include "process.hpp"
 
+#include <fstream>
+#include <sstream>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
@@ -65,6 +68,13 @@ ProcessResult run_process(const std::vector<std::string>& argv,
   waitpid(pid, &status, 0);
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   return result;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
 }
 
 }  // namespace authdiff::test

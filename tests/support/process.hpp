@@ -18,4 +18,7 @@ ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {},
                           double timeout_s = 60);
 
+// The whole content of a text file ("" when it cannot be read).
+std::string read_text(const std::string& path);
+
 }  // namespace authdiff::test
