@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.hpp"
+#include "plan/tamper.hpp"
 #include "util/error.hpp"
 
 #ifndef AUTHDIFF_VERSION
@@ -22,6 +23,12 @@ constexpr const char* k_description =
     "what leaks.\n\n"
     "Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 bad usage, config or spec\n"
     "(reported as file:line: message); 3 the run could not conclude.";
+
+std::vector<std::string> tamper_rule_names() {
+  std::vector<std::string> out;
+  for (const auto& r : plan::tamper_rules()) out.push_back(r.name);
+  return out;
+}
 
 void add_report_options(CLI::App* cmd, std::string& junit, std::string& json, std::string& sarif,
                         std::string& markdown, std::string& fail_on) {
@@ -176,6 +183,17 @@ int run(int argc, char** argv) {
   add_report_options(merge, merge_args.junit, merge_args.json, merge_args.sarif,
                      merge_args.markdown, merge_args.fail_on);
 
+  std::string tamper_rule, tamper_token, tamper_other;
+  CLI::App* tamper = app.add_subcommand(
+      "tamper",
+      "Print TOKEN changed by RULE, as the tampered-token check sends it; the curl lines of its "
+      "findings call this. Exit 2 when the rule does not fit the token.");
+  tamper->add_option("rule", tamper_rule, "The rule (alg-none:none, claims-of, truncated, ...)")
+      ->required()
+      ->check(CLI::IsMember(tamper_rule_names()));
+  tamper->add_option("token", tamper_token, "The credential to change")->required();
+  tamper->add_option("other", tamper_other, "claims-of: the token whose identity claims to copy");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -191,6 +209,15 @@ int run(int argc, char** argv) {
     if (merge->parsed()) return merge_command(merge_args);
     if (learn->parsed()) return learn_command(learn_args);
     if (init->parsed()) return init_command(init_args);
+    if (tamper->parsed()) {
+      const auto out = plan::tamper(tamper_token, tamper_rule, tamper_other);
+      if (!out) {
+        std::cerr << "authdiff: error: rule " << tamper_rule << " does not apply to this token\n";
+        return k_exit_usage;
+      }
+      std::cout << *out << "\n";
+      return k_exit_ok;
+    }
   } catch (const Failure& f) {
     std::fflush(stdout);
     std::cerr << "authdiff: error: " << f.what() << "\n";

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
 #include "util/strings.hpp"
@@ -15,36 +16,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
-
-std::optional<std::string> base64url_decode(std::string_view in) {
-  std::string out;
-  int bits = 0, value = 0;
-  for (const char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '-' || c == '+') {
-      v = 62;
-    } else if (c == '_' || c == '/') {
-      v = 63;
-    } else if (c == '=') {
-      break;
-    } else {
-      return std::nullopt;
-    }
-    value = (value << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((value >> bits) & 0xFF);
-    }
-  }
-  return out;
-}
 
 // The string or number at `pointer` in `body`, as text; nullopt when absent.
 std::optional<std::string> value_at(const json& body, const std::string& pointer) {
@@ -211,7 +182,8 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
   std::map<std::string, std::string> jar;
   std::string csrf;
   if (!l.csrf_get.empty()) {
-    plan::Request get{"GET", login_url(m_base_url, l.csrf_get), {}, "", "", plan::Credential::none};
+    plan::Request get{
+        "GET", login_url(m_base_url, l.csrf_get), {}, "", "", plan::Credential::none, {}, {}};
     const auto r = m_sender->send({get}).front();
     if (!r.ok() || r.status >= 400) return "CSRF request " + got(get, r);
     for (auto& [k, v] : set_cookies(r)) jar[k] = v;
@@ -222,7 +194,7 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
     csrf = it->second;
   }
   plan::Request req{l.method, login_url(m_base_url, l.url), {}, l.body.reveal(),
-                    "",       plan::Credential::none};
+                    "",       plan::Credential::none,       {}, {}};
   req.headers.emplace_back("Accept", "application/json");
   if (!l.content_type.empty()) req.headers.emplace_back("Content-Type", l.content_type);
   for (const auto& [k, v] : l.headers) req.headers.emplace_back(k, v.reveal());
@@ -276,7 +248,8 @@ std::string Sessions::log_in_oauth2(config::Identity& id, const config::Login& l
             "&password=" + url_encode(l.password->reveal());
   }
   if (!l.scope.empty()) form += "&scope=" + url_encode(l.scope);
-  plan::Request req{"POST", login_url(m_base_url, l.url), {}, "", "", plan::Credential::none};
+  plan::Request req{"POST", login_url(m_base_url, l.url), {}, "",
+                    "",     plan::Credential::none,       {}, {}};
   req.headers.emplace_back("Accept", "application/json");
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   const std::string secret = l.client_secret ? l.client_secret->reveal() : "";

@@ -10,6 +10,7 @@
 
 #include <curl/curl.h>
 
+#include "plan/tamper.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -118,6 +119,17 @@ std::string garbage_like(const std::string& like) {
   return out;
 }
 
+namespace {
+// The identity's first credential value: what claims-of tampering copies claims from.
+std::string first_token(const config::Credentials& c) {
+  if (c.bearer) return c.bearer->reveal();
+  for (const auto& [k, v] : c.headers) return v.reveal();
+  for (const auto& [k, v] : c.cookies) return v.reveal();
+  for (const auto& [k, v] : c.query) return v.reveal();
+  return "";
+}
+}  // namespace
+
 struct Sender::Impl {
   Options options;
   std::vector<config::Identity> identities;
@@ -156,7 +168,15 @@ struct Sender::Impl {
     const config::Identity* id = req.identity.empty() ? nullptr : identity(req.identity);
     if (id != nullptr && req.credential != plan::Credential::none) {
       const bool fake = req.credential == plan::Credential::garbage;
+      const config::Identity* other =
+          req.tamper_other.empty() ? nullptr : identity(req.tamper_other);
+      const std::string other_token = other == nullptr ? "" : first_token(other->credentials);
       const auto value = [&](const config::Secret& s) {
+        if (req.credential == plan::Credential::tampered) {
+          // A rule that does not fit this value sends garbage: never the real credential.
+          return plan::tamper(s.reveal(), req.tamper, other_token)
+              .value_or(garbage_like(s.reveal()));
+        }
         return fake ? garbage_like(s.reveal()) : s.reveal();
       };
       const auto& c = id->credentials;
@@ -194,6 +214,7 @@ struct Sender::Impl {
     CURL* e = t.easy;
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);  // a 3xx is judged as it is
+    curl_easy_setopt(e, CURLOPT_PATH_AS_IS, 1L);      // bypass probes send /./ and // as they are
     curl_easy_setopt(e, CURLOPT_USERAGENT, "authdiff");
     curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");  // gzip, deflate, br; bounded by max_body
     curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout * 1000));

@@ -1,5 +1,6 @@
 #include "judge/findings.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "util/hash.hpp"
@@ -24,6 +25,14 @@ std::string finding_id_of(const plan::Probe& probe, std::string_view method,
                     probe.check == "enumerate" ? "" : probe.victim, probe.parameter);
 }
 
+namespace {
+void add_classes(std::vector<std::string>& to, const std::vector<std::string>& from) {
+  for (const auto& c : from) {
+    if (std::find(to.begin(), to.end(), c) == to.end()) to.push_back(c);
+  }
+}
+}  // namespace
+
 std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Config& config,
                                       std::vector<ProbeResult>& results) {
   std::vector<Finding> out;
@@ -39,12 +48,15 @@ std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Conf
       Finding& f = out[it->second];
       f.kinds.push_back(r.probe.kind);
       f.leaked = std::max(f.leaked, r.verdict.leaked);
+      f.severity = std::max(f.severity, r.verdict.severity.value_or(r.check->severity()));
+      add_classes(f.data, r.verdict.data);
       continue;
     }
     Finding f;
     f.id = id;
     f.check = r.check;
-    f.severity = r.check->severity();
+    f.severity = r.verdict.severity.value_or(r.check->severity());
+    add_classes(f.data, r.verdict.data);
     f.operation = r.probe.operation;
     f.method = op.method;
     f.path = op.path;

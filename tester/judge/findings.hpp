@@ -30,6 +30,7 @@ struct Finding {
   std::string reason;              // the first bypassed probe's reason
   std::vector<Evidence> evidence;
   std::size_t leaked = 0;
+  std::vector<std::string> data;  // classes of unmasked sensitive data in what got through
   std::string curl;  // reproduces the first bypassed probe; placeholders for credentials
 };
 

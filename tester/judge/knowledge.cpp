@@ -66,6 +66,7 @@ void Knowledge::add_denied(std::size_t operation, const plan::Response& response
 void Knowledge::finish() {
   m_seen.clear();
   m_public.clear();
+  m_open.clear();
   for (const auto& b : m_baselines) {
     auto& target = b.identity.empty() ? m_public : m_seen[b.identity];
     for (const auto& leaf : b.first.leaves) target.insert(leaf.value);
@@ -81,6 +82,7 @@ void Knowledge::finish() {
         leaks = true;
       }
     }
+    if (leaks) m_open.insert(it->first);
     it = leaks ? m_denied.erase(it) : std::next(it);
   }
   for (const auto& [op, d] : m_denied) {

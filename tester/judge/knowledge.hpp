@@ -4,6 +4,7 @@
 // rules of README "How authdiff decides" live here and in check.cpp.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -47,12 +48,17 @@ class Knowledge {
   // as an error, or one that matches the operation's denied fingerprint. `why` says which.
   bool looks_denied(std::size_t operation, const Observation& o, std::string* why) const;
 
+  // Whether a garbage credential got `operation`'s data: the operation checks no credential at
+  // all, so a tampered one getting through says nothing more (no-auth reports it).
+  bool accepts_garbage(std::size_t operation) const { return m_open.contains(operation); }
+
  private:
   std::vector<BaselineView> m_baselines;
   std::map<std::pair<std::size_t, std::string>, std::size_t> m_index;  // (operation, identity)
   std::map<std::size_t, Observation> m_denied;
   std::map<std::string, std::unordered_set<std::string>> m_seen;  // identity -> values
   std::unordered_set<std::string> m_public;
+  std::set<std::size_t> m_open;  // operations whose garbage-credential answer leaked
 };
 
 // Leaves of `probe` carrying values of `victim`'s baseline that `prober` never legitimately saw:

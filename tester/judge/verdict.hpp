@@ -24,15 +24,17 @@ struct Verdict {
   std::vector<Evidence> evidence;    // for bypassed: what leaked (at most k_max_evidence)
   std::size_t leaked = 0;            // how many leaves leaked in all
   std::optional<std::size_t> items;  // list items counted, where that is what was judged
+  std::optional<Severity> severity;  // bypassed: more (or less) severe than the check's default
+  std::vector<std::string> data;     // bypassed: classes of unmasked sensitive data it carried
 };
 
 inline constexpr std::size_t k_max_evidence = 12;
 
 inline Verdict enforced(std::string reason) {
-  return {State::enforced, std::move(reason), {}, 0, {}};
+  return {State::enforced, std::move(reason), {}, 0, {}, {}, {}};
 }
 inline Verdict inconclusive(std::string reason) {
-  return {State::inconclusive, std::move(reason), {}, 0, {}};
+  return {State::inconclusive, std::move(reason), {}, 0, {}, {}, {}};
 }
 
 }  // namespace authdiff::judge

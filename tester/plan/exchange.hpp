@@ -13,9 +13,10 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // How the identity's credential goes on the request.
 enum class Credential {
-  none,     // no credential at all (anonymous)
-  own,      // the identity's real credential
-  garbage,  // the identity's schemes (same headers, cookies, query names) with random values
+  none,      // no credential at all (anonymous)
+  own,       // the identity's real credential
+  garbage,   // the identity's schemes (same headers, cookies, query names) with random values
+  tampered,  // the identity's real credential changed by Request::tamper (plan/tamper.hpp)
 };
 
 struct Request {
@@ -25,6 +26,8 @@ struct Request {
   std::string body;
   std::string identity;  // whose credential; "" = anonymous
   Credential credential = Credential::none;
+  std::string tamper;        // tampered: the rule
+  std::string tamper_other;  // tampered: the identity whose token claims-of rules copy
 };
 
 struct Response {

@@ -156,6 +156,11 @@ std::vector<Baseline> plan_baselines(const Plan& plan, const config::Config& con
 
 std::string curl_command(const Request& request, const config::Config& config) {
   std::string cmd = "curl -i";
+  // Dot segments and doubled slashes reach the server as written (curl would squash them).
+  const std::string path = request.url.substr(0, request.url.find('?'));
+  if (path.find("/./") != std::string::npos || path.find("/../") != std::string::npos ||
+      path.find("//", path.find("://") + 3) != std::string::npos)
+    cmd += " --path-as-is";
   if (request.method == "HEAD") {
     cmd += " -I";
   } else if (request.method != "GET") {
@@ -168,6 +173,14 @@ std::string curl_command(const Request& request, const config::Config& config) {
   if (id != nullptr && request.credential != Credential::none) {
     const bool fake = request.credential == Credential::garbage;
     const auto value = [&](const std::string& what) {
+      if (request.credential == Credential::tampered) {
+        // `authdiff tamper` makes the same change to the real credential.
+        std::string call =
+            "$(authdiff tamper " + request.tamper + " \"$" + placeholder(id->name, what) + "\"";
+        if (!request.tamper_other.empty())
+          call += " \"$" + placeholder(request.tamper_other, what) + "\"";
+        return call + ")";
+      }
       return fake ? std::string("not-a-real-credential") : "$" + placeholder(id->name, what);
     };
     const auto& c = id->credentials;

@@ -21,6 +21,8 @@ const char* credential_name(plan::Credential c) {
       return "own";
     case plan::Credential::garbage:
       return "garbage";
+    case plan::Credential::tampered:
+      return "tampered";
   }
   return "none";
 }
@@ -108,7 +110,9 @@ json probe_json(const judge::ProbeResult& r) {
                 {"headers", headers},
                 {"body", r.probe.request.body},
                 {"identity", r.probe.request.identity},
-                {"credential", credential_name(r.probe.request.credential)}}},
+                {"credential", credential_name(r.probe.request.credential)},
+                {"tamper", r.probe.request.tamper},
+                {"tamper_other", r.probe.request.tamper_other}}},
               {"response",
                {{"status", r.response.status},
                 {"bytes", r.response.body_bytes},
@@ -121,7 +125,10 @@ json probe_json(const judge::ProbeResult& r) {
                 {"reason", r.verdict.reason},
                 {"evidence", evidence_json(r.verdict.evidence)},
                 {"leaked", r.verdict.leaked},
-                {"items", r.verdict.items ? json(*r.verdict.items) : json(nullptr)}}}};
+                {"items", r.verdict.items ? json(*r.verdict.items) : json(nullptr)},
+                {"severity",
+                 r.verdict.severity ? json(judge::to_string(*r.verdict.severity)) : json(nullptr)},
+                {"data", r.verdict.data}}}};
   if (!r.finding.empty()) {
     out["finding"] = r.finding;
     out["curl"] = r.curl;
@@ -146,6 +153,7 @@ json finding_json(const ScanResult& result, std::size_t i) {
           {"reason", f.reason},
           {"evidence", evidence_json(f.evidence)},
           {"leaked", f.leaked},
+          {"data", f.data},
           {"curl", f.curl},
           {"status", to_string(result.status(i))},
           {"fails", result.fails(i)}};
@@ -232,7 +240,8 @@ std::optional<judge::State> parse_state(std::string_view s) {
 }
 
 std::optional<plan::Credential> parse_credential(std::string_view s) {
-  for (const auto v : {plan::Credential::none, plan::Credential::own, plan::Credential::garbage}) {
+  for (const auto v : {plan::Credential::none, plan::Credential::own, plan::Credential::garbage,
+                       plan::Credential::tampered}) {
     if (credential_name(v) == s) return v;
   }
   return std::nullopt;
@@ -343,7 +352,10 @@ ScanResult read(const Reader& root) {
     r.probe.request.body = q.str("body");
     r.probe.request.identity = q.str("identity");
     r.probe.request.credential =
-        q.at("credential").parsed(parse_credential, "none, own or garbage");
+        q.at("credential").parsed(parse_credential, "none, own, garbage or tampered");
+    // Members added within version 1 are optional on reading.
+    if (q.has("tamper")) r.probe.request.tamper = q.str("tamper");
+    if (q.has("tamper_other")) r.probe.request.tamper_other = q.str("tamper_other");
     const Reader a = p.at("response");
     r.response.status = static_cast<long>(a.at("status").count());
     r.response.body_bytes = a.at("bytes").count();
@@ -357,6 +369,9 @@ ScanResult read(const Reader& root) {
     r.verdict.evidence = read_evidence(v.at("evidence"));
     r.verdict.leaked = v.at("leaked").count();
     if (!v.at("items").is_null()) r.verdict.items = v.at("items").count();
+    if (v.has("severity") && !v.at("severity").is_null())
+      r.verdict.severity = v.at("severity").parsed(judge::parse_severity, "a severity");
+    if (v.has("data")) r.verdict.data = v.at("data").strings();
     if (p.has("finding")) {
       r.finding = p.str("finding");
       r.curl = p.str("curl");
@@ -382,6 +397,7 @@ ScanResult read(const Reader& root) {
     x.reason = f.str("reason");
     x.evidence = read_evidence(f.at("evidence"));
     x.leaked = f.at("leaked").count();
+    if (f.has("data")) x.data = f.at("data").strings();
     x.curl = f.str("curl");
     out.statuses.push_back(f.at("status").parsed(parse_status, "a finding status"));
     out.findings.push_back(std::move(x));

@@ -35,12 +35,15 @@ ScanResult sample() {
   p.probe.victim = "alice";
   p.probe.parameter = "id";
   p.probe.value = "7";
-  p.probe.request = {"GET", "http://127.0.0.1:1/a/7", {{"Accept", "*/*"}}, "",
-                     "bob", plan::Credential::own};
+  p.probe.request = {
+      "GET", "http://127.0.0.1:1/a/7", {{"Accept", "*/*"}}, "", "bob", plan::Credential::own, {},
+      {}};
   p.response.status = 200;
   p.response.body_bytes = 99;
   p.response.attempts = 1;
-  p.verdict = {judge::State::bypassed, hostile, {{"/name", "*" + hostile}}, 3, 5};
+  p.verdict = {
+      judge::State::bypassed,  hostile, {{"/name", "*" + hostile}}, 3, 5, judge::Severity::critical,
+      {"resident-id", hostile}};
   p.finding = "0123456789abcdef";
   p.curl = "curl -i 'http://127.0.0.1:1/a/7'";
   r.results.push_back(p);
@@ -58,6 +61,7 @@ ScanResult sample() {
   f.reason = hostile;
   f.evidence = p.verdict.evidence;
   f.leaked = 3;
+  f.data = {"resident-id", hostile};
   f.curl = p.curl + " # ```";
   r.findings.push_back(f);
   r.statuses = {Status::expired};

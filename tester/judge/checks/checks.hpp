@@ -10,5 +10,6 @@ const Check& cross_owner_check();
 const Check& enumerate_check();
 const Check& bulk_check();
 const Check& access_matrix_check();
+const Check& tampered_token_check();
 
 }  // namespace authdiff::judge
