@@ -12,7 +12,7 @@ SARIF_MULTITOOL_VERSION=5.7.0
 
 # Debian packages every build needs (README "Dependencies" says why each is there).
 AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-json3-dev
-  libtomlplusplus-dev libcli11-dev libfmt-dev libcurl4-openssl-dev)
+  libtomlplusplus-dev libcli11-dev libfmt-dev libcurl4-openssl-dev libre2-dev)
 # Tests also validate reports (xmllint, python3-jsonschema) and run the CI templates' scripts
 # (python3-yaml).
 AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14 libxml2-utils python3 python3-yaml

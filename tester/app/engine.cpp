@@ -378,7 +378,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
       probes.emplace_back(&probe, judge::find_check(probe.check));
     }
   }
-  const auto responses = traffic.send(probe_requests, "probes");
+  auto responses = traffic.send(probe_requests, "probes");
 
   // (4) The positive control again: a credential that stopped working voids the verdicts.
   traffic.renew_expiring(2);
@@ -434,12 +434,12 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
     judge::ProbeResult r;
     r.probe = *probes[i].first;
     r.check = probes[i].second;
-    r.response = responses[i];
-    r.verdict = r.check->judge(jctx, r.probe, r.response);
-    // The evidence is extracted (and masked); the raw body is not kept past judging.
-    r.response.body = std::string();
+    r.response = std::move(responses[i]);
     result.results.push_back(std::move(r));
   }
+  judge::judge_all(jctx, result.results);
+  // The evidence is extracted (and masked); the raw bodies are not kept past judging.
+  for (auto& r : result.results) r.response.body = std::string();
   result.findings = judge::collect_findings(p, config, result.results);
   result.run.base_url = p.base_url;
   result.run.requests = sender.attempts() + traffic.sessions().requests();

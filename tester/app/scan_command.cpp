@@ -147,6 +147,7 @@ std::unique_ptr<Prepared> prepare(const ScanArgs& args) {
   if (!args.proxy.empty()) config.target.proxy = args.proxy;
   if (args.insecure) config.target.insecure = true;
   if (!args.ca_file.empty()) config.target.ca_file = args.ca_file;
+  if (args.allow_unsafe) config.limits.allow_unsafe = true;
 
   plan::Options options;
   options.base_url = args.base_url;

@@ -10,6 +10,7 @@ namespace authdiff::judge {
 // Defined in the generated mutations_default.cpp (from corpus/mutations/).
 extern const char* const k_default_ids;
 extern const char* const k_default_page_sizes;
+extern const char* const k_default_bypass;
 
 namespace {
 std::vector<std::string> rules(std::string_view text) {
@@ -26,23 +27,48 @@ Mutations Mutations::defaults() {
   Mutations m;
   m.ids = rules(k_default_ids);
   m.page_sizes = rules(k_default_page_sizes);
+  m.bypass = rules(k_default_bypass);
   return m;
 }
 
 Result<bool> Mutations::extend_from(const std::string& dir) {
   if (!std::filesystem::is_directory(dir)) return Error{dir, 0, 0, "not a directory"};
   for (const auto& [file, target] :
-       {std::pair{"ids.txt", &ids}, std::pair{"page-sizes.txt", &page_sizes}}) {
+       {std::pair{"ids.txt", &ids}, std::pair{"page-sizes.txt", &page_sizes},
+        std::pair{"bypass.txt", &bypass}}) {
     const std::string path = dir + "/" + file;
     if (!std::filesystem::exists(path)) continue;
     auto text = read_file(path);
     if (!text) return text.error();
+    if (target == &bypass) {
+      const auto lines = split(*text, '\n');
+      for (std::size_t i = 0; i < lines.size(); ++i) {
+        const std::string_view rule =
+            trim(std::string_view(lines[i]).substr(0, lines[i].find('#')));
+        if (rule.empty()) continue;
+        const std::string verb(rule.substr(0, rule.find(' ')));
+        const bool known = verb == "path" || verb == "header" || verb == "rewrite" ||
+                           verb == "method" || verb == "override";
+        if (!known || rule.find(' ') == std::string_view::npos ||
+            (verb == "header" && rule.find(':') == std::string_view::npos)) {
+          return Error{path, static_cast<int>(i + 1), 1,
+                       "not a bypass rule: \"" + std::string(rule) +
+                           "\" (expected path, header NAME: VALUE, rewrite, method or override "
+                           "followed by its argument)"};
+        }
+      }
+    }
     for (auto& r : rules(*text)) {
       if (std::find(target->begin(), target->end(), r) == target->end())
         target->push_back(std::move(r));
     }
   }
   return true;
+}
+
+void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results) {
+  for (auto& r : results) r.verdict = r.check->judge(ctx, r.probe, r.response);
+  for (const Check* c : registry()) c->relate(ctx, results);
 }
 
 const config::Identity* victim_for(const PlanContext& ctx, std::size_t op) {
@@ -67,7 +93,15 @@ Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
   const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
   const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
   if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
-  return leak_verdict(ctx.knowledge, *victim, o, prober);
+  Verdict v = leak_verdict(ctx.knowledge, *victim, o, prober);
+  // A write needs no leaked data to count: being accepted is the harm.
+  const std::string& method = probe.request.method;
+  if (v.state == State::enforced && method != "GET" && method != "HEAD" && method != "OPTIONS") {
+    v.state = State::bypassed;
+    v.reason = std::to_string(o.status) + ": the " + method + " was accepted from " +
+               (prober.empty() ? std::string("an anonymous caller") : prober);
+  }
+  return v;
 }
 
 std::optional<std::string> list_pointer_of(const plan::Plan& plan, std::size_t op) {

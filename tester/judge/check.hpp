@@ -20,10 +20,14 @@ struct Mutations {
   std::vector<std::string> ids;
   // Page sizes: literals ("100000", "-1", "0"), "max+1", "max*10" (from the schema), "omit".
   std::vector<std::string> page_sizes;
+  // Guard-bypass variants (corpus/mutations/bypass.txt): "path {path}/", "header X: v",
+  // "rewrite X-Original-URL", "method HEAD", "override X-HTTP-Method-Override".
+  std::vector<std::string> bypass;
 
   // The built-in lists (the files in corpus/mutations/, compiled in).
   static Mutations defaults();
-  // Append the rules of DIR/ids.txt and DIR/page-sizes.txt (each optional); errors name the file.
+  // Append the rules of DIR/ids.txt, page-sizes.txt and bypass.txt (each optional); errors name
+  // the file and line.
   Result<bool> extend_from(const std::string& dir);
 };
 
@@ -37,6 +41,18 @@ struct JudgeContext {
   const plan::Plan& plan;
   const config::Config& config;
   const Knowledge& knowledge;
+};
+
+class Check;
+
+// A probe, what came back, and the verdict on it.
+struct ProbeResult {
+  plan::Probe probe;
+  plan::Response response;
+  Verdict verdict;
+  const Check* check = nullptr;
+  std::string finding;  // bypassed: the id of the finding it belongs to
+  std::string curl;     // bypassed: a curl command reproducing it (placeholders for credentials)
 };
 
 class Check {
@@ -53,7 +69,14 @@ class Check {
   // The verdict for one probe's exchange.
   virtual Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
                         const plan::Response& response) const = 0;
+  // After every probe of the run is judged: revise this check's verdicts that depend on other
+  // probes (a guard bypass only counts where the plain request was denied; an existence oracle
+  // needs two answers; a burst is judged as a whole). `results` holds every check's results.
+  virtual void relate(const JudgeContext& /*ctx*/, std::vector<ProbeResult>& /*results*/) const {}
 };
+
+// Judge every result (`response` filled, `check` set), then let each check relate them.
+void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results);
 
 // Every check, in report order.
 const std::vector<const Check*>& registry();

@@ -8,15 +8,6 @@
 
 namespace authdiff::judge {
 
-struct ProbeResult {
-  plan::Probe probe;
-  plan::Response response;
-  Verdict verdict;
-  const Check* check = nullptr;
-  std::string finding;  // bypassed: the id of the finding it belongs to
-  std::string curl;     // bypassed: a curl command reproducing it (placeholders for credentials)
-};
-
 struct Finding {
   std::string id;  // stable: hash of check, method, path template, identities, parameter
   const Check* check = nullptr;

@@ -51,6 +51,12 @@ class Knowledge {
   // Whether a garbage credential got `operation`'s data: the operation checks no credential at
   // all, so a tampered one getting through says nothing more (no-auth reports it).
   bool accepts_garbage(std::size_t operation) const { return m_open.contains(operation); }
+  // The answer to a garbage credential on `operation` (nullptr when none was asked for or it
+  // leaked).
+  const Observation* denied_answer(std::size_t operation) const {
+    const auto it = m_denied.find(operation);
+    return it == m_denied.end() ? nullptr : &it->second;
+  }
 
  private:
   std::vector<BaselineView> m_baselines;

@@ -97,7 +97,7 @@ std::map<std::string, std::string> ScanDemo::s_env;
 std::string ScanDemo::s_junit, ScanDemo::s_report;
 
 const std::set<std::string> k_in_scope = {"no-auth", "weaker-identity", "cross-owner", "enumerate",
-                                          "bulk",    "tampered-token"};
+                                          "bulk",    "tampered-token",  "bypass"};
 
 TEST_F(ScanDemo, ExitsOneForFindings) {
   EXPECT_EQ(s_run->exit_code, 1) << s_run->err;
@@ -195,6 +195,17 @@ TEST(ScanHardCases, IgnoringTheIdAndReturningTheCallersOwnRecordIsNoFinding) {
   const auto r = scan_scenario("own-record");
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("0 findings"), std::string::npos) << r.out;
+}
+
+TEST(ScanHardCases, GuardsThatTrustForwardedForOrOnlyGuardGetAreBypassed) {
+  const auto r = scan_scenario("weak-guards");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("2 findings"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bypass           GET /admin/settings  anonymous"), std::string::npos);
+  EXPECT_NE(r.out.find("bypass           GET /admin/settings  alice"), std::string::npos);
+  EXPECT_NE(r.out.find("header X-Forwarded-For: 127.0.0.1: 200"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("-H 'X-Forwarded-For: 127.0.0.1'"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bypass: method HEAD"), std::string::npos) << r.out;
 }
 
 TEST(ScanHardCases, ATokenRejectedHalfwayStopsTheRunNamingTheIdentity) {

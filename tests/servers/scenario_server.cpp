@@ -3,11 +3,21 @@
 //   own-record    object routes ignore the ID and return the caller's own record (no finding)
 //   flaky-token   like own-record, but bob's token is refused after --reject-after N requests
 //                 (the scan must stop with exit 3 naming bob)
+//   weak-guards   like own-record, but /admin/settings trusts X-Forwarded-For: 127.0.0.1 and
+//                 only guards GET (HEAD runs the handler for anyone): two bypass findings
+//   existence     like own-record, but /records/{id} answers others 403 for a record that
+//                 exists and 404 for one that does not (an existence oracle)
+//   throttled     like own-record, but each token (or anonymous caller) gets 429 after
+//                 --burst N requests per second
+// Every scenario counts requests per path: GET /__requests (not in the spec) returns them.
 // Tokens: token-alice (record 101), token-bob (record 202), token-admin (record 1).
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <ctime>
 #include <map>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -52,12 +62,21 @@ int main(int argc, char** argv) {
     else if (arg == "--reject-after")
       reject_after = std::stol(argv[i + 1]);
   }
-  if (scenario != "public-data" && scenario != "own-record" && scenario != "flaky-token") {
+  long burst = 5;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (std::string(argv[i]) == "--burst") burst = std::stol(argv[i + 1]);
+  }
+  const std::set<std::string> scenarios = {"public-data", "own-record", "flaky-token",
+                                           "weak-guards", "existence",  "throttled"};
+  if (!scenarios.contains(scenario)) {
     std::fprintf(stderr,
-                 "usage: authdiff-scenario-server --scenario public-data|own-record|flaky-token "
-                 "[--port N] [--reject-after N]\n");
+                 "usage: authdiff-scenario-server --scenario public-data|own-record|flaky-token|"
+                 "weak-guards|existence|throttled [--port N] [--reject-after N] [--burst N]\n");
     return 2;
   }
+  std::mutex count_mutex;
+  std::map<std::string, long> counts;                   // path -> requests
+  std::map<std::pair<std::string, long>, long> window;  // (caller, second) -> requests
   std::atomic<long> bob_requests{0};
   httplib::Server svr;
   svr.new_task_queue = [] { return new httplib::ThreadPool(64); };
@@ -79,17 +98,46 @@ int main(int argc, char** argv) {
   const json public_doc = {{"motd", "Welcome to the staff canteen"},
                            {"build", "2024.06.11"},
                            {"items", json::array({{{"dish", "Mapo tofu"}, {"price", 12.5}}})}};
+  const json settings = {{"smtpHost", "mail.internal.example"},
+                         {"retentionDays", 365},
+                         {"backupBucket", "canteen-backups-prod-7731"},
+                         {"auditMailbox", "audit-team@internal.example"}};
   svr.Get(R"(/.*)", [&](const httplib::Request& req, httplib::Response& res) {
+    if (req.path == "/__requests") {
+      const std::lock_guard lock(count_mutex);
+      return reply(res, 200, counts);
+    }
+    {
+      const std::lock_guard lock(count_mutex);
+      ++counts[req.path];
+      if (scenario == "throttled") {
+        const long second = static_cast<long>(std::time(nullptr));
+        if (++window[{req.get_header_value("Authorization"), second}] > burst)
+          return reply(res, 429, {{"error", "too many requests"}});
+      }
+    }
     if (scenario == "public-data") return reply(res, 200, public_doc);
     if (req.path == "/public") return reply(res, 200, public_doc);
+    if (scenario == "weak-guards" && req.path == "/admin/settings" &&
+        (req.get_header_value("X-Forwarded-For") == "127.0.0.1" || req.method == "HEAD")) {
+      return reply(res, 200, settings);
+    }
     const User* u = caller(req);
     if (u == nullptr) return reply(res, 401, {{"error", "unauthorized"}});
     if (req.path == "/me") return reply(res, 200, {{"name", u->name}, {"record", u->record}});
     if (req.path == "/admin/settings") {
       if (!u->admin) return reply(res, 403, {{"error", "forbidden"}});
-      return reply(res, 200, {{"smtpHost", "mail.internal.example"}, {"retentionDays", 365}});
+      return reply(res, 200, settings);
     }
     if (req.path == "/records") return reply(res, 200, {{"items", json::array({record_of(*u)})}});
+    if (scenario == "existence" && req.path.rfind("/records/", 0) == 0) {
+      const std::string id = req.path.substr(9);
+      if (id == std::to_string(u->record)) return reply(res, 200, record_of(*u));
+      for (const auto& [token, other] : k_users) {
+        if (id == std::to_string(other.record)) return reply(res, 403, {{"error", "not yours"}});
+      }
+      return reply(res, 404, {{"error", "no such record"}});
+    }
     if (req.path.rfind("/records/", 0) == 0) return reply(res, 200, record_of(*u));  // ID ignored
     reply(res, 404, {{"error", "not found"}});
   });

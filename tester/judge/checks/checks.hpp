@@ -11,5 +11,6 @@ const Check& enumerate_check();
 const Check& bulk_check();
 const Check& access_matrix_check();
 const Check& tampered_token_check();
+const Check& bypass_check();
 
 }  // namespace authdiff::judge

@@ -2,6 +2,8 @@
 // must refuse it: JWTs with `alg: none`, no or a foreign signature, another identity's or raised
 // claims, expired, an unknown `kid`; opaque tokens truncated or with their case swapped. Any 2xx
 // that is not the operation's denial is a finding (critical when the token carried no signature).
+#include <set>
+
 #include "judge/checks/checks.hpp"
 #include "plan/tamper.hpp"
 
@@ -90,6 +92,19 @@ class TamperedToken final : public Check {
                     : "");
     if (rule != nullptr && rule->unsigned_) v.severity = Severity::critical;
     return v;
+  }
+
+  void relate(const JudgeContext& /*ctx*/, std::vector<ProbeResult>& results) const override {
+    // Where no credential at all gets the data, a tampered one getting it is no token flaw.
+    std::set<std::size_t> open;
+    for (const auto& r : results) {
+      if (r.probe.check == "no-auth" && r.verdict.state == State::bypassed)
+        open.insert(r.probe.operation);
+    }
+    for (auto& r : results) {
+      if (r.check == this && r.verdict.state == State::bypassed && open.contains(r.probe.operation))
+        r.verdict = enforced("not a token flaw: no credential at all gets the data (no-auth)");
+    }
   }
 
  private:

@@ -1,0 +1,236 @@
+// bypass (API5): where the plain request is denied, variants that slip past guards written for
+// the exact request: other paths to the same handler (trailing slash, case, `;`, `%2e`, `//`),
+// rewrite headers (X-Original-URL), IP allow-list headers (X-Forwarded-For: 127.0.0.1), HEAD for
+// GET, method-override headers. The rules are corpus/mutations/bypass.txt. Bypassed when the
+// variant gets the data behind the guard while the plain request was denied.
+#include <map>
+
+#include "judge/checks/checks.hpp"
+#include "util/strings.hpp"
+
+namespace authdiff::judge {
+
+namespace {
+
+struct SplitUrl {
+  std::string origin;  // scheme://host:port
+  std::string path;    // /prefix/api/x
+  std::string query;   // without '?'
+};
+
+SplitUrl split_url(const std::string& url) {
+  SplitUrl out;
+  const auto scheme_end = url.find("://");
+  const auto path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  const auto q = url.find('?');
+  out.origin = url.substr(0, std::min(path_start, q));
+  if (path_start != std::string::npos && (q == std::string::npos || path_start < q))
+    out.path = url.substr(path_start, q == std::string::npos ? std::string::npos : q - path_start);
+  if (out.path.empty()) out.path = "/";
+  if (q != std::string::npos) out.query = url.substr(q + 1);
+  return out;
+}
+
+std::string replace_all(std::string s, std::string_view from, std::string_view to) {
+  for (std::size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+  return s;
+}
+
+// `pattern` with {path}, {PATH}, {path-lower}, {dir} and {last} filled in for `path`.
+std::string fill(const std::string& pattern, const std::string& path) {
+  const auto slash = path.find_last_of('/');
+  const std::string dir = path.substr(0, slash);
+  const std::string last = path.substr(slash + 1);
+  std::string out = replace_all(pattern, "{path-lower}", to_lower(path));
+  out = replace_all(out, "{PATH}", to_upper(path));
+  out = replace_all(out, "{dir}", dir);
+  out = replace_all(out, "{last}", last);
+  // {path} last: the other placeholders never produce it, the path itself might.
+  return replace_all(out, "{path}", path);
+}
+
+bool path_documents(const plan::Plan& plan, const std::string& path, const std::string& method) {
+  return std::any_of(plan.operations.begin(), plan.operations.end(),
+                     [&](const auto& o) { return o.op->path == path && o.op->method == method; });
+}
+
+class Bypass final : public Check {
+ public:
+  std::string_view name() const override { return "bypass"; }
+  std::string_view title() const override {
+    return "A variant of the request slips past the guard";
+  }
+  std::string_view owasp() const override {
+    return "API5:2023 Broken Function Level Authorization";
+  }
+  Severity severity() const override { return Severity::high; }
+  std::string_view description() const override {
+    return "Where an anonymous caller or a lower identity should be denied, sends variants of the "
+           "request (corpus/mutations/bypass.txt): path variants such as a trailing slash, "
+           "doubled slashes, case changes, ;jsessionid, /./, %2e, an encoded slash or .json; "
+           "X-Original-URL / X-Rewrite-URL; X-Forwarded-For and X-Real-IP 127.0.0.1; HEAD for "
+           "GET; method-override headers. A variant that gets the authorised caller's data while "
+           "the plain request is denied is a finding.";
+  }
+
+  std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
+    const auto& p = ctx.plan.operations[op];
+    if (p.skipped || p.expect.access == config::Access::everyone) return {};
+    const config::Identity* victim = victim_for(ctx, op);
+    if (victim == nullptr) return {};
+    plan::Overrides ids;
+    plan::owned_path_ids(p, *victim, ids);
+    // Callers who should be turned away: nobody, and the lowest identity that may not call it.
+    std::vector<const config::Identity*> callers = {nullptr};
+    if (p.expect.access != config::Access::owner) {
+      const config::Identity* low = nullptr;
+      for (const auto& id : ctx.config.identities) {
+        if (!plan::may_access(p, &id) && (low == nullptr || id.level < low->level)) low = &id;
+      }
+      if (low != nullptr) callers.push_back(low);
+    }
+    const bool unsafe_allowed =
+        ctx.config.limits.allow_unsafe && !path_documents(ctx.plan, p.op->path, "POST");
+    std::vector<plan::Probe> out;
+    for (const config::Identity* caller : callers) {
+      const std::string who = caller == nullptr ? "" : caller->name;
+      const plan::Request plain = plan::make_request(
+          ctx.plan, op, ctx.config, who,
+          caller == nullptr ? plan::Credential::none : plan::Credential::own, ids);
+      const SplitUrl u = split_url(plain.url);
+      for (const auto& rule : ctx.mutations.bypass) {
+        const auto space = rule.find(' ');
+        const std::string verb = rule.substr(0, space);
+        const std::string arg =
+            space == std::string::npos ? "" : std::string(trim(rule.substr(space + 1)));
+        plan::Request req = plain;
+        if (verb == "path") {
+          const std::string path = fill(arg, u.path);
+          // {dir} of a one-segment path is empty: "%2fme" is no path.
+          if (path == u.path || !path.starts_with('/')) continue;
+          req.url = u.origin + path;
+          if (!u.query.empty()) req.url += (path.ends_with('?') ? "" : "?") + u.query;
+        } else if (verb == "header") {
+          const auto colon = arg.find(':');
+          if (colon == std::string::npos) continue;
+          req.headers.emplace_back(std::string(trim(arg.substr(0, colon))),
+                                   fill(std::string(trim(arg.substr(colon + 1))), u.path));
+        } else if (verb == "rewrite") {
+          req.url = u.origin + "/";
+          req.headers.emplace_back(arg, u.path + (u.query.empty() ? "" : "?" + u.query));
+        } else if (verb == "method") {
+          if (p.op->method != "GET" || arg != "HEAD") continue;
+          req.method = "HEAD";
+          // Its Content-Length is compared with the baseline's decoded size: no compression.
+          req.headers.emplace_back("Accept-Encoding", "identity");
+        } else if (verb == "override") {
+          if (!unsafe_allowed || p.op->method == "POST") continue;
+          req.method = "POST";
+          req.headers.emplace_back(arg, p.op->method);
+        } else {
+          continue;
+        }
+        plan::Probe probe;
+        probe.check = std::string(name());
+        probe.kind = "bypass: " + rule;
+        probe.operation = op;
+        probe.identity = who;
+        probe.victim = victim->name;
+        probe.value = rule;
+        probe.request = std::move(req);
+        out.push_back(std::move(probe));
+      }
+    }
+    return out;
+  }
+
+  Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
+                const plan::Response& response) const override {
+    Verdict v = probe.request.method == "HEAD"
+                    ? judge_head(ctx, probe, response)
+                    : judge_against_victim(ctx, probe, response, probe.identity);
+    if (v.state == State::bypassed) v.reason = probe.value + ": " + v.reason;
+    return v;
+  }
+
+  void relate(const JudgeContext& ctx, std::vector<ProbeResult>& results) const override {
+    // A variant only bypasses a guard that stopped the plain request (no-auth's "no credential",
+    // weaker-identity's request): where the plain request was answered too, there is no guard
+    // to bypass, and no-auth or weaker-identity has any finding.
+    std::map<std::pair<std::size_t, std::string>, const ProbeResult*> plain;
+    for (const auto& r : results) {
+      if ((r.probe.check == "no-auth" && r.probe.kind == "no credential") ||
+          r.probe.check == "weaker-identity")
+        plain[{r.probe.operation, r.probe.identity}] = &r;
+    }
+    for (auto& r : results) {
+      if (r.check != this || r.verdict.state != State::bypassed) continue;
+      const auto it = plain.find({r.probe.operation, r.probe.identity});
+      if (it == plain.end()) continue;
+      const ProbeResult& p = *it->second;
+      const Observation o = observe(p.response, std::nullopt);
+      if (p.verdict.state == State::bypassed ||
+          (!o.transport_error && !ctx.knowledge.looks_denied(r.probe.operation, o, nullptr))) {
+        r.verdict = enforced("not a bypass: the plain request is answered " +
+                             std::to_string(p.response.status) + " too (" + p.probe.check + ")");
+      }
+    }
+  }
+
+ private:
+  // HEAD carries no body: a 2xx whose Content-Length is the size of the authorised answer means
+  // the handler ran behind the guard.
+  static Verdict judge_head(const JudgeContext& ctx, const plan::Probe& probe,
+                            const plan::Response& response) {
+    const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
+    if (victim == nullptr) return inconclusive("no identity could make a baseline request");
+    if (!victim->usable()) return inconclusive(victim->problem);
+    if (!response.ok()) return inconclusive("no answer: " + response.error);
+    if (response.status >= 500)
+      return inconclusive("server error " + std::to_string(response.status));
+    if (response.status < 200 || response.status >= 300)
+      return enforced("HEAD answered " + std::to_string(response.status));
+    const std::string* length = response.header("content-length");
+    const std::size_t expected = victim->first.body_bytes;
+    if (length == nullptr) {
+      return inconclusive("HEAD answered " + std::to_string(response.status) +
+                          " without a Content-Length to compare");
+    }
+    std::size_t got = 0;
+    try {
+      got = std::stoull(*length);
+    } catch (const std::exception&) {
+      return inconclusive("HEAD answered with an unreadable Content-Length");
+    }
+    const auto near = [](std::size_t a, std::size_t b) {
+      return b > 64 && (a > b ? a - b : b - a) * 10 <= b;
+    };
+    const Observation* denied = ctx.knowledge.denied_answer(probe.operation);
+    if (denied != nullptr && denied->is_2xx() && near(denied->body_bytes, expected)) {
+      return enforced(
+          "HEAD's size tells nothing here: a garbage credential gets an answer of "
+          "the same size");
+    }
+    if (near(got, expected)) {
+      Verdict v;
+      v.state = State::bypassed;
+      v.reason = "HEAD answered " + std::to_string(response.status) + " with Content-Length " +
+                 std::to_string(got) + ", the size of " + probe.victim + "'s answer (" +
+                 std::to_string(expected) + " bytes)";
+      return v;
+    }
+    return enforced("HEAD answered " + std::to_string(response.status) + " with Content-Length " +
+                    std::to_string(got) + ", unlike " + probe.victim + "'s " +
+                    std::to_string(expected) + " bytes");
+  }
+};
+
+}  // namespace
+
+const Check& bypass_check() {
+  static const Bypass check;
+  return check;
+}
+
+}  // namespace authdiff::judge
