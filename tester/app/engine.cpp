@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <optional>
 
 #include "auth/sessions.hpp"
 #include "http/sender.hpp"
@@ -369,16 +370,31 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   }
   knowledge.finish();
 
-  // (3) Probes.
+  // (3) Probes. Those judged on a baseline's answer are not sent again.
+  std::map<std::pair<std::size_t, std::string>, std::size_t> baseline_of;
+  for (std::size_t i = 0; i < baselines.size(); ++i)
+    baseline_of.emplace(std::pair{baselines[i].operation, baselines[i].identity}, i);
   std::vector<plan::Request> probe_requests;
   std::vector<std::pair<const plan::Probe*, const judge::Check*>> probes;
+  std::vector<std::optional<std::size_t>> reused;  // per probe: the baseline answer it reuses
   for (const auto& op : p.operations) {
     for (const auto& probe : op.probes) {
-      probe_requests.push_back(probe.request);
+      const auto b = probe.from_baseline ? baseline_of.find({probe.operation, probe.identity})
+                                         : baseline_of.end();
+      if (b != baseline_of.end()) {
+        reused.emplace_back(b->second);
+      } else {
+        reused.emplace_back();
+        probe_requests.push_back(probe.request);
+      }
       probes.emplace_back(&probe, judge::find_check(probe.check));
     }
   }
-  auto responses = traffic.send(probe_requests, "probes");
+  auto sent = traffic.send(probe_requests, "probes");
+  std::vector<plan::Response> responses;
+  responses.reserve(probes.size());
+  for (std::size_t i = 0, k = 0; i < probes.size(); ++i)
+    responses.push_back(reused[i] ? stage2[2 * *reused[i]] : std::move(sent[k++]));
 
   // (4) The positive control again: a credential that stopped working voids the verdicts.
   traffic.renew_expiring(2);
@@ -429,7 +445,9 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   // Judge and report.
   report::ScanResult result;
   result.operations = operation_infos(p);
-  const judge::JudgeContext jctx{p, config, knowledge};
+  const auto detectors = judge::detectors_for(config);
+  if (!detectors) throw Failure(detectors.error(), k_exit_usage);
+  const judge::JudgeContext jctx{p, config, knowledge, *detectors};
   for (std::size_t i = 0; i < probes.size(); ++i) {
     judge::ProbeResult r;
     r.probe = *probes[i].first;

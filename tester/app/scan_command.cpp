@@ -15,6 +15,7 @@
 #include "app/wfc_import.hpp"
 #include "config/access.hpp"
 #include "config/baseline.hpp"
+#include "judge/check.hpp"
 #include "report/compare.hpp"
 #include "spec/locate.hpp"
 #include "spec/model.hpp"
@@ -148,6 +149,8 @@ std::unique_ptr<Prepared> prepare(const ScanArgs& args) {
   if (args.insecure) config.target.insecure = true;
   if (!args.ca_file.empty()) config.target.ca_file = args.ca_file;
   if (args.allow_unsafe) config.limits.allow_unsafe = true;
+  if (const auto detectors = judge::detectors_for(config); !detectors)
+    throw Failure(detectors.error(), k_exit_usage);
 
   plan::Options options;
   options.base_url = args.base_url;

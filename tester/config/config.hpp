@@ -138,6 +138,28 @@ struct Limits {
   bool allow_unsafe = false;        // replay POST/PUT/PATCH/DELETE
 };
 
+// A user's own sensitive-data detector (`[[sensitive_data.detectors]]`).
+struct Detector {
+  std::string name;     // the data class it reports
+  std::string pattern;  // RE2, matched within values
+  std::string field;    // RE2 a field name must match, or ""
+  int line = 0;
+};
+
+struct SensitiveData {
+  // Identities at or above this level may see personal data unmasked; those below (and
+  // anonymous callers) may not. Unset: the highest level when identities differ in level, else
+  // none (every identity is an ordinary user).
+  std::optional<int> privileged_level;
+  std::vector<Detector> detectors;
+};
+
+// The opt-in rate-limit check: a bounded burst per sensitive read operation.
+struct RateLimit {
+  int requests = 30;   // per operation burst
+  int operations = 5;  // at most this many operations get a burst
+};
+
 struct AccessMatrix;
 
 struct Config {
@@ -153,6 +175,8 @@ struct Config {
   std::string file;
   Target target;
   Limits limits;
+  SensitiveData sensitive;
+  RateLimit rate_limit;
   std::vector<Identity> identities;
   std::vector<Expectation> expectations;
 

@@ -425,6 +425,41 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
       KeyReader r(*t, "limits", ctx);
       read_limits(r, config.limits, ctx);
     }
+    if (const toml::table* t = top.table("sensitive_data")) {
+      KeyReader r(*t, "sensitive_data", ctx);
+      if (const auto level = r.integer("privileged_level", -1000000, 1000000))
+        config.sensitive.privileged_level = static_cast<int>(*level);
+      if (const toml::node* list = r.get("detectors")) {
+        if (!list->is_array_of_tables()) {
+          ctx.fail(
+              list->source(),
+              "sensitive_data.detectors must be a list of tables: [[sensitive_data.detectors]]");
+        }
+        std::size_t i = 0;
+        for (const auto& item : *list->as_array()) {
+          const std::string where = "sensitive_data.detectors[" + std::to_string(i++) + "]";
+          KeyReader d(*item.as_table(), where, ctx);
+          Detector det;
+          det.line = static_cast<int>(item.source().begin.line);
+          det.name = d.string("name").value_or("");
+          det.pattern = d.string("pattern").value_or("");
+          det.field = d.string("field").value_or("");
+          d.finish();
+          if (det.name.empty() || det.pattern.empty())
+            ctx.fail(item.source(), where + " needs `name` and `pattern` (an RE2 expression)");
+          config.sensitive.detectors.push_back(std::move(det));
+        }
+      }
+      r.finish();
+    }
+    if (const toml::table* t = top.table("rate_limit")) {
+      KeyReader r(*t, "rate_limit", ctx);
+      config.rate_limit.requests =
+          static_cast<int>(r.integer("requests", 2, 1000).value_or(config.rate_limit.requests));
+      config.rate_limit.operations =
+          static_cast<int>(r.integer("operations", 1, 1000).value_or(config.rate_limit.operations));
+      r.finish();
+    }
     if (const toml::table* ids = top.table("identities")) {
       // toml++ keeps keys sorted; reports list identities in the order they were written.
       std::vector<std::pair<std::string, const toml::node*>> ordered;

@@ -69,6 +69,59 @@ Result<bool> Mutations::extend_from(const std::string& dir) {
 void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results) {
   for (auto& r : results) r.verdict = r.check->judge(ctx, r.probe, r.response);
   for (const Check* c : registry()) c->relate(ctx, results);
+  // What exactly got out: unmasked sensitive data in a response the caller should not have
+  // makes the finding critical and names the data classes.
+  for (auto& r : results) {
+    if (r.verdict.state != State::bypassed || !r.check->wrong_caller()) continue;
+    bool raise = false;
+    for (const auto& d : sensitive_data(ctx.detectors, r.response)) {
+      if (std::find(r.verdict.data.begin(), r.verdict.data.end(), d.data_class) ==
+          r.verdict.data.end())
+        r.verdict.data.push_back(d.data_class);
+      raise = raise || d.data_class != k_email;
+    }
+    if (raise) r.verdict.severity = Severity::critical;
+  }
+}
+
+Result<Detectors> detectors_for(const config::Config& config) {
+  std::vector<CustomDetector> custom;
+  for (const auto& d : config.sensitive.detectors) custom.push_back({d.name, d.pattern, d.field});
+  auto out = Detectors::with_custom(custom);
+  if (!out) {
+    // Name the detector's line in the config.
+    for (const auto& d : config.sensitive.detectors) {
+      if (out.error().message.find(d.name) != std::string::npos)
+        return Error{config.file, d.line, 0, out.error().message};
+    }
+    return Error{config.file, 0, 0, out.error().message};
+  }
+  return out;
+}
+
+std::vector<Detection> sensitive_data(const Detectors& detectors, const plan::Response& response) {
+  const Observation o = observe(response, std::nullopt);
+  std::vector<Detection> found =
+      o.json ? detectors.scan(o.doc) : detectors.scan_text(response.body);
+  std::erase_if(found, [](const Detection& d) { return !d.unmasked; });
+  return found;
+}
+
+bool ordinary_caller(const config::Config& config, const std::string& identity) {
+  if (identity.empty()) return true;
+  const config::Identity* id = config.identity(identity);
+  if (id == nullptr) return true;
+  std::optional<int> privileged = config.sensitive.privileged_level;
+  if (!privileged) {
+    int lo = id->level, hi = id->level;
+    for (const auto& other : config.identities) {
+      lo = std::min(lo, other.level);
+      hi = std::max(hi, other.level);
+    }
+    if (lo == hi) return true;
+    privileged = hi;
+  }
+  return id->level < *privileged;
 }
 
 const config::Identity* victim_for(const PlanContext& ctx, std::size_t op) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "judge/detect.hpp"
 #include "judge/knowledge.hpp"
 #include "judge/verdict.hpp"
 #include "plan/probe.hpp"
@@ -41,6 +42,7 @@ struct JudgeContext {
   const plan::Plan& plan;
   const config::Config& config;
   const Knowledge& knowledge;
+  const Detectors& detectors;  // sensitive data in responses
 };
 
 class Check;
@@ -73,7 +75,21 @@ class Check {
   // probes (a guard bypass only counts where the plain request was denied; an existence oracle
   // needs two answers; a burst is judged as a whole). `results` holds every check's results.
   virtual void relate(const JudgeContext& /*ctx*/, std::vector<ProbeResult>& /*results*/) const {}
+  // Whether its findings put a response in the hands of a caller who should not have it; their
+  // unmasked sensitive data then makes them critical (bulk and sensitive-data: no).
+  virtual bool wrong_caller() const { return true; }
 };
+
+// The built-in detectors plus the config's own ([[sensitive_data.detectors]]); an invalid
+// pattern is an error at the config's line.
+Result<Detectors> detectors_for(const config::Config& config);
+
+// The unmasked sensitive data in a response: its detections (masked for display), JSON-aware.
+std::vector<Detection> sensitive_data(const Detectors& detectors, const plan::Response& response);
+
+// Whether `identity` ("" = anonymous) is an ordinary caller, one who should not see personal
+// data of others unmasked (see config::SensitiveData::privileged_level).
+bool ordinary_caller(const config::Config& config, const std::string& identity);
 
 // Judge every result (`response` filled, `check` set), then let each check relate them.
 void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results);

@@ -58,6 +58,9 @@ struct Probe {
   std::string parameter;      // the parameter it changes, if any
   std::string value;          // the value it puts there
   Request request;
+  // Judged on the answer to the identical baseline request instead of being sent again
+  // (sensitive-data reads what legitimate callers get). Sent like any probe on recheck.
+  bool from_baseline = false;
 };
 
 struct Exchange {

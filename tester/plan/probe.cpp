@@ -130,26 +130,33 @@ Request make_request(const Plan& plan, std::size_t op_index, const config::Confi
   return r;
 }
 
+std::vector<Baseline> operation_baselines(const Plan& plan, std::size_t i,
+                                          const config::Config& config) {
+  std::vector<Baseline> out;
+  const OperationPlan& p = plan.operations[i];
+  if (p.skipped) return out;
+  if (p.expect.access == Access::everyone) {
+    out.push_back({i, "", make_request(plan, i, config, "", Credential::none)});
+    return out;
+  }
+  for (const auto& id : config.identities) {
+    if (!may_access(p, &id)) continue;
+    Overrides ids;
+    if (p.expect.access == Access::owner) {
+      const bool has_id_param =
+          std::any_of(p.op->parameters.begin(), p.op->parameters.end(),
+                      [](const auto& q) { return q.in == "path" && q.is_id(); });
+      if (has_id_param && !owned_path_ids(p, id, ids)) continue;
+    }
+    out.push_back({i, id.name, make_request(plan, i, config, id.name, Credential::own, ids)});
+  }
+  return out;
+}
+
 std::vector<Baseline> plan_baselines(const Plan& plan, const config::Config& config) {
   std::vector<Baseline> out;
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
-    const OperationPlan& p = plan.operations[i];
-    if (p.skipped) continue;
-    if (p.expect.access == Access::everyone) {
-      out.push_back({i, "", make_request(plan, i, config, "", Credential::none)});
-      continue;
-    }
-    for (const auto& id : config.identities) {
-      if (!may_access(p, &id)) continue;
-      Overrides ids;
-      if (p.expect.access == Access::owner) {
-        const bool has_id_param =
-            std::any_of(p.op->parameters.begin(), p.op->parameters.end(),
-                        [](const auto& q) { return q.in == "path" && q.is_id(); });
-        if (has_id_param && !owned_path_ids(p, id, ids)) continue;
-      }
-      out.push_back({i, id.name, make_request(plan, i, config, id.name, Credential::own, ids)});
-    }
+    for (auto& b : operation_baselines(plan, i, config)) out.push_back(std::move(b));
   }
   return out;
 }

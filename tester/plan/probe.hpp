@@ -44,6 +44,9 @@ bool owned_path_ids(const OperationPlan& op, const config::Identity& identity, O
 // The baseline requests of a scan: per operation not skipped, one per identity expected to reach
 // it (anonymous for public operations); owner-only operations use each identity's own IDs.
 std::vector<Baseline> plan_baselines(const Plan& plan, const config::Config& config);
+// The baselines of operation `op` alone.
+std::vector<Baseline> operation_baselines(const Plan& plan, std::size_t op,
+                                          const config::Config& config);
 
 // A one-line curl command reproducing `request`, credentials as environment placeholders
 // ($AUTHDIFF_<IDENTITY>_TOKEN, ...). Never contains a secret.

@@ -1,5 +1,7 @@
 #include "report/console.hpp"
 
+#include "util/strings.hpp"
+
 #include <map>
 
 #include <fmt/format.h>
@@ -112,6 +114,7 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
               ? fmt::format(" (+{} more)", f.leaked - std::min<std::size_t>(4, f.evidence.size()))
               : "");
     }
+    if (!f.data.empty()) out += fmt::format("         unmasked data: {}\n", join(f.data, ", "));
     out += fmt::format("         {}  [{}]\n", paint(style, "2", f.curl), f.id);
   }
   // The access matrix's narrowings: not failures, but a reviewer should know.

@@ -115,7 +115,8 @@ std::string junit_xml(const ScanResult& result) {
       }
       const std::size_t fi = finding_index(result, index, *r);
       const std::string prefix = status_prefix(result, fi);
-      const std::string severity = judge::to_string(check->severity());
+      const std::string severity = judge::to_string(
+          fi < result.findings.size() ? result.findings[fi].severity : check->severity());
       std::string text(check->title());
       text += "\n" + prefix + r->verdict.reason + "\n";
       if (fi < result.findings.size())
@@ -125,6 +126,7 @@ std::string junit_xml(const ScanResult& result) {
         text +=
             "  ... " + std::to_string(r->verdict.leaked - r->verdict.evidence.size()) + " more\n";
       }
+      if (!r->verdict.data.empty()) text += "unmasked data: " + join(r->verdict.data, ", ") + "\n";
       text += "reproduce: " + r->curl + "\n";
       if (fi < result.findings.size() && result.status(fi) == Status::known) {
         out += ">\n      <skipped message=\"" + xml_escape(prefix + r->verdict.reason) +

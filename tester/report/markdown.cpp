@@ -1,5 +1,7 @@
 #include "report/markdown.hpp"
 
+#include "util/strings.hpp"
+
 #include <map>
 
 #include <fmt/format.h>
@@ -126,6 +128,7 @@ std::string markdown_report(const ScanResult& r) {
       for (std::size_t k = 0; k < f.evidence.size() && k < 3; ++k)
         evidence += (k ? ", " : "") + f.evidence[k].pointer + "=" + f.evidence[k].masked;
       if (f.leaked > 3) evidence += fmt::format(" (+{} more)", f.leaked - 3);
+      if (!f.data.empty()) evidence += " · unmasked: " + join(f.data, ", ");
       out += fmt::format("| {} | {} | {} | {} | {} |", judge::to_string(f.severity),
                          markdown_code_cell(f.method + " " + f.path), cell(f.check->name()),
                          cell(who_and_whose(f)),

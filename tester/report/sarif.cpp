@@ -1,5 +1,7 @@
 #include "report/sarif.hpp"
 
+#include "util/strings.hpp"
+
 #include <unistd.h>
 #include <cctype>
 #include <climits>
@@ -92,6 +94,7 @@ std::string message_of(const judge::Finding& f) {
     if (f.leaked > 4) out += fmt::format(" (+{} more)", f.leaked - 4);
     out += ".";
   }
+  if (!f.data.empty()) out += " Unmasked data: " + join(f.data, ", ") + ".";
   return out + " Reproduce: " + f.curl;
 }
 
@@ -170,6 +173,7 @@ std::string sarif_report(const ScanResult& result) {
           {"probes", f.kinds},
           {"evidence", evidence},
           {"leaked", f.leaked},
+          {"data", f.data},
           {"curl", f.curl}}}};
     const Status status = result.status(i);
     if (status != Status::none) r["baselineState"] = status == Status::new_ ? "new" : "unchanged";

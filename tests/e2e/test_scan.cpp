@@ -96,8 +96,9 @@ ProcessResult* ScanDemo::s_run = nullptr;
 std::map<std::string, std::string> ScanDemo::s_env;
 std::string ScanDemo::s_junit, ScanDemo::s_report;
 
-const std::set<std::string> k_in_scope = {"no-auth", "weaker-identity", "cross-owner", "enumerate",
-                                          "bulk",    "tampered-token",  "bypass"};
+const std::set<std::string> k_in_scope = {
+    "no-auth", "weaker-identity", "cross-owner", "enumerate",
+    "bulk",    "tampered-token",  "bypass",      "sensitive-data"};
 
 TEST_F(ScanDemo, ExitsOneForFindings) {
   EXPECT_EQ(s_run->exit_code, 1) << s_run->err;
@@ -138,6 +139,20 @@ TEST_F(ScanDemo, NoCorrectlyProtectedOperationIsReported) {
       }
     }
   }
+}
+
+TEST_F(ScanDemo, UnmaskedPersonalDataMakesALeakCritical) {
+  // The incident: ID numbers, phone numbers and device passwords to an anonymous caller.
+  const auto line = s_run->out.find("CRITICAL no-auth          GET /api/info/query");
+  ASSERT_NE(line, std::string::npos) << s_run->out;
+  const auto data = s_run->out.find("unmasked data: ", line);
+  ASSERT_NE(data, std::string::npos);
+  const std::string classes = s_run->out.substr(data, s_run->out.find('\n', data) - data);
+  EXPECT_NE(classes.find("resident-id"), std::string::npos) << classes;
+  EXPECT_NE(classes.find("mobile"), std::string::npos) << classes;
+  EXPECT_NE(classes.find("password"), std::string::npos) << classes;
+  // A bulk finding is the caller's own business: not raised.
+  EXPECT_NE(s_run->out.find("MEDIUM   bulk"), std::string::npos);
 }
 
 TEST_F(ScanDemo, TwoHundredWithAnErrorCodeIsEnforced) {
@@ -206,6 +221,33 @@ TEST(ScanHardCases, GuardsThatTrustForwardedForOrOnlyGuardGetAreBypassed) {
   EXPECT_NE(r.out.find("header X-Forwarded-For: 127.0.0.1: 200"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("-H 'X-Forwarded-For: 127.0.0.1'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("bypass: method HEAD"), std::string::npos) << r.out;
+}
+
+TEST(ScanHardCases, AUserDefinedDetectorFindsItsDataInOrdinaryCallersAnswers) {
+  // own-record is correct about access; the config declares the records' notes sensitive.
+  const std::string config = ::testing::TempDir() + "/authdiff-detector.toml";
+  std::ofstream(config) << read_text(k_src + "/tests/data/configs/scenario.toml")
+                        << "\n[[sensitive_data.detectors]]\nname = \"private-note\"\n"
+                           "pattern = \"private note of [a-z]+\"\nfield = \"(?i)^note$\"\n";
+  ServerProcess server({AUTHDIFF_SCENARIO_SERVER, "--scenario", "own-record", "--port", "0"});
+  const auto r = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
+                              "--config", config, "--base-url", server.url()},
+                             {}, 120);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("sensitive-data   GET /records/{recordId}  alice"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("1 unmasked value (private-note)"), std::string::npos) << r.out;
+  // admin is privileged: held to keys only.
+  EXPECT_EQ(r.out.find("sensitive-data   GET /records/{recordId}  admin"), std::string::npos);
+
+  std::ofstream(config, std::ios::app) << "[[sensitive_data.detectors]]\nname = \"broken\"\n"
+                                          "pattern = \"(unclosed\"\n";
+  const auto bad = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
+                                "--config", config, "--base-url", server.url()},
+                               {}, 120);
+  EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
+  EXPECT_NE(bad.err.find("authdiff-detector.toml:"), std::string::npos) << bad.err;
+  EXPECT_NE(bad.err.find("broken"), std::string::npos) << bad.err;
 }
 
 TEST(ScanHardCases, ATokenRejectedHalfwayStopsTheRunNamingTheIdentity) {

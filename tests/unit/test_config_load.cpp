@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config.hpp"
+#include "judge/check.hpp"
 
 namespace authdiff::config {
 namespace {
@@ -104,6 +105,49 @@ TEST(Config, UnknownKeyHasLineAndSuggestion) {
   ASSERT_FALSE(top.ok());
   EXPECT_NE(top.error().message.find("did you mean \"identities\""), std::string::npos);
   EXPECT_EQ(top.error().line, 1);
+}
+
+TEST(Config, SensitiveDataDetectorsAndRateLimit) {
+  auto c = parse(R"([sensitive_data]
+privileged_level = 5
+
+[[sensitive_data.detectors]]
+name = "employee-number"
+pattern = "EMP-[0-9]{6}"
+
+[[sensitive_data.detectors]]
+name = "plate"
+pattern = "[A-Z][0-9]{5}"
+field = "(?i)plate"
+
+[rate_limit]
+requests = 12
+operations = 3
+)");
+  ASSERT_TRUE(c.ok()) << c.error().to_string();
+  EXPECT_EQ(c->sensitive.privileged_level, 5);
+  ASSERT_EQ(c->sensitive.detectors.size(), 2u);
+  EXPECT_EQ(c->sensitive.detectors[1].field, "(?i)plate");
+  EXPECT_EQ(c->sensitive.detectors[1].line, 8);
+  EXPECT_EQ(c->rate_limit.requests, 12);
+  EXPECT_EQ(c->rate_limit.operations, 3);
+  EXPECT_TRUE(judge::detectors_for(*c).ok());
+
+  auto typo = parse("[[sensitive_data.detectors]]\nname = \"x\"\npatern = \"y\"\n");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message.find("did you mean \"pattern\""), std::string::npos);
+  auto burst = parse("[rate_limit]\nrequests = 100000\n");
+  ASSERT_FALSE(burst.ok());
+  EXPECT_EQ(burst.error().line, 2);
+
+  // A pattern RE2 rejects is an error at the detector's line.
+  auto bad = parse("\n[[sensitive_data.detectors]]\nname = \"broken\"\npattern = \"(unclosed\"\n");
+  ASSERT_TRUE(bad.ok());
+  const auto detectors = judge::detectors_for(*bad);
+  ASSERT_FALSE(detectors.ok());
+  EXPECT_EQ(detectors.error().file, "authdiff.toml");
+  EXPECT_EQ(detectors.error().line, 2);
+  EXPECT_NE(detectors.error().message.find("broken"), std::string::npos);
 }
 
 TEST(Config, WrongTypesNameTheKeyAndTheExpectedType) {

@@ -22,6 +22,7 @@ class Bulk final : public Check {
   std::string_view title() const override { return "Unbounded bulk retrieval"; }
   std::string_view owasp() const override { return "API4:2023 Unrestricted Resource Consumption"; }
   Severity severity() const override { return Severity::medium; }
+  bool wrong_caller() const override { return false; }
   std::string_view description() const override {
     return "Sends list operations' page-size parameters at huge, negative, zero and omitted "
            "values and past the schema's maximum (corpus/mutations/page-sizes.txt). More items "

@@ -12,5 +12,6 @@ const Check& bulk_check();
 const Check& access_matrix_check();
 const Check& tampered_token_check();
 const Check& bypass_check();
+const Check& sensitive_data_check();
 
 }  // namespace authdiff::judge
