@@ -39,8 +39,9 @@ struct Options {
 };
 
 // The flaws --fixed can repair ("cross-owner" covers enumeration: both read others' orders).
-const std::set<std::string> k_flaws = {"no-auth",        "weaker-identity", "cross-owner",   "bulk",
-                                       "tampered-token", "bypass",          "sensitive-data"};
+const std::set<std::string> k_flaws = {"no-auth",        "weaker-identity", "cross-owner",
+                                       "bulk",           "tampered-token",  "bypass",
+                                       "sensitive-data", "existence-oracle"};
 
 struct Session {
   int employee_id = 0;
@@ -219,10 +220,11 @@ class Canteen {
       const auto s = authenticate(req);
       if (!s) return deny_401(res);
       const int dept = id_of(req.matches[1].str());
-      if (dept < 1 || dept > static_cast<int>(m_data.departments.size())) return deny_404(res);
+      // Others' departments are refused before existence is looked at: 403 either way.
       if (level_of(s->role) < 5 && employee(s->employee_id).department_id != dept) {
         return deny_403(res);
       }
+      if (dept < 1 || dept > static_cast<int>(m_data.departments.size())) return deny_404(res);
       json members = json::array();
       for (const auto& e : m_data.employees) {
         if (e.department_id == dept)
@@ -301,13 +303,15 @@ class Canteen {
       reply(res, 200, out);
     });
 
-    // Correct, 403 style: one terminal, admins only.
+    // FLAW (existence-oracle): one terminal, admins only, but others learn which terminals
+    // exist: 403 for one that exists, 404 for one that does not.
     svr.Get(R"(/api/terminals/(\d+))", [this](const Request& req, Response& res) {
       const auto s = authenticate(req);
       if (!s) return deny_401(res);
-      if (s->role != "admin") return deny_403(res);
+      if (fixed("existence-oracle") && s->role != "admin") return deny_403(res);
       const int id = id_of(req.matches[1].str());
       if (id < 1 || id > static_cast<int>(m_data.terminals.size())) return deny_404(res);
+      if (s->role != "admin") return deny_403(res);
       reply(res, 200, terminal_json(m_data.terminals[static_cast<std::size_t>(id - 1)]));
     });
 
@@ -523,7 +527,8 @@ int usage() {
                "  Serves the canteen demo API on 127.0.0.1:N (0 = a free port) and prints\n"
                "  \"listening on 127.0.0.1:PORT\" once it accepts connections.\n"
                "  --fixed repairs deliberate flaws: no-auth, weaker-identity, cross-owner, bulk,\n"
-               "  tampered-token, bypass, sensitive-data (to show `authdiff recheck`).\n");
+               "  tampered-token, bypass, sensitive-data, existence-oracle (to show\n"
+               "  `authdiff recheck`).\n");
   return 2;
 }
 

@@ -250,6 +250,14 @@ TEST(ScanHardCases, AUserDefinedDetectorFindsItsDataInOrdinaryCallersAnswers) {
   EXPECT_NE(bad.err.find("broken"), std::string::npos) << bad.err;
 }
 
+TEST(ScanHardCases, DenialsThatDifferByExistenceAreAnOracle) {
+  const auto r = scan_scenario("existence");
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_NE(r.out.find("1 finding (1 low)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("existence-oracle GET /records/{recordId}  alice"), std::string::npos);
+  EXPECT_NE(r.out.find("but 404 for 99999 (made up)"), std::string::npos) << r.out;
+}
+
 TEST(ScanHardCases, ATokenRejectedHalfwayStopsTheRunNamingTheIdentity) {
   const auto r = scan_scenario("flaky-token", {"--reject-after", "8"});
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;

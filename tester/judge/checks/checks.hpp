@@ -13,5 +13,6 @@ const Check& access_matrix_check();
 const Check& tampered_token_check();
 const Check& bypass_check();
 const Check& sensitive_data_check();
+const Check& existence_oracle_check();
 
 }  // namespace authdiff::judge

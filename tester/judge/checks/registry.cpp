@@ -3,10 +3,15 @@
 namespace authdiff::judge {
 
 const std::vector<const Check*>& registry() {
-  static const std::vector<const Check*> checks = {&no_auth_check(),      &weaker_identity_check(),
-                                                   &cross_owner_check(),  &enumerate_check(),
-                                                   &bulk_check(),         &tampered_token_check(),
-                                                   &bypass_check(),       &sensitive_data_check(),
+  static const std::vector<const Check*> checks = {&no_auth_check(),
+                                                   &weaker_identity_check(),
+                                                   &cross_owner_check(),
+                                                   &enumerate_check(),
+                                                   &bulk_check(),
+                                                   &tampered_token_check(),
+                                                   &bypass_check(),
+                                                   &sensitive_data_check(),
+                                                   &existence_oracle_check(),
                                                    &access_matrix_check()};
   return checks;
 }
