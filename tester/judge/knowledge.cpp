@@ -44,7 +44,8 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
   } else if (!o.is_2xx()) {
     v.problem = "baseline answered " + std::to_string(o.status) + " to " +
                 (v.identity.empty() ? std::string(plan::k_anonymous) : v.identity);
-  } else if (o.empty) {
+  } else if (o.empty && (baseline.request.method == "GET" || baseline.request.method == "HEAD")) {
+    // A write answered 2xx with no body (204) did what was asked: a usable control.
     v.problem = "baseline answered with an empty body: nothing to compare";
   } else if (!o.error_like.empty()) {
     v.problem = "baseline looks like an error (" + o.error_like + ")";
@@ -90,6 +91,12 @@ void Knowledge::finish() {
   }
 }
 
+const BaselineView* Knowledge::first_baseline(std::size_t operation) const {
+  const auto it = m_index.lower_bound({operation, std::string()});
+  if (it == m_index.end() || it->first.first != operation) return nullptr;
+  return &m_baselines[it->second];
+}
+
 const BaselineView* Knowledge::baseline(std::size_t operation, const std::string& identity) const {
   const auto it = m_index.find({operation, identity});
   return it == m_index.end() ? nullptr : &m_baselines[it->second];
@@ -121,7 +128,13 @@ bool Knowledge::looks_denied(std::size_t operation, const Observation& o, std::s
   if (o.is_2xx() && !o.error_like.empty()) {
     return say(std::to_string(o.status) + " with an error in the body (" + o.error_like + ")");
   }
-  if (o.is_2xx() && o.empty) return say(std::to_string(o.status) + " with an empty body");
+  // An empty 2xx denies a read; a write (204 No Content) it completes.
+  const auto write = [&] {
+    const auto* b = m_index.empty() ? nullptr : first_baseline(operation);
+    return b != nullptr && b->request.method != "GET" && b->request.method != "HEAD";
+  };
+  if (o.is_2xx() && o.empty && !write())
+    return say(std::to_string(o.status) + " with an empty body");
   const auto it = m_denied.find(operation);
   if (o.is_2xx() && it != m_denied.end() && same_shape(it->second, o)) {
     return say(std::to_string(o.status) + " matching the answer to a garbage credential");

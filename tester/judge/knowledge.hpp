@@ -39,6 +39,8 @@ class Knowledge {
 
   const BaselineView* baseline(std::size_t operation, const std::string& identity) const;
   std::vector<const BaselineView*> baselines(std::size_t operation) const;
+  // Any one baseline of `operation` (its request tells the method), or nullptr.
+  const BaselineView* first_baseline(std::size_t operation) const;
 
   // Did `identity` ("" = anonymous) legitimately see `value`: in its own baselines, or in what
   // anyone sees (public operations, denial answers)?

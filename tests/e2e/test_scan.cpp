@@ -190,14 +190,17 @@ TEST_F(ScanDemo, JUnitValidatesAgainstTheStrictAntSchema) {
 }
 
 // A tiny server per scenario and the exit code / output it must produce.
-ProcessResult scan_scenario(const std::string& scenario, std::vector<std::string> extra = {}) {
+ProcessResult scan_scenario(const std::string& scenario, std::vector<std::string> extra = {},
+                            const std::vector<std::string>& scan_args = {}) {
   std::vector<std::string> argv = {AUTHDIFF_SCENARIO_SERVER, "--scenario", scenario, "--port", "0"};
   argv.insert(argv.end(), extra.begin(), extra.end());
   ServerProcess server(argv);
-  return run_process(
-      {k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml", "--config",
-       k_src + "/tests/data/configs/scenario.toml", "--base-url", server.url()},
-      {}, 120);
+  std::vector<std::string> scan = {k_bin,        "scan",
+                                   "--spec",     k_src + "/tests/data/specs/scenario.yaml",
+                                   "--config",   k_src + "/tests/data/configs/scenario.toml",
+                                   "--base-url", server.url()};
+  scan.insert(scan.end(), scan_args.begin(), scan_args.end());
+  return run_process(scan, {}, 120);
 }
 
 TEST(ScanHardCases, SamePublicDataForEveryoneIsNoFinding) {
@@ -248,6 +251,18 @@ TEST(ScanHardCases, AUserDefinedDetectorFindsItsDataInOrdinaryCallersAnswers) {
   EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
   EXPECT_NE(bad.err.find("authdiff-detector.toml:"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("broken"), std::string::npos) << bad.err;
+}
+
+TEST(ScanHardCases, AnAcceptedWriteByTheWrongCallerIsAFindingWithoutAnyLeakedData) {
+  // DELETE answers 204 with no body: nothing leaks, the harm is that it was done.
+  const auto weak = scan_scenario("weak-guards", {}, {"--allow-unsafe", "--only", "cross-owner"});
+  EXPECT_EQ(weak.exit_code, 1) << weak.out << weak.err;
+  EXPECT_NE(weak.out.find("cross-owner      DELETE /records/{recordId}  bob -> alice's data"),
+            std::string::npos)
+      << weak.out;
+  EXPECT_NE(weak.out.find("204: the DELETE was accepted from bob"), std::string::npos);
+  const auto correct = scan_scenario("own-record", {}, {"--allow-unsafe", "--only", "cross-owner"});
+  EXPECT_EQ(correct.exit_code, 0) << correct.out << correct.err;
 }
 
 TEST(ScanHardCases, DenialsThatDifferByExistenceAreAnOracle) {

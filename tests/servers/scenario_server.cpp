@@ -4,7 +4,8 @@
 //   flaky-token   like own-record, but bob's token is refused after --reject-after N requests
 //                 (the scan must stop with exit 3 naming bob)
 //   weak-guards   like own-record, but /admin/settings trusts X-Forwarded-For: 127.0.0.1 and
-//                 only guards GET (HEAD runs the handler for anyone): two bypass findings
+//                 only guards GET (HEAD runs the handler for anyone): two bypass findings; and
+//                 DELETE /records/{id} accepts any signed-in caller (elsewhere: owner only)
 //   existence     like own-record, but /records/{id} answers others 403 for a record that
 //                 exists and 404 for one that does not (an existence oracle)
 //   throttled     like own-record, but each token (or anonymous caller) gets 429 after
@@ -140,6 +141,13 @@ int main(int argc, char** argv) {
     }
     if (req.path.rfind("/records/", 0) == 0) return reply(res, 200, record_of(*u));  // ID ignored
     reply(res, 404, {{"error", "not found"}});
+  });
+  svr.Delete(R"(/records/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
+    const User* u = caller(req);
+    if (u == nullptr) return reply(res, 401, {{"error", "unauthorized"}});
+    if (scenario != "weak-guards" && req.matches[1].str() != std::to_string(u->record))
+      return reply(res, 403, {{"error", "not yours"}});
+    res.status = 204;
   });
   return authdiff::test::serve(svr, port);
 }
