@@ -130,8 +130,9 @@ bool Knowledge::looks_denied(std::size_t operation, const Observation& o, std::s
   }
   // An empty 2xx denies a read; a write (204 No Content) it completes.
   const auto write = [&] {
-    const auto* b = m_index.empty() ? nullptr : first_baseline(operation);
-    return b != nullptr && b->request.method != "GET" && b->request.method != "HEAD";
+    const auto* b = first_baseline(operation);
+    const std::string method = b == nullptr ? "" : b->request.method;
+    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
   };
   if (o.is_2xx() && o.empty && !write())
     return say(std::to_string(o.status) + " with an empty body");

@@ -78,6 +78,14 @@ TEST(Knowledge, DenialsInEveryStyle) {
       0, observe(response(200, R"({"code": 403, "msg": "no"})"), std::nullopt), &why));
   EXPECT_TRUE(k.looks_denied(0, observe(response(204, ""), std::nullopt), &why));
   EXPECT_FALSE(k.looks_denied(0, observe(response(200, R"({"id": 1})"), std::nullopt), &why));
+  // 204 completes a write, though: a DELETE answered so was done.
+  Knowledge writes;
+  plan::Baseline del = baseline(0, "alice");
+  del.request.method = "DELETE";
+  writes.add_baseline(del, response(204, ""), response(204, ""), std::nullopt);
+  writes.finish();
+  EXPECT_TRUE(writes.baseline(0, "alice")->usable());
+  EXPECT_FALSE(writes.looks_denied(0, observe(response(204, ""), std::nullopt), &why));
 }
 
 TEST(Knowledge, AFingerprintCarryingDataIsNoDenial) {
