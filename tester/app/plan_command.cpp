@@ -36,7 +36,11 @@ int plan_command(const PlanArgs& args) {
     }
   }
   plan::Plan p = plan::make_plan(*api, cfg ? &*cfg : nullptr, options);
-  if (cfg) plan_probes(p, *cfg, judge::Mutations::defaults(), select_checks("", ""));
+  if (cfg) {
+    auto checks = select_checks("", "");
+    drop_opt_in(checks, "", *cfg);
+    plan_probes(p, *cfg, judge::Mutations::defaults(), checks);
+  }
   const std::string out = args.format == "json" ? plan_json(*api, cfg ? &*cfg : nullptr, p)
                                                 : plan_text(*api, cfg ? &*cfg : nullptr, p);
   if (args.output.empty()) {

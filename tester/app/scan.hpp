@@ -17,6 +17,9 @@ namespace authdiff::app {
 // The checks named by --only / --skip (comma-separated); an unknown name is a usage error
 // (Failure, exit 2) with a suggestion.
 std::vector<const judge::Check*> select_checks(const std::string& only, const std::string& skip);
+// Remove opt-in checks (rate-limit) unless `only` names them or the config enables them.
+void drop_opt_in(std::vector<const judge::Check*>& checks, const std::string& only,
+                 const config::Config& config);
 
 // --shard K/N: part K (1-based) of N.
 struct Shard {

@@ -83,6 +83,17 @@ std::vector<const judge::Check*> select_checks(const std::string& only, const st
   return out;
 }
 
+void drop_opt_in(std::vector<const judge::Check*>& checks, const std::string& only,
+                 const config::Config& config) {
+  std::vector<std::string> named;
+  for (const auto& n : split(only, ',')) named.emplace_back(trim(n));
+  std::erase_if(checks, [&](const judge::Check* c) {
+    if (!c->opt_in()) return false;
+    const bool asked = std::find(named.begin(), named.end(), c->name()) != named.end();
+    return !asked && !(c->name() == "rate-limit" && config.rate_limit.enabled);
+  });
+}
+
 bool Shard::contains(const std::string& method, const std::string& path) const {
   return count <= 1 || static_cast<int>(fnv1a(method + " " + path) %
                                         static_cast<std::uint64_t>(count)) == index - 1;
@@ -200,6 +211,8 @@ int scan_command(const ScanArgs& args) {
   const judge::Check* matrix_check = judge::find_check("access-matrix");
   std::erase(checks, matrix_check);
   auto prepared = prepare(args);
+  // Opt-in checks (rate-limit) run when --only names them or the config enables them.
+  drop_opt_in(checks, args.only, prepared->config);
   if (!args.expect.empty()) {
     auto matrix = config::load_access(args.expect);
     if (!matrix) throw Failure(matrix.error(), k_exit_usage);

@@ -156,8 +156,9 @@ struct SensitiveData {
 
 // The opt-in rate-limit check: a bounded burst per sensitive read operation.
 struct RateLimit {
-  int requests = 30;   // per operation burst
-  int operations = 5;  // at most this many operations get a burst
+  bool enabled = false;  // run the check without naming it in --only
+  int requests = 30;     // per operation burst
+  int operations = 5;    // at most this many operations get a burst
 };
 
 struct AccessMatrix;

@@ -454,6 +454,7 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
     }
     if (const toml::table* t = top.table("rate_limit")) {
       KeyReader r(*t, "rate_limit", ctx);
+      config.rate_limit.enabled = r.boolean("enabled").value_or(false);
       config.rate_limit.requests =
           static_cast<int>(r.integer("requests", 2, 1000).value_or(config.rate_limit.requests));
       config.rate_limit.operations =

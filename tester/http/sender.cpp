@@ -346,6 +346,7 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
   std::vector<Transfer*> free_slots;
   for (auto& t : s.pool) free_slots.push_back(&t);
   std::vector<int> attempts_of(requests.size(), 0);
+  std::vector<int> throttled_of(requests.size(), 0);  // attempts answered 429 or 503
   TokenBucket bucket(s.options.rate,
                      std::max(1.0, std::min<double>(s.options.concurrency, s.options.rate)));
   std::size_t done = requests.size() - queue.size();
@@ -386,6 +387,7 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
       --in_flight;
       plan::Response r = std::move(t->response);
       r.attempts = attempts_of[t->index];
+      r.throttled = throttled_of[t->index];
       r.seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
       curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
       const bool capped = rc == CURLE_WRITE_ERROR && r.truncated;
@@ -399,6 +401,7 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
       const bool retry = (r.error.empty() && (r.status == 429 || r.status == 503)) ||
                          (!r.error.empty() && retryable_error(rc));
       if (retry && r.attempts <= s.options.max_retries) {
+        if (r.status == 429 || r.status == 503) ++throttled_of[t->index];
         double wait = 0.5 * (1 << (r.attempts - 1));
         if (auto after = retry_after(r)) wait = *after;
         wait = std::min(wait, s.options.max_retry_wait);

@@ -78,6 +78,8 @@ class Check {
   // Whether its findings put a response in the hands of a caller who should not have it; their
   // unmasked sensitive data then makes them critical (bulk and sensitive-data: no).
   virtual bool wrong_caller() const { return true; }
+  // Runs only when asked for (--only, or enabled in the config).
+  virtual bool opt_in() const { return false; }
 };
 
 // The built-in detectors plus the config's own ([[sensitive_data.detectors]]); an invalid

@@ -38,6 +38,7 @@ struct Response {
   std::size_t body_bytes = 0;  // bytes received, decompressed (>= body.size() when truncated)
   double seconds = 0;          // wall time of the last attempt
   int attempts = 0;            // 1 + retries
+  int throttled = 0;           // of the retries, those after a 429 or 503
   std::string error;           // transport error or refusal ("out of scope", "budget"), or ""
 
   bool ok() const { return error.empty() && status != 0; }

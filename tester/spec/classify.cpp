@@ -1,5 +1,6 @@
 #include "spec/classify.hpp"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -158,10 +159,34 @@ std::optional<std::string> find_list(const Workspace& ws, Node schema, int depth
 
 }  // namespace
 
+namespace {
+// Property names of `schema` and of every schema below it (items, properties, allOf/anyOf/oneOf),
+// `depth`-bounded and at most 300 names: enough to see what an answer carries.
+void field_names(const Workspace& ws, Node schema, int depth, std::vector<std::string>& out) {
+  const Node s = ws.deref(schema);
+  if (!s || !s->is_object() || depth > 6 || out.size() >= 300) return;
+  if (const auto it = s->find("properties"); it != s->end() && it->is_object()) {
+    for (const auto& [k, v] : it->items()) {
+      if (std::find(out.begin(), out.end(), k) == out.end()) out.push_back(k);
+      field_names(ws, Node{&v, s.doc}, depth + 1, out);
+    }
+  }
+  if (const auto it = s->find("items"); it != s->end() && it->is_object())
+    field_names(ws, Node{&*it, s.doc}, depth + 1, out);
+  for (const char* key : {"allOf", "anyOf", "oneOf"}) {
+    if (const auto it = s->find(key); it != s->end() && it->is_array()) {
+      for (const auto& part : *it) field_names(ws, Node{&part, s.doc}, depth + 1, out);
+    }
+  }
+}
+}  // namespace
+
 void classify_response(const Workspace& ws, Operation& op) {
   op.is_list = false;
   op.list_pointer.clear();
+  op.response_fields.clear();
   if (!op.response_schema) return;
+  field_names(ws, op.response_schema, 0, op.response_fields);
   if (is_array_schema(ws, op.response_schema)) {
     op.is_list = true;
     return;

@@ -105,6 +105,9 @@ struct Operation {
   std::string list_pointer;  // set when the response is a list: "" = the body is the array,
                              // "/items" = the array is that member
   bool is_list = false;
+  // Property names anywhere in the response schema (arrays' items and allOf parts included;
+  // bounded), for the sensitive-data audit and the rate-limit check.
+  std::vector<std::string> response_fields;
   std::string pointer;      // where the operation is in the root document: /paths/~1x/get
   std::vector<Link> links;  // the first 2xx response's links (OpenAPI 3)
 

@@ -4,6 +4,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -271,6 +272,49 @@ TEST(ScanHardCases, DenialsThatDifferByExistenceAreAnOracle) {
   EXPECT_NE(r.out.find("1 finding (1 low)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("existence-oracle GET /records/{recordId}  alice"), std::string::npos);
   EXPECT_NE(r.out.find("but 404 for 99999 (made up)"), std::string::npos) << r.out;
+}
+
+TEST(ScanHardCases, RateLimitIsOptInBoundedAndSeesThrottling) {
+  const std::string config = ::testing::TempDir() + "/authdiff-rate.toml";
+  std::ofstream(config) << read_text(k_src + "/tests/data/configs/scenario.toml")
+                        << "\n[rate_limit]\nrequests = 7\noperations = 1\n";
+  const std::string report = ::testing::TempDir() + "/authdiff-rate.json";
+  const auto scan = [&](const std::string& scenario, std::vector<std::string> extra) {
+    std::vector<std::string> argv = {
+        AUTHDIFF_SCENARIO_SERVER, "--scenario", scenario, "--port", "0", "--burst", "5"};
+    ServerProcess server(argv);
+    std::vector<std::string> cmd = {
+        k_bin,      "scan", "--spec",     k_src + "/tests/data/specs/scenario.yaml",
+        "--config", config, "--base-url", server.url(),
+        "--json",   report};
+    cmd.insert(cmd.end(), extra.begin(), extra.end());
+    auto r = run_process(cmd, {}, 120);
+    const auto counts = http("GET", server.url() + "/__requests").json();
+    long total = 0;
+    for (const auto& [path, n] : counts.items()) total += n.get<long>();
+    return std::tuple{r, total};
+  };
+  // Without --only (or enabled = true) it does not run.
+  const auto [plain, plain_total] = scan("own-record", {});
+  EXPECT_GT(plain_total, 0);
+  EXPECT_EQ(plain.exit_code, 0) << plain.out << plain.err;
+  EXPECT_EQ(plain.out.find("rate-limit"), std::string::npos) << plain.out;
+
+  const auto [open, total] = scan("own-record", {"--only", "rate-limit"});
+  EXPECT_EQ(open.exit_code, 1) << open.out << open.err;
+  EXPECT_NE(open.out.find("MEDIUM   rate-limit       GET /records  admin"), std::string::npos)
+      << open.out;
+  const auto json = nlohmann::json::parse(read_text(report));
+  std::size_t burst = 0;
+  const auto probes = json["probes"];
+  for (const auto& p : probes) burst += p["check"] == "rate-limit" ? 1 : 0;
+  EXPECT_EQ(burst, 7u);  // requests x operations, no more
+  // The server saw exactly what authdiff says it sent: nothing beyond the bound went out.
+  EXPECT_EQ(total, json["run"]["requests"].get<long>());
+
+  const auto [limited, limited_total] = scan("throttled", {"--only", "rate-limit"});
+  EXPECT_EQ(limited.exit_code, 0) << limited.out << limited.err;
+  EXPECT_NE(limited.out.find("0 findings"), std::string::npos) << limited.out;
 }
 
 TEST(ScanHardCases, ATokenRejectedHalfwayStopsTheRunNamingTheIdentity) {

@@ -14,5 +14,6 @@ const Check& tampered_token_check();
 const Check& bypass_check();
 const Check& sensitive_data_check();
 const Check& existence_oracle_check();
+const Check& rate_limit_check();
 
 }  // namespace authdiff::judge

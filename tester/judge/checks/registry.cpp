@@ -12,6 +12,7 @@ const std::vector<const Check*>& registry() {
                                                    &bypass_check(),
                                                    &sensitive_data_check(),
                                                    &existence_oracle_check(),
+                                                   &rate_limit_check(),
                                                    &access_matrix_check()};
   return checks;
 }
