@@ -65,4 +65,13 @@ struct MergeArgs {
 };
 int merge_command(const MergeArgs& args);
 
+// `audit`: the static checks alone, no traffic; `config` optional (expectations, detectors).
+struct AuditArgs {
+  std::string spec;
+  std::string config;
+  std::string junit, json, sarif, markdown;
+  std::string fail_on = "low";
+};
+int audit_command(const AuditArgs& args);
+
 }  // namespace authdiff::app

@@ -376,12 +376,16 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
     baseline_of.emplace(std::pair{baselines[i].operation, baselines[i].identity}, i);
   std::vector<plan::Request> probe_requests;
   std::vector<std::pair<const plan::Probe*, const judge::Check*>> probes;
-  std::vector<std::optional<std::size_t>> reused;  // per probe: the baseline answer it reuses
+  // Per probe: sent (nullopt), the baseline answer it reuses, or none at all (static).
+  constexpr std::size_t k_unsent = static_cast<std::size_t>(-1);
+  std::vector<std::optional<std::size_t>> reused;
   for (const auto& op : p.operations) {
     for (const auto& probe : op.probes) {
       const auto b = probe.from_baseline ? baseline_of.find({probe.operation, probe.identity})
                                          : baseline_of.end();
-      if (b != baseline_of.end()) {
+      if (probe.static_only) {
+        reused.emplace_back(k_unsent);
+      } else if (b != baseline_of.end()) {
         reused.emplace_back(b->second);
       } else {
         reused.emplace_back();
@@ -393,8 +397,13 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   auto sent = traffic.send(probe_requests, "probes");
   std::vector<plan::Response> responses;
   responses.reserve(probes.size());
-  for (std::size_t i = 0, k = 0; i < probes.size(); ++i)
-    responses.push_back(reused[i] ? stage2[2 * *reused[i]] : std::move(sent[k++]));
+  for (std::size_t i = 0, k = 0; i < probes.size(); ++i) {
+    if (!reused[i]) {
+      responses.push_back(std::move(sent[k++]));
+    } else {
+      responses.push_back(*reused[i] == k_unsent ? plan::Response{} : stage2[2 * *reused[i]]);
+    }
+  }
 
   // (4) The positive control again: a credential that stopped working voids the verdicts.
   traffic.renew_expiring(2);

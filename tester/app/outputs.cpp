@@ -1,5 +1,7 @@
 #include "app/outputs.hpp"
 
+#include <algorithm>
+
 #include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
@@ -25,13 +27,20 @@ void write_report(const std::string& path, Make make) {
 
 int exit_code(const report::ScanResult& result) {
   if (result.run.command == "recheck") {
-    if (result.count(report::Previous::Outcome::still_failing) > 0) return k_exit_findings;
-    if (result.count(report::Previous::Outcome::fixed) != result.previous.size()) {
+    // Findings below --fail-on did not fail the scan; they do not fail the recheck either.
+    std::size_t open = 0, fixed = 0, counted = 0;
+    for (const auto& p : result.previous) {
+      if (p.severity < result.run.fail_on) continue;
+      ++counted;
+      open += p.outcome == report::Previous::Outcome::still_failing ? 1 : 0;
+      fixed += p.outcome == report::Previous::Outcome::fixed ? 1 : 0;
+    }
+    if (open > 0) return k_exit_findings;
+    if (fixed != counted) {
       std::fprintf(stderr,
                    "authdiff: %zu of %zu rechecked findings could not be judged: the recheck could "
                    "not conclude\n",
-                   result.previous.size() - result.count(report::Previous::Outcome::fixed),
-                   result.previous.size());
+                   counted - fixed, counted);
       return k_exit_inconclusive;
     }
     return k_exit_ok;
@@ -47,7 +56,10 @@ int exit_code(const report::ScanResult& result) {
                  inconclusive, result.results.size(), result.run.max_inconclusive);
     return k_exit_inconclusive;
   }
-  if (result.results.empty()) {
+  // A scan whose only probes are the audit's sent nothing: nothing about access was checked.
+  const bool sent = std::any_of(result.results.begin(), result.results.end(),
+                                [](const auto& r) { return !r.probe.static_only; });
+  if (result.run.command != "audit" && !sent) {
     std::fprintf(stderr,
                  "authdiff: no probe could be planned (no identities, IDs or non-public operations "
                  "to test): nothing was checked\n");

@@ -76,7 +76,7 @@ int recheck_command(const RecheckArgs& args) {
            " is not in " + a.config + ": its findings are not rechecked");
       continue;
     }
-    if (is_unsafe(r.probe.request.method) && !a.allow_unsafe) {
+    if (is_unsafe(r.probe.request.method) && !a.allow_unsafe && !r.probe.static_only) {
       warn(key + " changes data: its findings are rechecked only with --allow-unsafe");
       continue;
     }

@@ -183,6 +183,22 @@ int run(int argc, char** argv) {
   add_report_options(merge, merge_args.junit, merge_args.json, merge_args.sarif,
                      merge_args.markdown, merge_args.fail_on);
 
+  AuditArgs audit_args;
+  CLI::App* audit = app.add_subcommand(
+      "audit",
+      "Static checks of the spec, no traffic: operations without any security requirement, "
+      "anonymous operations with personal or secret fields, sequential integer IDs, page sizes "
+      "without a maximum, plain-http servers, API keys in query strings. Exit codes as scan.");
+  audit->add_option("--spec", audit_args.spec, "OpenAPI 2.0/3.0/3.1 description")
+      ->required()
+      ->check(CLI::ExistingFile);
+  audit
+      ->add_option("--config", audit_args.config,
+                   "authdiff TOML config (optional: its [[expect]] rules mark public operations)")
+      ->check(CLI::ExistingFile);
+  add_report_options(audit, audit_args.junit, audit_args.json, audit_args.sarif,
+                     audit_args.markdown, audit_args.fail_on);
+
   std::string tamper_rule, tamper_token, tamper_other;
   CLI::App* tamper = app.add_subcommand(
       "tamper",
@@ -209,6 +225,7 @@ int run(int argc, char** argv) {
     if (merge->parsed()) return merge_command(merge_args);
     if (learn->parsed()) return learn_command(learn_args);
     if (init->parsed()) return init_command(init_args);
+    if (audit->parsed()) return audit_command(audit_args);
     if (tamper->parsed()) {
       const auto out = plan::tamper(tamper_token, tamper_rule, tamper_other);
       if (!out) {

@@ -18,6 +18,10 @@ namespace authdiff::app {
 // (Failure, exit 2) with a suggestion.
 std::vector<const judge::Check*> select_checks(const std::string& only, const std::string& skip);
 // Remove opt-in checks (rate-limit) unless `only` names them or the config enables them.
+// Each operation's line in the spec file, for reports that point at it.
+void locate_operations(report::ScanResult& result, const std::string& spec_file,
+                       const spec::Api& api);
+
 void drop_opt_in(std::vector<const judge::Check*>& checks, const std::string& only,
                  const config::Config& config);
 

@@ -34,6 +34,8 @@ using Clock = std::chrono::steady_clock;
   throw Failure(Error{"", 0, 0, std::move(message)}, code);
 }
 
+}  // namespace
+
 // Each operation's line in the spec file, for reports that point at it (a path item moved to
 // another file by `$ref` points at its entry in the root file).
 void locate_operations(report::ScanResult& result, const std::string& spec_file,
@@ -50,8 +52,6 @@ void locate_operations(report::ScanResult& result, const std::string& spec_file,
     result.operations[i].line = lines[2 * i] != 0 ? lines[2 * i] : lines[2 * i + 1];
   }
 }
-
-}  // namespace
 
 std::vector<const judge::Check*> select_checks(const std::string& only, const std::string& skip) {
   const auto names = judge::check_names();

@@ -42,7 +42,8 @@ std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Conf
     const auto& op = *plan.operations[r.probe.operation].op;
     const std::string id = finding_id_of(r.probe, op.method, op.path);
     r.finding = id;
-    r.curl = plan::curl_command(r.probe.request, config);
+    // A spec finding has no request to reproduce.
+    r.curl = r.probe.static_only ? std::string() : plan::curl_command(r.probe.request, config);
     const auto it = by_id.find(id);
     if (it != by_id.end()) {
       Finding& f = out[it->second];

@@ -62,6 +62,8 @@ struct Probe {
   // Judged on the answer to the identical baseline request instead of being sent again
   // (sensitive-data reads what legitimate callers get). Sent like any probe on recheck.
   bool from_baseline = false;
+  // Judged on the spec alone (the audit): never sent, on recheck either.
+  bool static_only = false;
 };
 
 struct Exchange {

@@ -142,6 +142,7 @@ std::string request_url(const std::string& base, const spec::Operation& op) {
 
 Plan make_plan(const spec::Api& api, const config::Config* config, const Options& options) {
   Plan plan;
+  plan.api = &api;
   std::tie(plan.base_url, plan.base_url_source) = choose_base(api, config, options);
   const bool unsafe_everywhere =
       options.allow_unsafe || (config != nullptr && config->limits.allow_unsafe);

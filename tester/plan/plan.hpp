@@ -38,8 +38,9 @@ struct Options {
 };
 
 struct Plan {
-  std::string base_url;         // the URL requests are made against ("" when none is known)
-  std::string base_url_source;  // "--base-url", "config", "spec servers" or ""
+  const spec::Api* api = nullptr;  // what it was made from (outlives the plan)
+  std::string base_url;            // the URL requests are made against ("" when none is known)
+  std::string base_url_source;     // "--base-url", "config", "spec servers" or ""
   std::vector<OperationPlan> operations;
 };
 

@@ -85,7 +85,7 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
   }
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const judge::Finding& f = result.findings[i];
-    const std::string who = f.identity.empty() ? "anonymous" : f.identity;
+    const std::string who = f.curl.empty() ? "spec" : f.identity.empty() ? "anonymous" : f.identity;
     const std::string whose =
         f.victim.empty() || f.victim == f.identity ? "" : " -> " + f.victim + "'s data";
     const Status status = result.status(i);
@@ -115,7 +115,9 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
               : "");
     }
     if (!f.data.empty()) out += fmt::format("         unmasked data: {}\n", join(f.data, ", "));
-    out += fmt::format("         {}  [{}]\n", paint(style, "2", f.curl), f.id);
+    out += fmt::format("         {}  [{}]\n",
+                       paint(style, "2", f.curl.empty() ? "in the spec: nothing to send" : f.curl),
+                       f.id);
   }
   // The access matrix's narrowings: not failures, but a reviewer should know.
   std::string narrowed;

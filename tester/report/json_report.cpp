@@ -104,6 +104,7 @@ json probe_json(const judge::ProbeResult& r) {
               {"victim", r.probe.victim},
               {"parameter", r.probe.parameter},
               {"value", r.probe.value},
+              {"static", r.probe.static_only},
               {"request",
                {{"method", r.probe.request.method},
                 {"url", r.probe.request.url},
@@ -340,6 +341,7 @@ ScanResult read(const Reader& root) {
     r.probe.victim = p.str("victim");
     r.probe.parameter = p.str("parameter");
     r.probe.value = p.str("value");
+    if (p.has("static")) r.probe.static_only = p.at("static").boolean();
     const Reader q = p.at("request");
     r.probe.request.method = q.str("method");
     r.probe.request.url = q.str("url");

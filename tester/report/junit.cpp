@@ -127,7 +127,7 @@ std::string junit_xml(const ScanResult& result) {
             "  ... " + std::to_string(r->verdict.leaked - r->verdict.evidence.size()) + " more\n";
       }
       if (!r->verdict.data.empty()) text += "unmasked data: " + join(r->verdict.data, ", ") + "\n";
-      text += "reproduce: " + r->curl + "\n";
+      if (!r->curl.empty()) text += "reproduce: " + r->curl + "\n";
       if (fi < result.findings.size() && result.status(fi) == Status::known) {
         out += ">\n      <skipped message=\"" + xml_escape(prefix + r->verdict.reason) +
                "\"/>\n    </testcase>\n";

@@ -142,6 +142,7 @@ std::string markdown_report(const ScanResult& r) {
     }
     out += "\n<details><summary>Reproduce (credentials are environment variables)</summary>\n\n";
     for (const auto& f : r.findings) {
+      if (f.curl.empty()) continue;  // a spec finding (audit): nothing to send
       // A fenced block shows the command verbatim; a fence inside it is made harmless.
       std::string curl = f.curl;
       for (std::size_t at = curl.find("```"); at != std::string::npos; at = curl.find("```"))

@@ -95,7 +95,7 @@ std::string message_of(const judge::Finding& f) {
     out += ".";
   }
   if (!f.data.empty()) out += " Unmasked data: " + join(f.data, ", ") + ".";
-  return out + " Reproduce: " + f.curl;
+  return f.curl.empty() ? out : out + " Reproduce: " + f.curl;
 }
 
 std::string current_directory() {

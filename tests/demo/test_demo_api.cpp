@@ -153,7 +153,7 @@ TEST_F(DemoApi, EveryCorrectRouteDeniesInItsDocumentedStyle) {
     }
     ++checked;
   }
-  EXPECT_EQ(checked, 11);
+  EXPECT_EQ(checked, 10);
 }
 
 TEST_F(DemoApi, PublicRoutesAnswerAnyone) {
@@ -216,6 +216,15 @@ TEST_F(DemoApi, FlawBypassTrailingSlashSkipsTheAdminFilter) {
   ASSERT_EQ(bypassed.status, 200);
   EXPECT_EQ(bypassed.json()["total"], 300);
   EXPECT_EQ(get("/api/admin/users/", "zhangwei").json()["code"], 403);  // the correct twin
+}
+
+TEST_F(DemoApi, FlawExistenceOracleTerminalsDenyDifferentlyByExistence) {
+  EXPECT_EQ(get("/api/terminals/3", "zhangwei").status, 403);    // exists
+  EXPECT_EQ(get("/api/terminals/999", "zhangwei").status, 404);  // does not
+  EXPECT_EQ(get("/api/terminals/3", "admin").status, 200);
+  // Others' departments are refused alike, existing or not.
+  EXPECT_EQ(get("/api/departments/3/members", "zhangwei").status, 403);
+  EXPECT_EQ(get("/api/departments/99/members", "zhangwei").status, 403);
 }
 
 TEST_F(DemoApi, FlawSensitiveDataColleaguesUnmaskedIdNumbers) {

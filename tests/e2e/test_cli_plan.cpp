@@ -1,5 +1,6 @@
 // The authdiff binary as users and pipelines run it: help, exit codes, messages, plan output.
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -35,6 +36,44 @@ TEST(Cli, HelpListsCommandsAndExitCodes) {
   for (const char* option : {"--spec", "--config", "--format", "--base-url", "--allow-unsafe"}) {
     EXPECT_NE(plan.out.find(option), std::string::npos) << option;
   }
+}
+
+TEST(Audit, EveryStaticRuleFiresWhereItShouldAndNowhereElse) {
+  const std::string dir = ::testing::TempDir();
+  const auto r = authdiff({"audit", "--spec", k_src + "/tests/data/specs/audit.yaml", "--json",
+                           dir + "/audit.json", "--junit", dir + "/audit.xml", "--sarif",
+                           dir + "/audit.sarif"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;  // low findings fail at the default --fail-on
+  const auto report = nlohmann::json::parse(read_text(dir + "/audit.json"));
+  std::multiset<std::string> fired;
+  const auto findings = report["findings"];
+  for (const auto& f : findings) {
+    EXPECT_EQ(f["check"], "audit");
+    EXPECT_EQ(f["curl"], "");  // nothing to send
+    fired.insert(f["method"].get<std::string>() + " " + f["path"].get<std::string>() + " " +
+                 f["parameter"].get<std::string>());
+  }
+  const std::multiset<std::string> expected = {
+      "GET /open no-security",          "GET /open public-sensitive-fields",
+      "GET /items plain-http-server",   "GET /items api-key-in-query",
+      "GET /items unbounded-page-size", "GET /items/{itemId} sequential-ids"};
+  EXPECT_EQ(fired, expected);
+  EXPECT_EQ(report["run"]["command"], "audit");
+  EXPECT_EQ(report["run"]["requests"], 0);
+  EXPECT_NE(r.out.find("api.example.com"), std::string::npos) << r.out;  // not localhost
+  // (plain-http-server is one finding for the spec, on its first operation.)
+  // The same reports as a scan: JUnit that the strict schema accepts.
+  const auto xml = run_process({"/usr/bin/xmllint", "--noout", "--schema",
+                                k_src + "/../shared/schemas/junit-ant.xsd", dir + "/audit.xml"});
+  EXPECT_EQ(xml.exit_code, 0) << xml.err;
+
+  // The bundled spec has only integer IDs to mention: info, below the default --fail-on.
+  const auto canteen = authdiff({"audit", "--spec", k_src + "/specs/canteen.yaml"});
+  EXPECT_EQ(canteen.exit_code, 0) << canteen.out << canteen.err;
+  EXPECT_NE(canteen.out.find("sequential-ids"), std::string::npos);
+  EXPECT_EQ(
+      authdiff({"audit", "--spec", k_src + "/specs/canteen.yaml", "--fail-on", "info"}).exit_code,
+      1);
 }
 
 TEST(Cli, VersionPrintsTheProjectVersion) {

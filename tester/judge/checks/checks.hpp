@@ -15,5 +15,6 @@ const Check& bypass_check();
 const Check& sensitive_data_check();
 const Check& existence_oracle_check();
 const Check& rate_limit_check();
+const Check& audit_check();
 
 }  // namespace authdiff::judge
