@@ -221,12 +221,19 @@ TEST(ScanHardCases, IgnoringTheIdAndReturningTheCallersOwnRecordIsNoFinding) {
 TEST(ScanHardCases, GuardsThatTrustForwardedForOrOnlyGuardGetAreBypassed) {
   const auto r = scan_scenario("weak-guards");
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
-  EXPECT_NE(r.out.find("2 findings"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 findings (2 high, 1 medium, 1 info)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("bypass           GET /admin/settings  anonymous"), std::string::npos);
   EXPECT_NE(r.out.find("bypass           GET /admin/settings  alice"), std::string::npos);
   EXPECT_NE(r.out.find("header X-Forwarded-For: 127.0.0.1: 200"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("-H 'X-Forwarded-For: 127.0.0.1'"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("bypass: method HEAD"), std::string::npos) << r.out;
+  // GET /exports is not in the spec and lists exports to anyone; OPTIONS names DELETE too.
+  EXPECT_NE(r.out.find("MEDIUM   undocumented     POST /exports  anonymous (GET)"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("GET /exports is not in the spec and answers 200 to an anonymous caller"),
+            std::string::npos);
+  EXPECT_NE(r.out.find("names GET, DELETE, which the spec does not document"), std::string::npos);
 }
 
 TEST(ScanHardCases, AUserDefinedDetectorFindsItsDataInOrdinaryCallersAnswers) {

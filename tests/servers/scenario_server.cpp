@@ -5,7 +5,9 @@
 //                 (the scan must stop with exit 3 naming bob)
 //   weak-guards   like own-record, but /admin/settings trusts X-Forwarded-For: 127.0.0.1 and
 //                 only guards GET (HEAD runs the handler for anyone): two bypass findings; and
-//                 DELETE /records/{id} accepts any signed-in caller (elsewhere: owner only)
+//                 DELETE /records/{id} accepts any signed-in caller (elsewhere: owner only);
+//                 and GET /exports, which the spec does not document, lists exports to anyone
+//                 (OPTIONS /exports says Allow: GET, POST, DELETE)
 //   existence     like own-record, but /records/{id} answers others 403 for a record that
 //                 exists and 404 for one that does not (an existence oracle)
 //   throttled     like own-record, but each token (or anonymous caller) gets 429 after
@@ -118,6 +120,13 @@ int main(int argc, char** argv) {
       }
     }
     if (scenario == "public-data") return reply(res, 200, public_doc);
+    if (req.path == "/exports") {
+      if (scenario != "weak-guards") return reply(res, 405, {{"error", "method not allowed"}});
+      return reply(res, 200,
+                   {{"exports", json::array({{{"file", "staff-2024-06.xlsx"},
+                                              {"rows", 1843},
+                                              {"by", "hr-admin@internal.example"}}})}});
+    }
     if (req.path == "/public") return reply(res, 200, public_doc);
     if (scenario == "weak-guards" && req.path == "/admin/settings" &&
         (req.get_header_value("X-Forwarded-For") == "127.0.0.1" || req.method == "HEAD")) {
@@ -141,6 +150,13 @@ int main(int argc, char** argv) {
     }
     if (req.path.rfind("/records/", 0) == 0) return reply(res, 200, record_of(*u));  // ID ignored
     reply(res, 404, {{"error", "not found"}});
+  });
+  svr.Options("/exports", [&](const httplib::Request&, httplib::Response& res) {
+    res.status = 204;
+    res.set_header("Allow", scenario == "weak-guards" ? "GET, POST, DELETE, OPTIONS" : "POST");
+  });
+  svr.Post("/exports", [&](const httplib::Request&, httplib::Response& res) {
+    reply(res, 202, {{"export", "started"}});
   });
   svr.Delete(R"(/records/(\d+))", [&](const httplib::Request& req, httplib::Response& res) {
     const User* u = caller(req);

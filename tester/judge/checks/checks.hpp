@@ -16,5 +16,6 @@ const Check& sensitive_data_check();
 const Check& existence_oracle_check();
 const Check& rate_limit_check();
 const Check& audit_check();
+const Check& undocumented_check();
 
 }  // namespace authdiff::judge

@@ -13,6 +13,7 @@ const std::vector<const Check*>& registry() {
                                                    &sensitive_data_check(),
                                                    &existence_oracle_check(),
                                                    &rate_limit_check(),
+                                                   &undocumented_check(),
                                                    &audit_check(),
                                                    &access_matrix_check()};
   return checks;
