@@ -6,6 +6,14 @@
 
 namespace authdiff::config {
 
+std::string Credentials::first_value() const {
+  if (bearer) return bearer->reveal();
+  for (const auto& [k, v] : headers) return v.reveal();
+  for (const auto& [k, v] : cookies) return v.reveal();
+  for (const auto& [k, v] : query) return v.reveal();
+  return "";
+}
+
 std::vector<std::string> Credentials::secret_values() const {
   std::vector<std::string> out;
   const auto add = [&](const Secret& s) {

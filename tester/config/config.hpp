@@ -41,6 +41,9 @@ struct Credentials {
   }
   // Every secret value, for redaction.
   std::vector<std::string> secret_values() const;
+  // The first token-like value (bearer, else a header, cookie or query value), or "": what a
+  // tampered copy is made of.
+  std::string first_value() const;
 };
 
 // How an identity gets (and renews) its credential at run time instead of a static token:

@@ -119,17 +119,6 @@ std::string garbage_like(const std::string& like) {
   return out;
 }
 
-namespace {
-// The identity's first credential value: what claims-of tampering copies claims from.
-std::string first_token(const config::Credentials& c) {
-  if (c.bearer) return c.bearer->reveal();
-  for (const auto& [k, v] : c.headers) return v.reveal();
-  for (const auto& [k, v] : c.cookies) return v.reveal();
-  for (const auto& [k, v] : c.query) return v.reveal();
-  return "";
-}
-}  // namespace
-
 struct Sender::Impl {
   Options options;
   std::vector<config::Identity> identities;
@@ -170,7 +159,7 @@ struct Sender::Impl {
       const bool fake = req.credential == plan::Credential::garbage;
       const config::Identity* other =
           req.tamper_other.empty() ? nullptr : identity(req.tamper_other);
-      const std::string other_token = other == nullptr ? "" : first_token(other->credentials);
+      const std::string other_token = other == nullptr ? "" : other->credentials.first_value();
       const auto value = [&](const config::Secret& s) {
         if (req.credential == plan::Credential::tampered) {
           // A rule that does not fit this value sends garbage: never the real credential.

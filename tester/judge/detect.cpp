@@ -11,6 +11,7 @@
 #include <re2/re2.h>
 
 #include "judge/observe.hpp"
+#include "util/base64.hpp"
 #include "util/json_pointer.hpp"
 #include "util/strings.hpp"
 
@@ -514,34 +515,6 @@ void scan_emails(std::string_view s, std::string_view pointer, Sink& sink) {
       continue;
     sink.add(k_email, pointer, s.substr(l, at + 1 + domain.size() - l), true);
   }
-}
-
-std::optional<std::string> base64url_decode(std::string_view s) {
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (const char c : s) {
-    int v;
-    if (is_upper(c))
-      v = c - 'A';
-    else if (is_lower(c))
-      v = c - 'a' + 26;
-    else if (is_digit(c))
-      v = c - '0' + 52;
-    else if (c == '-' || c == '+')
-      v = 62;
-    else if (c == '_' || c == '/')
-      v = 63;
-    else
-      return std::nullopt;
-    buffer = ((buffer << 6) | static_cast<unsigned>(v)) & 0xFFFFFFu;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFFu));
-    }
-  }
-  return out;
 }
 
 // eyJ... . ... . ...: a header that decodes to a JSON object naming "alg", a payload, and a

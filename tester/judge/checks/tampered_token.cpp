@@ -11,15 +11,6 @@ namespace authdiff::judge {
 
 namespace {
 
-// The identity's credential value a tampered copy is made of, or "".
-std::string credential_value(const config::Credentials& c) {
-  if (c.bearer) return c.bearer->reveal();
-  for (const auto& [k, v] : c.headers) return v.reveal();
-  for (const auto& [k, v] : c.cookies) return v.reveal();
-  for (const auto& [k, v] : c.query) return v.reveal();
-  return "";
-}
-
 class TamperedToken final : public Check {
  public:
   std::string_view name() const override { return "tampered-token"; }
@@ -39,13 +30,12 @@ class TamperedToken final : public Check {
     if (p.skipped || p.expect.access == config::Access::everyone) return {};
     const config::Identity* victim = victim_for(ctx, op);
     if (victim == nullptr) return {};
-    const std::string token = credential_value(victim->credentials);
+    const std::string token = victim->credentials.first_value();
     if (token.empty()) return {};
     // The lowest-level other identity with a JWT: it claims to be the victim.
     const config::Identity* low = nullptr;
     for (const auto& id : ctx.config.identities) {
-      if (&id == victim || !plan::looks_like_jwt(last_word(credential_value(id.credentials))))
-        continue;
+      if (&id == victim || !plan::looks_like_jwt(last_word(id.credentials.first_value()))) continue;
       if (low == nullptr || id.level < low->level) low = &id;
     }
     plan::Overrides ids;
@@ -57,7 +47,7 @@ class TamperedToken final : public Check {
       if (rule.escalates && low == nullptr) continue;
       const config::Identity& sender = rule.escalates ? *low : *victim;
       // Only rules that change this token (role-admin on an admin's changes nothing).
-      if (!plan::tamper(credential_value(sender.credentials), rule.name, token)) continue;
+      if (!plan::tamper(sender.credentials.first_value(), rule.name, token)) continue;
       plan::Probe probe;
       probe.check = std::string(name());
       probe.kind = "tampered token: " + rule.description;
