@@ -132,8 +132,11 @@ std::string plan_text(const spec::Api& api, const config::Config* config, const 
     out += fmt::format("  request   {} {}\n", op.method, p.url);
     if (p.skipped) out += fmt::format("  skipped   {}\n", p.skip_reason);
     for (const auto& probe : p.probes) {
-      out += fmt::format("  probe     {:<15} {:<28} {} {}\n", probe.check, probe.kind,
-                         probe.request.method, probe.request.url);
+      const char* sent = probe.static_only     ? "  (the spec alone: not sent)"
+                         : probe.from_baseline ? "  (the baseline's answer: not sent again)"
+                                               : "";
+      out += fmt::format("  probe     {:<15} {:<28} {} {}{}\n", probe.check, probe.kind,
+                         probe.request.method, probe.request.url, sent);
     }
   }
   out += fmt::format(
@@ -224,6 +227,8 @@ std::string plan_json(const spec::Api& api, const config::Config* config, const 
       q["value"] = probe.parameter.empty() ? ojson(nullptr) : ojson(probe.value);
       q["method"] = probe.request.method;
       q["url"] = probe.request.url;
+      // "request": sent; "baseline": judged on the baseline's answer; "spec": never sent.
+      q["sent"] = probe.static_only ? "spec" : probe.from_baseline ? "baseline" : "request";
       probes.push_back(std::move(q));
     }
 
