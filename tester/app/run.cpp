@@ -131,8 +131,8 @@ int run(int argc, char** argv) {
   CLI::App* recheck = app.add_subcommand(
       "recheck",
       "Replay exactly the findings of an earlier JSON report (same probes, fresh baselines) and "
-      "report each as fixed or still open. Exit 0 only when all are fixed; 1: some still open; "
-      "3: some could not be judged.");
+      "report each as fixed or still open. Exit 0 only when every finding at or above "
+      "--fail-on is fixed; 1: one is still open; 3: one could not be judged.");
   recheck->add_option("--report", recheck_args.report, "The earlier JSON report (scan --json)")
       ->required()
       ->check(CLI::ExistingFile);

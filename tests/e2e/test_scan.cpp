@@ -321,6 +321,17 @@ TEST(ScanHardCases, RateLimitIsOptInBoundedAndSeesThrottling) {
   // The server saw exactly what authdiff says it sent: nothing beyond the bound went out.
   EXPECT_EQ(total, json["run"]["requests"].get<long>());
 
+  // After the fix, recheck replays the whole burst and sees the throttling.
+  {
+    ServerProcess fixed(
+        {AUTHDIFF_SCENARIO_SERVER, "--scenario", "throttled", "--port", "0", "--burst", "5"});
+    const auto again = run_process(
+        {k_bin, "recheck", "--report", report, "--config", config, "--base-url", fixed.url()}, {},
+        120);
+    EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
+    EXPECT_NE(again.out.find("fixed"), std::string::npos) << again.out;
+  }
+
   const auto [limited, limited_total] = scan("throttled", {"--only", "rate-limit"});
   EXPECT_EQ(limited.exit_code, 0) << limited.out << limited.err;
   EXPECT_NE(limited.out.find("0 findings"), std::string::npos) << limited.out;

@@ -121,13 +121,12 @@ class RateLimit final : public Check {
                          " burst requests answered 2xx: not a clean burst");
         continue;
       }
-      double seconds = 0;
-      for (const ProbeResult* r : burst) seconds = std::max(seconds, r->response.seconds);
+      // The whole burst is the finding, so that recheck replays the whole burst.
       Verdict v;
       v.state = State::bypassed;
       v.reason = std::to_string(burst.size()) + " requests in a burst, every one answered 2xx: " +
                  "no 429, Retry-After or announced limit";
-      last.verdict = v;
+      for (ProbeResult* r : burst) r->verdict = v;
     }
   }
 };
