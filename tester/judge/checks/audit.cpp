@@ -64,8 +64,11 @@ bool holds(const plan::Plan& plan, std::size_t op, std::string_view rule, std::s
   }
   if (rule == "sequential-ids" || rule == "unbounded-page-size") {
     for (const auto& q : o.parameters) {
-      const bool integer =
-          q.schema && q.schema->is_object() && q.schema->value("type", "") == "integer";
+      // The parameter's schema, through its $ref where it has one.
+      const spec::Node schema = plan.api != nullptr && plan.api->workspace
+                                    ? plan.api->workspace->deref(q.schema)
+                                    : q.schema;
+      const bool integer = schema && schema->is_object() && schema->value("type", "") == "integer";
       if (rule == "sequential-ids" && q.in == "path" && q.is_id() && integer) {
         *why = "path parameter " + q.name +
                " is an integer: counting up and down from one ID finds the others (enumeration)";
