@@ -21,10 +21,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-bool is_unsafe(const std::string& method) {
-  return method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE";
-}
-
 }  // namespace
 
 int recheck_command(const RecheckArgs& args) {
@@ -76,7 +72,7 @@ int recheck_command(const RecheckArgs& args) {
            " is not in " + a.config + ": its findings are not rechecked");
       continue;
     }
-    if (is_unsafe(r.probe.request.method) && !a.allow_unsafe && !r.probe.static_only) {
+    if (spec::is_unsafe_method(r.probe.request.method) && !a.allow_unsafe && !r.probe.static_only) {
       warn(key + " changes data: its findings are rechecked only with --allow-unsafe");
       continue;
     }

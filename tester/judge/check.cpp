@@ -141,6 +141,15 @@ const config::Identity* victim_for(const PlanContext& ctx, std::size_t op) {
   return best;
 }
 
+const config::Identity* guarded_victim(const PlanContext& ctx, std::size_t op,
+                                       plan::Overrides& ids) {
+  const plan::OperationPlan& p = ctx.plan.operations[op];
+  if (p.skipped || p.expect.access == config::Access::everyone) return nullptr;
+  const config::Identity* victim = victim_for(ctx, op);
+  if (victim != nullptr) plan::owned_path_ids(p, *victim, ids);
+  return victim;
+}
+
 Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
                              const plan::Response& response, const std::string& prober) {
   const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
@@ -149,7 +158,7 @@ Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
   Verdict v = leak_verdict(ctx.knowledge, *victim, o, prober);
   // A write needs no leaked data to count: being accepted is the harm.
   const std::string& method = probe.request.method;
-  if (v.state == State::enforced && method != "GET" && method != "HEAD" && method != "OPTIONS") {
+  if (v.state == State::enforced && spec::is_unsafe_method(method)) {
     v.state = State::bypassed;
     v.reason = std::to_string(o.status) + ": the " + method + " was accepted from " +
                (prober.empty() ? std::string("an anonymous caller") : prober);

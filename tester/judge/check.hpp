@@ -105,6 +105,11 @@ std::vector<std::string> check_names();
 // highest-level identity with a baseline for it (anonymous for public operations).
 const config::Identity* victim_for(const PlanContext& ctx, std::size_t op);
 
+// The victim of an operation that has a guard to test (not skipped, not public), with its path
+// IDs put in `ids`; nullptr when there is none. The common start of the access checks' plans.
+const config::Identity* guarded_victim(const PlanContext& ctx, std::size_t op,
+                                       plan::Overrides& ids);
+
 // Judge `response` against the probe victim's baseline: the access outcome, then leak evidence
 // of values `prober` never saw (no-auth, weaker-identity and cross-owner share this rule).
 Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,

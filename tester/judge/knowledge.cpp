@@ -132,7 +132,7 @@ bool Knowledge::looks_denied(std::size_t operation, const Observation& o, std::s
   const auto write = [&] {
     const auto* b = first_baseline(operation);
     const std::string method = b == nullptr ? "" : b->request.method;
-    return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE";
+    return !method.empty() && spec::is_unsafe_method(method);
   };
   if (o.is_2xx() && o.empty && !write())
     return say(std::to_string(o.status) + " with an empty body");

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -91,6 +92,12 @@ struct Link {
   std::string pointer;       // where the value is in the answer's body
 };
 
+// POST, PUT, PATCH, DELETE and any other method that may change data (not GET, HEAD, OPTIONS or
+// TRACE).
+inline bool is_unsafe_method(std::string_view method) {
+  return method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE";
+}
+
 struct Operation {
   std::string method;  // upper case
   std::string path;    // the template, e.g. /orders/{orderId}
@@ -113,9 +120,7 @@ struct Operation {
 
   // "GET /orders/{orderId}"
   std::string key() const { return method + " " + path; }
-  bool is_unsafe() const {
-    return method != "GET" && method != "HEAD" && method != "OPTIONS" && method != "TRACE";
-  }
+  bool is_unsafe() const { return is_unsafe_method(method); }
 };
 
 struct Api {

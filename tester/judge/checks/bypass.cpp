@@ -76,11 +76,9 @@ class Bypass final : public Check {
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
-    if (p.skipped || p.expect.access == config::Access::everyone) return {};
-    const config::Identity* victim = victim_for(ctx, op);
-    if (victim == nullptr) return {};
     plan::Overrides ids;
-    plan::owned_path_ids(p, *victim, ids);
+    const config::Identity* victim = guarded_victim(ctx, op, ids);
+    if (victim == nullptr) return {};
     // Callers who should be turned away: nobody, and the lowest identity that may not call it.
     std::vector<const config::Identity*> callers = {nullptr};
     if (p.expect.access != config::Access::owner) {

@@ -19,12 +19,9 @@ class NoAuth final : public Check {
   }
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
-    const auto& p = ctx.plan.operations[op];
-    if (p.skipped || p.expect.access == config::Access::everyone) return {};
-    const config::Identity* victim = victim_for(ctx, op);
-    if (victim == nullptr) return {};
     plan::Overrides ids;
-    plan::owned_path_ids(p, *victim, ids);
+    const config::Identity* victim = guarded_victim(ctx, op, ids);
+    if (victim == nullptr) return {};
     std::vector<plan::Probe> out;
     plan::Probe none;
     none.check = std::string(name());

@@ -26,9 +26,8 @@ class TamperedToken final : public Check {
   }
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
-    const auto& p = ctx.plan.operations[op];
-    if (p.skipped || p.expect.access == config::Access::everyone) return {};
-    const config::Identity* victim = victim_for(ctx, op);
+    plan::Overrides ids;
+    const config::Identity* victim = guarded_victim(ctx, op, ids);
     if (victim == nullptr) return {};
     const std::string token = victim->credentials.first_value();
     if (token.empty()) return {};
@@ -38,8 +37,6 @@ class TamperedToken final : public Check {
       if (&id == victim || !plan::looks_like_jwt(last_word(id.credentials.first_value()))) continue;
       if (low == nullptr || id.level < low->level) low = &id;
     }
-    plan::Overrides ids;
-    plan::owned_path_ids(p, *victim, ids);
     const bool jwt = plan::looks_like_jwt(last_word(token));
     std::vector<plan::Probe> out;
     for (const auto& rule : plan::tamper_rules()) {

@@ -23,14 +23,10 @@ class WeakerIdentity final : public Check {
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
-    if (p.skipped || p.expect.access == config::Access::everyone ||
-        p.expect.access == config::Access::owner) {
-      return {};
-    }
-    const config::Identity* victim = victim_for(ctx, op);
-    if (victim == nullptr) return {};
+    if (p.expect.access == config::Access::owner) return {};  // cross-owner's business
     plan::Overrides ids;
-    plan::owned_path_ids(p, *victim, ids);
+    const config::Identity* victim = guarded_victim(ctx, op, ids);
+    if (victim == nullptr) return {};
     std::vector<plan::Probe> out;
     for (const auto& id : ctx.config.identities) {
       if (plan::may_access(p, &id)) continue;
