@@ -14,9 +14,11 @@ SARIF_MULTITOOL_VERSION=5.7.0
 AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-json3-dev
   libtomlplusplus-dev libcli11-dev libfmt-dev libcurl4-openssl-dev libre2-dev)
 # Tests also validate reports (xmllint, python3-jsonschema) and run the CI templates' scripts
-# (python3-yaml).
-AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14 libxml2-utils python3 python3-yaml
-  python3-jsonschema)
+# (python3-yaml). The sanitizer build and the fuzz targets need clang's runtimes
+# (libclang-rt-14-dev: ASan, UBSan, libFuzzer); the fuzz oracle parses JUnit with pugixml; the
+# hostile-server tests make a throwaway TLS certificate with openssl.
+AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14 libclang-rt-14-dev libpugixml-dev libxml2-utils
+  python3 python3-yaml python3-jsonschema openssl)
 # The demo API (tests/demo_api) and the shell helpers that drive it.
 AUTHDIFF_DEMO_PACKAGES=(libcpp-httplib-dev libssl-dev curl)
 
@@ -85,6 +87,10 @@ ensure_sarif_multitool() {
   # npm may skip the package's install script, which only marks the tool executable.
   [ -x "$SARIF_MULTITOOL" ] || chmod u+x "$SARIF_MULTITOOL"
 }
+
+# Sanitizer runs: any report fails the run (UBSan aborts instead of going on), with a stack.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:strict_string_checks=1}"
+export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 
 # configure_and_build DIR [cmake args...]
 configure_and_build() {

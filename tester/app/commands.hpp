@@ -31,6 +31,7 @@ struct ScanArgs {
   std::string ca_file;
   bool allow_unsafe = false;
   bool quiet = false;
+  bool verbose = false;        // a line per request on stderr
   std::string shard;           // "K/N" or ""
   std::string baseline;        // known findings (TOML), or ""
   std::string write_baseline;  // write this run's findings as a baseline here, or ""

@@ -5,8 +5,11 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <iostream>
 #include <map>
 #include <optional>
+
+#include <fmt/format.h>
 
 #include "auth/sessions.hpp"
 #include "http/sender.hpp"
@@ -61,7 +64,37 @@ std::string describe(const plan::Request& req, const plan::Response& r) {
   return req.method + " " + path + " " + outcome;
 }
 
+// `-v`: one line per attempt. The request as planned names whose credential went with it, never
+// the credential (the sender attaches that).
+void log_exchange(const plan::Request& req, const plan::Response& r) {
+  std::string who = req.identity.empty() ? "anonymous" : req.identity;
+  switch (req.credential) {
+    case plan::Credential::none:
+      if (!req.identity.empty()) who += ", no credential";
+      break;
+    case plan::Credential::own:
+      break;
+    case plan::Credential::garbage:
+      who += ", garbage credential";
+      break;
+    case plan::Credential::tampered:
+      who += ", token " + req.tamper;
+      break;
+  }
+  std::string outcome = r.error.empty() ? std::to_string(r.status) : "error: " + r.error;
+  if (r.error.empty()) {
+    outcome += ", " + std::to_string(r.body_bytes) + " bytes";
+    if (r.truncated) outcome += " (kept " + std::to_string(r.body.size()) + ")";
+  }
+  std::cerr << fmt::format("authdiff: {} {} as {} -> {}, {:.3f} s\n", req.method, req.url, who,
+                           outcome, r.seconds);
+}
+
 }  // namespace
+
+Console console_for(const ScanArgs& args) {
+  return {isatty(STDERR_FILENO) != 0 && !args.quiet, args.verbose};
+}
 
 std::string local_time(const char* format) {
   const std::time_t now = std::time(nullptr);
@@ -209,7 +242,7 @@ class Traffic {
 }  // namespace
 
 report::ScanResult execute(plan::Plan& p, const config::Config& given,
-                           const judge::Mutations& mutations, bool show_progress,
+                           const judge::Mutations& mutations, const Console& console,
                            const PlanProbes& plan_probes) {
   http::Options ho;
   ho.base_url = p.base_url;
@@ -222,7 +255,8 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   ho.insecure = given.target.insecure;
   ho.ca_file = given.target.ca_file;
   for (const auto& [k, v] : given.target.headers) ho.extra_headers.emplace_back(k, v);
-  ProgressLine progress(show_progress);
+  if (console.verbose) ho.log = log_exchange;
+  ProgressLine progress(console.progress && !console.verbose);
   // The identities as the run knows them: logins fill in and renew their credentials.
   config::Config config = given;
   Traffic traffic(ho, config.identities, progress);

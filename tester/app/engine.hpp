@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "app/commands.hpp"
 #include "config/config.hpp"
 #include "judge/check.hpp"
 #include "plan/plan.hpp"
@@ -17,11 +18,20 @@ namespace authdiff::app {
 // plan already holds them (recheck).
 using PlanProbes = std::function<void(plan::Plan&, const config::Config&)>;
 
+// What the run prints on stderr while it sends.
+struct Console {
+  bool progress = false;  // one self-updating progress line (a terminal)
+  bool verbose = false;   // a line per request as it ends (`-v`)
+};
+
+// The console a command's arguments ask for: progress on a terminal unless -q; -v.
+Console console_for(const ScanArgs& args);
+
 // Run the stages and judge the probes. Fills the result's operations, results, findings, the
 // discovered IDs and the run's base URL, request count and sending time. Throws Failure with
 // exit 3 when the target is unreachable or a credential does not work (or stops working).
 report::ScanResult execute(plan::Plan& plan, const config::Config& config,
-                           const judge::Mutations& mutations, bool progress,
+                           const judge::Mutations& mutations, const Console& console,
                            const PlanProbes& plan_probes = {});
 
 // The operations of `plan` as reports name them (lines unknown).

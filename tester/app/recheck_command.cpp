@@ -87,8 +87,7 @@ int recheck_command(const RecheckArgs& args) {
 
   report::ScanResult result;
   if (!earlier.findings.empty() && !checks.empty()) {
-    result = execute(plan, prepared->config, prepared->mutations,
-                     isatty(STDERR_FILENO) != 0 && !a.quiet);
+    result = execute(plan, prepared->config, prepared->mutations, console_for(a));
   } else {
     result.operations = operation_infos(plan);
     result.run.base_url = plan.base_url;

@@ -61,6 +61,9 @@ void add_send_options(CLI::App* cmd, ScanArgs& a) {
   cmd->add_flag("--allow-unsafe", a.allow_unsafe,
                 "Replay POST/PUT/PATCH/DELETE too (skipped by default)");
   cmd->add_flag("-q,--quiet", a.quiet, "No progress line");
+  cmd->add_flag("-v,--verbose", a.verbose,
+                "Log every request as it ends on stderr: method, URL, who sent it, status, size, "
+                "time (never a credential)");
 }
 
 }  // namespace

@@ -225,8 +225,8 @@ int scan_command(const ScanArgs& args) {
   const auto probes = [&](plan::Plan& plan, const config::Config& config) {
     plan_probes(plan, config, prepared->mutations, checks, shard);
   };
-  report::ScanResult result = execute(prepared->plan, prepared->config, prepared->mutations,
-                                      isatty(STDERR_FILENO) != 0 && !args.quiet, probes);
+  report::ScanResult result =
+      execute(prepared->plan, prepared->config, prepared->mutations, console_for(args), probes);
   describe_run(result, args, *prepared, "scan", started_at,
                std::chrono::duration<double>(Clock::now() - started).count());
   result.run.checks = checks;
@@ -254,7 +254,7 @@ int learn_command(const LearnArgs& args) {
     plan_probes(plan, config, prepared->mutations, checks);
   };
   report::ScanResult result = execute(prepared->plan, prepared->config, prepared->mutations,
-                                      isatty(STDERR_FILENO) != 0 && !args.scan.quiet, probes);
+                                      console_for(args.scan), probes);
   config::AccessMatrix matrix;
   std::vector<std::string> order;
   std::map<std::string, std::size_t> counts;

@@ -183,7 +183,8 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
   std::string csrf;
   if (!l.csrf_get.empty()) {
     plan::Request get{
-        "GET", login_url(m_base_url, l.csrf_get), {}, "", "", plan::Credential::none, {}, {}};
+        "GET",       login_url(m_base_url, l.csrf_get), {}, "", "", plan::Credential::none, {}, {},
+        std::nullopt};
     const auto r = m_sender->send({get}).front();
     if (!r.ok() || r.status >= 400) return "CSRF request " + got(get, r);
     for (auto& [k, v] : set_cookies(r)) jar[k] = v;
@@ -193,8 +194,9 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
     if (it == jar.end()) return "no cookie " + l.csrf_cookie + " for the CSRF token";
     csrf = it->second;
   }
-  plan::Request req{l.method, login_url(m_base_url, l.url), {}, l.body.reveal(),
-                    "",       plan::Credential::none,       {}, {}};
+  plan::Request req{l.method,    login_url(m_base_url, l.url), {}, l.body.reveal(),
+                    "",          plan::Credential::none,       {}, {},
+                    std::nullopt};
   req.headers.emplace_back("Accept", "application/json");
   if (!l.content_type.empty()) req.headers.emplace_back("Content-Type", l.content_type);
   for (const auto& [k, v] : l.headers) req.headers.emplace_back(k, v.reveal());
@@ -248,8 +250,9 @@ std::string Sessions::log_in_oauth2(config::Identity& id, const config::Login& l
             "&password=" + url_encode(l.password->reveal());
   }
   if (!l.scope.empty()) form += "&scope=" + url_encode(l.scope);
-  plan::Request req{"POST", login_url(m_base_url, l.url), {}, "",
-                    "",     plan::Credential::none,       {}, {}};
+  plan::Request req{"POST",      login_url(m_base_url, l.url), {}, "",
+                    "",          plan::Credential::none,       {}, {},
+                    std::nullopt};
   req.headers.emplace_back("Accept", "application/json");
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   const std::string secret = l.client_secret ? l.client_secret->reveal() : "";

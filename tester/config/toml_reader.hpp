@@ -26,7 +26,15 @@ class Context {
   // `env` null: values are taken literally (no ${VAR} interpolation).
   Context(std::string path, const Environment* env) : m_path(std::move(path)), m_env(env) {}
 
+  // An error at `where`. A value that came from the environment is shown as its ${NAME}, never
+  // as itself: the message may quote a value that was a secret.
   [[noreturn]] void fail(const toml::source_region& where, std::string message) const {
+    for (const auto& [value, reference] : m_expanded) {
+      for (auto at = message.find(value); at != std::string::npos;
+           at = message.find(value, at + reference.size())) {
+        message.replace(at, value.size(), reference);
+      }
+    }
     throw ConfigError{Error{m_path, static_cast<int>(where.begin.line),
                             static_cast<int>(where.begin.column), std::move(message)}};
   }
@@ -56,6 +64,7 @@ class Context {
       }
       const auto v = (*m_env)(name);
       if (!v) fail(where, key + ": environment variable " + name + " is not set");
+      if (v->size() >= 4) m_expanded.emplace_back(*v, "${" + name + "}");
       out += *v;
       i = close;
     }
@@ -65,6 +74,7 @@ class Context {
  private:
   std::string m_path;
   const Environment* m_env;
+  mutable std::vector<std::pair<std::string, std::string>> m_expanded;  // value, "${NAME}"
 };
 
 class KeyReader {

@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "plan/tamper.hpp"
+#include "util/json_items.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -32,19 +33,31 @@ struct Transfer {
   std::size_t header_bytes = 0;
   std::size_t max_body = 0;
   Clock::time_point started;
+  // A list answer longer than the cap: its items, counted as the rest of the body streams past.
+  std::optional<std::string> list_pointer;
+  std::optional<JsonItemCounter> counter;
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const std::size_t bytes = size * n;
   t->response.body_bytes += bytes;
-  const std::size_t room = t->max_body - std::min(t->max_body, t->response.body.size());
-  if (bytes > room) {
-    t->response.body.append(data, room);
-    t->response.truncated = true;
-    return 0;  // stop reading: the cap is reached (reported as truncated, not as an error)
+  if (t->counter) {
+    t->counter->feed({data, bytes});
+    return bytes;
   }
-  t->response.body.append(data, bytes);
+  const std::size_t room = t->max_body - std::min(t->max_body, t->response.body.size());
+  if (bytes <= room) {
+    t->response.body.append(data, bytes);
+    return bytes;
+  }
+  t->response.body.append(data, room);
+  t->response.truncated = true;
+  if (!t->list_pointer) return 0;  // stop reading: reported as truncated, not as an error
+  // A list: read on to the end (or the timeout), keeping only the count.
+  t->counter.emplace(t->list_pointer);
+  t->counter->feed(t->response.body);
+  t->counter->feed({data + room, bytes - room});
   return bytes;
 }
 
@@ -233,6 +246,8 @@ struct Sender::Impl {
     t.response = plan::Response{};
     t.header_bytes = 0;
     t.max_body = options.max_body;
+    t.list_pointer = req.list_pointer;
+    t.counter.reset();
     t.body = req.body;
     CURL* e = t.easy;
     // Per request: the method (back to a plain GET first), credentials, URL and headers.
@@ -375,6 +390,8 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
       curl_multi_remove_handle(s.multi, msg->easy_handle);
       --in_flight;
       plan::Response r = std::move(t->response);
+      if (t->counter) r.items = t->counter->result();
+      t->counter.reset();
       r.attempts = attempts_of[t->index];
       r.throttled = throttled_of[t->index];
       r.seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
@@ -386,6 +403,7 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
                       : std::string(curl_easy_strerror(rc));
         if (rc != CURLE_OPERATION_TIMEDOUT) r.status = 0;
       }
+      if (s.options.log) s.options.log(requests[t->index], r);
       // Recovery: retry connection failures, 429 and 503 a bounded number of times.
       const bool retry = (r.error.empty() && (r.status == 429 || r.status == 503)) ||
                          (!r.error.empty() && retryable_error(rc));

@@ -14,18 +14,23 @@
 namespace authdiff::http {
 
 struct Options {
-  std::string base_url;             // scope: only its scheme://host:port is ever contacted
-  int concurrency = 16;             // transfers in flight
-  double rate = 50;                 // requests per second (token bucket, burst = concurrency)
-  double timeout = 10;              // seconds per attempt
-  std::size_t max_body = 8u << 20;  // bytes of a body kept; the rest is dropped, not read
-  std::size_t budget = 20000;       // attempts in total, retries included
-  int max_retries = 2;              // for connection failures, 429 and 503 only
-  double max_retry_wait = 30;       // seconds; a longer Retry-After is capped
-  std::string proxy;                // e.g. http://127.0.0.1:8080; "" = none (environment ignored)
-  bool insecure = false;            // accept any TLS certificate
+  std::string base_url;  // scope: only its scheme://host:port is ever contacted
+  int concurrency = 16;  // transfers in flight
+  double rate = 50;      // requests per second (token bucket, burst = concurrency)
+  double timeout = 10;   // seconds per attempt
+  // Bytes of a body kept. Past them a list answer (Request::list_pointer) is read to its end and
+  // only its items counted; any other answer is not read further.
+  std::size_t max_body = 8u << 20;
+  std::size_t budget = 20000;  // attempts in total, retries included
+  int max_retries = 2;         // for connection failures, 429 and 503 only
+  double max_retry_wait = 30;  // seconds; a longer Retry-After is capped
+  std::string proxy;           // e.g. http://127.0.0.1:8080; "" = none (environment ignored)
+  bool insecure = false;       // accept any TLS certificate
   std::string ca_file;
   plan::Headers extra_headers;  // sent with every request
+  // Called as each attempt ends (retries too), with the request as planned: it holds no
+  // credential, those are attached inside the sender.
+  std::function<void(const plan::Request&, const plan::Response&)> log;
 };
 
 // Progress: attempts finished so far, and the size of the current batch.

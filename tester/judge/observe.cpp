@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "util/json_items.hpp"
 #include "util/json_pointer.hpp"
 #include "util/strings.hpp"
 
@@ -112,123 +113,6 @@ std::string error_like(const json& doc) {
 
 }  // namespace
 
-std::optional<std::size_t> count_items(std::string_view text,
-                                       const std::optional<std::string>& pointer) {
-  std::vector<std::string> target;
-  if (pointer) {
-    auto tokens = pointer_tokens(*pointer);
-    if (!tokens) return std::nullopt;
-    target = std::move(*tokens);
-  }
-  // A stack of open containers: for each, whether it is an array, its path token from the
-  // parent, and (arrays) how many elements have started.
-  struct Frame {
-    bool array;
-    std::string token;
-    std::size_t elements = 0;
-    bool expecting_value = true;  // arrays: the next non-space starts an element
-  };
-  std::vector<Frame> stack;
-  std::string key, current;
-  bool in_string = false, escaped = false, string_is_key = false;
-  std::size_t best = 0;
-  bool found = false;
-  std::size_t found_count = 0;
-  const auto path_matches = [&]() {
-    if (stack.size() != target.size() + 1) return false;
-    for (std::size_t i = 0; i < target.size(); ++i) {
-      if (stack[i + 1].token != target[i]) return false;
-    }
-    return true;
-  };
-  const auto element_starts = [&]() {
-    if (!stack.empty() && stack.back().array && stack.back().expecting_value) {
-      ++stack.back().elements;
-      stack.back().expecting_value = false;
-    }
-  };
-  const auto close = [&]() {
-    if (stack.empty()) return;
-    const Frame& f = stack.back();
-    if (f.array) {
-      best = std::max(best, f.elements);
-      if (pointer && path_matches()) {
-        found = true;
-        found_count = f.elements;
-      }
-    }
-    stack.pop_back();
-  };
-  bool after_colon = false;
-  for (const char c : text) {
-    if (in_string) {
-      if (escaped) {
-        escaped = false;
-        current += c;
-      } else if (c == '\\') {
-        escaped = true;
-      } else if (c == '"') {
-        in_string = false;
-        if (string_is_key) key = current;
-      } else {
-        current += c;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': {
-        const bool is_key = !stack.empty() && !stack.back().array && !after_colon;
-        if (!is_key) element_starts();
-        in_string = true;
-        string_is_key = is_key;
-        current.clear();
-        break;
-      }
-      case ':':
-        after_colon = true;
-        break;
-      case '{':
-      case '[': {
-        std::string token;
-        if (!stack.empty() && stack.back().array) {
-          element_starts();
-          token = std::to_string(stack.back().elements - 1);
-        } else if (!stack.empty()) {
-          token = key;
-        }
-        stack.push_back({c == '[', token});
-        after_colon = false;
-        break;
-      }
-      case '}':
-      case ']':
-        close();
-        after_colon = false;
-        break;
-      case ',':
-        if (!stack.empty() && stack.back().array) stack.back().expecting_value = true;
-        after_colon = false;
-        break;
-      case ' ':
-      case '\t':
-      case '\n':
-      case '\r':
-        break;
-      default:
-        element_starts();  // a number, true, false or null
-        break;
-    }
-  }
-  // Truncated text: containers still open count what they hold so far.
-  while (!stack.empty()) close();
-  if (pointer) {
-    if (found) return found_count;
-    return std::nullopt;
-  }
-  if (best == 0) return std::nullopt;
-  return best;
-}
-
 Observation observe(const plan::Response& response,
                     const std::optional<std::string>& list_pointer) {
   Observation o;
@@ -252,9 +136,13 @@ Observation observe(const plan::Response& response,
     flatten(o.doc, o.leaves);
     if (o.is_2xx()) o.error_like = error_like(o.doc);
   }
-  if (!o.empty && (list_pointer || o.json)) {
-    o.items = count_items(body, list_pointer);
-    if (!o.items && list_pointer) o.items = count_items(body, std::nullopt);
+  if (response.items) {
+    // Counted by http as the whole body streamed past (it was longer than the cap).
+    o.items = response.items;
+    o.counted_whole = true;
+  } else if (!o.empty && (list_pointer || o.json)) {
+    o.items = count_json_items(body, list_pointer);
+    if (!o.items && list_pointer) o.items = count_json_items(body, std::nullopt);
   }
   return o;
 }

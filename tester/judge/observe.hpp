@@ -30,6 +30,7 @@ struct Observation {
   std::string error_like;    // non-empty: a 2xx that reads as an error or a denial (why)
   std::optional<std::size_t> items;  // list items at the list pointer (or the largest array)
   bool truncated = false;
+  bool counted_whole = false;  // truncated, but `items` counts the whole body (http streamed it)
   std::size_t body_bytes = 0;
   std::string body_prefix;  // the first bytes, for non-JSON comparisons
 
@@ -39,11 +40,6 @@ struct Observation {
 // Observe `response`; `list_pointer` is the spec's pointer to the array ("" = the top level),
 // nullopt when the operation is not known to be a list.
 Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer);
-
-// Count the elements of the array at `pointer` in JSON `text` without building a tree; works on
-// truncated text (counts what is there). With no pointer: the largest array anywhere.
-std::optional<std::size_t> count_items(std::string_view text,
-                                       const std::optional<std::string>& pointer);
 
 // A value worth citing as evidence: specific enough not to match by chance (strings of 4+ bytes
 // with a letter or digit; numbers with 3+ digits or a fraction).

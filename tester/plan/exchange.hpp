@@ -3,6 +3,7 @@
 // and the pair (Exchange). Plain data: `http` fills them, `judge` reads them. A Request never
 // holds a secret: it names whose credential to attach and how, and `http` attaches it.
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -28,6 +29,9 @@ struct Request {
   Credential credential = Credential::none;
   std::string tamper;        // tampered: the rule
   std::string tamper_other;  // tampered: the identity whose token claims-of rules copy
+  // A list operation: where its items are (spec; "" = the body is the array). `http` then reads
+  // a body longer than the cap to its end, counting the items without keeping the bytes.
+  std::optional<std::string> list_pointer;
 };
 
 struct Response {
@@ -36,10 +40,12 @@ struct Response {
   std::string body;            // at most the body cap
   bool truncated = false;      // the body was cut at the cap
   std::size_t body_bytes = 0;  // bytes received, decompressed (>= body.size() when truncated)
-  double seconds = 0;          // wall time of the last attempt
-  int attempts = 0;            // 1 + retries
-  int throttled = 0;           // of the retries, those after a 429 or 503
-  std::string error;           // transport error or refusal ("out of scope", "budget"), or ""
+  // Truncated list answers: the items of the whole body, counted as it streamed past the cap.
+  std::optional<std::size_t> items;
+  double seconds = 0;  // wall time of the last attempt
+  int attempts = 0;    // 1 + retries
+  int throttled = 0;   // of the retries, those after a 429 or 503
+  std::string error;   // transport error or refusal ("out of scope", "budget"), or ""
 
   bool ok() const { return error.empty() && status != 0; }
   const std::string* header(const std::string& lower_name) const {

@@ -127,6 +127,7 @@ Request make_request(const Plan& plan, std::size_t op_index, const config::Confi
             : op.body->example.value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   r.headers.emplace_back("Accept", "application/json, */*;q=0.5");
+  if (op.is_list) r.list_pointer = op.list_pointer;
   return r;
 }
 

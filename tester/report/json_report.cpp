@@ -130,6 +130,7 @@ json probe_json(const judge::ProbeResult& r) {
                 {"severity",
                  r.verdict.severity ? json(judge::to_string(*r.verdict.severity)) : json(nullptr)},
                 {"data", r.verdict.data}}}};
+  if (r.probe.request.list_pointer) out["request"]["list_pointer"] = *r.probe.request.list_pointer;
   if (!r.finding.empty()) {
     out["finding"] = r.finding;
     out["curl"] = r.curl;
@@ -358,6 +359,7 @@ ScanResult read(const Reader& root) {
     // Members added within version 1 are optional on reading.
     if (q.has("tamper")) r.probe.request.tamper = q.str("tamper");
     if (q.has("tamper_other")) r.probe.request.tamper_other = q.str("tamper_other");
+    if (q.has("list_pointer")) r.probe.request.list_pointer = q.str("list_pointer");
     const Reader a = p.at("response");
     r.response.status = static_cast<long>(a.at("status").count());
     r.response.body_bytes = a.at("bytes").count();

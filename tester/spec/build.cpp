@@ -98,6 +98,12 @@ class Builder {
       } else {
         for (const auto& [path, item] : paths->items()) {
           if (path.starts_with("x-")) continue;
+          // The path is appended to the base URL: one that does not start with "/" would change
+          // the host or port ("@other", ".example") instead of naming a resource.
+          if (!path.starts_with("/")) {
+            warn("/paths/" + pointer_escape(path) + ": does not start with \"/\"; skipped");
+            continue;
+          }
           path_item(path, Node{&item, root.doc});
         }
       }

@@ -5,10 +5,13 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
 
 namespace authdiff {
 
 namespace {
+constexpr std::size_t k_max_file_bytes = std::size_t{512} << 20;
+
 struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
@@ -26,7 +29,13 @@ Result<std::string> read_file(const std::string& path) {
   if (st.st_size > 0) content.reserve(static_cast<std::size_t>(st.st_size));
   char buf[1 << 16];
   std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) content.append(buf, n);
+  while ((n = std::fread(buf, 1, sizeof buf, f.get())) > 0) {
+    // Specs, configs and reports are small; /dev/zero or an endless pipe must not fill memory.
+    if (content.size() + n > k_max_file_bytes) {
+      return Error{path, 0, 0, "larger than " + std::to_string(k_max_file_bytes >> 20) + " MiB"};
+    }
+    content.append(buf, n);
+  }
   if (std::ferror(f.get())) {
     return Error{path, 0, 0, std::string("cannot read: ") + std::strerror(errno)};
   }

@@ -5,7 +5,7 @@
 
 namespace authdiff {
 
-// Read a whole file; the error names the file and the reason (errno text).
+// Read a whole file of at most 512 MiB; the error names the file and the reason (errno text).
 Result<std::string> read_file(const std::string& path);
 
 // Write `content` to `path` (created or truncated; or appended to when `append`).

@@ -1,7 +1,9 @@
 // Run-to-run state and scale-out, end to end against the canteen demo API: JSON, SARIF and
 // Markdown reports, `--shard K/N` + `merge` (equal to one run), `recheck` after a fix,
 // baselines, and no secret in any output.
+#include <cctype>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <sstream>
 
@@ -9,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/demo_target.hpp"
+#include "../support/http_client.hpp"
 #include "../support/process.hpp"
 
 namespace authdiff::test {
@@ -20,6 +23,11 @@ const std::string k_bin = AUTHDIFF_BINARY;
 const std::string k_src = AUTHDIFF_SOURCE_DIR;
 const std::string k_spec = k_src + "/specs/canteen.yaml";
 const std::string k_config = k_src + "/specs/canteen.authdiff.toml";
+
+std::string fmt_hex(unsigned char c) {
+  static const char* digits = "0123456789ABCDEF";
+  return {'%', digits[c >> 4], digits[c & 15]};
+}
 
 std::string read(const std::string& path) {
   return read_text(path);
@@ -438,8 +446,67 @@ TEST(Shard, ABadShardIsBadUsage) {
   }
 }
 
+// The forms a secret may take in an output: itself, percent-encoded, and base64 (standard and
+// URL-safe) at each of the three alignments it could have inside a longer encoded text (the
+// characters that depend only on the secret's own bytes).
+std::vector<std::string> encodings(const std::string& secret) {
+  static const std::string std64 =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::vector<std::string> out = {secret};
+  std::string percent;
+  for (const unsigned char c : secret) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      percent += static_cast<char>(c);
+    } else {
+      percent += fmt_hex(c);
+    }
+  }
+  if (percent != secret) out.push_back(percent);
+  for (std::size_t k = 0; k < 3; ++k) {
+    const std::string bytes = std::string(k, '\0') + secret;
+    std::string enc;
+    for (std::size_t i = 0; i + 2 < bytes.size(); i += 3) {
+      const unsigned v = static_cast<unsigned char>(bytes[i]) << 16 |
+                         static_cast<unsigned char>(bytes[i + 1]) << 8 |
+                         static_cast<unsigned char>(bytes[i + 2]);
+      for (int shift = 18; shift >= 0; shift -= 6) enc += std64[(v >> shift) & 63];
+    }
+    const std::string stable = enc.substr(k == 0 ? 0 : 4);  // the first group mixes in padding
+    if (stable.size() < 8) continue;
+    out.push_back(stable);
+    std::string url = stable;
+    for (char& c : url) c = c == '+' ? '-' : c == '/' ? '_' : c;
+    if (url != stable) out.push_back(url);
+  }
+  return out;
+}
+
+// Personal data the demo API holds, as only an administrator sees it unmasked: phone numbers,
+// resident ID numbers and terminal passwords.
+std::vector<std::string> demo_personal_data(const DemoTarget& target) {
+  std::vector<std::string> out;
+  const auto admin = bearer(target.env().at("CANTEEN_ADMIN_TOKEN"));
+  std::function<void(const json&, const std::string&)> walk = [&](const json& v,
+                                                                  const std::string& key) {
+    if (v.is_object()) {
+      for (const auto& [k, child] : v.items()) walk(child, k);
+    } else if (v.is_array()) {
+      for (const auto& child : v) walk(child, key);
+    } else if (v.is_string() && v.get<std::string>().size() >= 8 &&
+               (key == "phone" || key == "idCard" || key.find("assword") != std::string::npos)) {
+      out.push_back(v.get<std::string>());
+    }
+  };
+  for (const std::string path : {"/api/employees?pageSize=100", "/api/terminals"}) {
+    const auto r = http("GET", target.url() + path, admin);
+    walk(r.json(), "");
+  }
+  return out;
+}
+
 // Canary secrets: every credential and secret header value, planted, must appear in no output
-// of scan, recheck and merge: console, JUnit, JSON, SARIF, Markdown, step summary, baseline.
+// of scan, recheck and merge, in any encoding: console, the -v request log, JUnit, JSON, SARIF,
+// Markdown, step summary, baseline. Nor may the personal data the API leaks, unmasked.
 TEST(Secrets, NoCanaryInAnyOutput) {
   DemoTarget target(AUTHDIFF_DEMO_API);
   std::string config = read(k_config);
@@ -476,14 +543,14 @@ TEST(Secrets, NoCanaryInAnyOutput) {
   };
   std::vector<ProcessResult> runs;
   auto args = outputs("scan");
-  args.insert(args.begin(), {"scan", "--spec", k_spec, "--config", cfg, "--write-baseline",
+  args.insert(args.begin(), {"scan", "-v", "--spec", k_spec, "--config", cfg, "--write-baseline",
                              temp("canary-baseline.toml")});
   files.push_back(temp("canary-baseline.toml"));
   runs.push_back(authdiff(target, args, env));
   EXPECT_EQ(runs.back().exit_code, 1) << runs.back().err;
   auto recheck = outputs("recheck");
   recheck.insert(recheck.begin(),
-                 {"recheck", "--report", temp("canary-scan.json"), "--config", cfg});
+                 {"recheck", "-v", "--report", temp("canary-scan.json"), "--config", cfg});
   runs.push_back(authdiff(target, recheck, env));
   auto shard = outputs("shard");
   shard.insert(shard.begin(), {"scan", "--spec", k_spec, "--config", cfg, "--shard", "1/1"});
@@ -495,18 +562,30 @@ TEST(Secrets, NoCanaryInAnyOutput) {
 
   EXPECT_NE(read(temp("canary-scan.json")).find("$AUTHDIFF_HEADER_X_GATEWAY_KEY"),
             std::string::npos);
-  std::map<std::string, std::string> secrets = canaries;
-  for (const auto& [k, v] : target.env()) secrets[k] = v;
+  // The -v log went to stderr: a line per request, naming who sent it.
+  EXPECT_NE(runs[0].err.find(" as admin -> "), std::string::npos) << runs[0].err.substr(0, 2000);
+  EXPECT_NE(runs[1].err.find(" as "), std::string::npos) << runs[1].err.substr(0, 2000);
+
+  std::vector<std::pair<std::string, std::string>> secrets;  // what, form
+  std::map<std::string, std::string> planted = canaries;
+  for (const auto& [k, v] : target.env()) planted[k] = v;
+  for (const auto& [name, value] : planted) {
+    for (const auto& form : encodings(value)) secrets.emplace_back(name, form);
+  }
+  const auto personal = demo_personal_data(target);
+  ASSERT_GE(personal.size(), 20u) << "the demo API's personal data was not read";
+  for (const auto& value : personal) secrets.emplace_back("personal data", value);
   for (const auto& path : files) {
     const std::string text = read(path);
     EXPECT_FALSE(text.empty()) << path << " was not written";
-    for (const auto& [name, value] : secrets)
-      EXPECT_EQ(text.find(value), std::string::npos) << name << " leaked into " << path;
+    for (const auto& [name, form] : secrets)
+      EXPECT_EQ(text.find(form), std::string::npos)
+          << name << " (" << form << ") leaked into " << path;
   }
   for (const auto& r : runs) {
-    for (const auto& [name, value] : secrets) {
-      EXPECT_EQ(r.out.find(value), std::string::npos) << name << " leaked to stdout";
-      EXPECT_EQ(r.err.find(value), std::string::npos) << name << " leaked to stderr";
+    for (const auto& [name, form] : secrets) {
+      EXPECT_EQ(r.out.find(form), std::string::npos) << name << " (" << form << ") on stdout";
+      EXPECT_EQ(r.err.find(form), std::string::npos) << name << " (" << form << ") on stderr";
     }
   }
 }

@@ -11,6 +11,8 @@ struct ProcessResult {
   std::string out;
   std::string err;
   bool timed_out = false;
+  long peak_rss_kib = 0;  // the child's peak resident set (wait4's ru_maxrss), in KiB
+  double seconds = 0;     // wall time from start to exit
 };
 
 // Run `argv` with extra environment variables; kill it after `timeout_s` seconds.

@@ -175,6 +175,13 @@ TEST(Config, SecretsAreNotEchoedInErrors) {
       parse("[identities.alice]\nbearer = \"${TOKEN}\"\nlevle = 2\n", {{"TOKEN", "s3cr3t-canary"}});
   ASSERT_FALSE(c.ok());
   EXPECT_EQ(c.error().to_string().find("s3cr3t-canary"), std::string::npos);
+  // Found by fuzz_config: an error that quotes a value shows the variable, not what it holds.
+  auto quoted = parse("[[expect]]\nmatch = \"GET /a\"\naccess = \"owner${TOKEN}\"\n",
+                      {{"TOKEN", "s3cr3t-canary"}});
+  ASSERT_FALSE(quoted.ok());
+  EXPECT_EQ(quoted.error().to_string().find("s3cr3t-canary"), std::string::npos);
+  EXPECT_NE(quoted.error().to_string().find("owner${TOKEN}"), std::string::npos)
+      << quoted.error().to_string();
   auto bad = parse("[target]\nbase_url = \"${URL}\"\n", {{"URL", "not a url s3cr3t"}});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().to_string().find("s3cr3t"), std::string::npos);

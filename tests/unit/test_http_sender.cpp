@@ -13,6 +13,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+constexpr std::size_t k_list_items = 600000;
+
 // An in-process loopback server with one behaviour per route.
 class Server {
  public:
@@ -29,6 +31,17 @@ class Server {
     });
     m_svr.Get("/big", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(std::string(2 << 20, 'x'), "text/plain");
+    });
+    // A list of k_list_items objects, about 20 MiB, under /data/list.
+    m_svr.Get("/list", [](const httplib::Request&, httplib::Response& res) {
+      std::string body = R"({"code":0,"data":{"list":[)";
+      for (std::size_t i = 0; i < k_list_items; ++i) {
+        if (i > 0) body += ',';
+        body +=
+            R"({"id":)" + std::to_string(i) + R"(,"name":"item [)" + std::to_string(i) + R"(]"})";
+      }
+      body += R"(],"total":)" + std::to_string(k_list_items) + "}}";
+      res.set_content(body, "application/json");
     });
     m_svr.Get("/flaky", [this](const httplib::Request&, httplib::Response& res) {
       if (++flaky_calls == 1) {
@@ -56,7 +69,7 @@ class Server {
       res.set_content("{}", "application/json");
     });
     m_svr.Get("/redirect", [](const httplib::Request&, httplib::Response& res) {
-      res.set_redirect("http://127.0.0.2:1/elsewhere");
+      res.set_redirect("http://[::1]:1/elsewhere");
     });
     port = m_svr.bind_to_any_port("127.0.0.1");
     m_thread = std::thread([this] { m_svr.listen_after_bind(); });
@@ -134,7 +147,7 @@ TEST(Sender, AttachesEveryCredentialOnlyWhenAsked) {
 TEST(Sender, RefusesEverythingOutsideTheScopeWithoutSendingIt) {
   Server s;
   Sender sender(options_for(s), {});
-  const auto r = sender.send({get("http://127.0.0.2:" + std::to_string(s.port) + "/ok"),
+  const auto r = sender.send({get("http://[::1]:" + std::to_string(s.port) + "/ok"),
                               get("https://127.0.0.1:" + std::to_string(s.port) + "/ok"),
                               get("http://127.0.0.1:" + std::to_string(s.port + 1) + "/ok"),
                               get("file:///etc/passwd")});
@@ -164,6 +177,31 @@ TEST(Sender, BodiesAreCappedAndTheCapIsReported) {
   EXPECT_TRUE(r[0].error.empty()) << r[0].error;
   EXPECT_TRUE(r[0].truncated);
   EXPECT_EQ(r[0].body.size(), 64u * 1024);
+}
+
+TEST(Sender, AListLongerThanTheCapIsCountedToItsEndWithoutKeepingIt) {
+  Server s;
+  Options o = options_for(s);
+  o.max_body = 1 << 20;
+  Sender sender(o, {});
+  // Uncompressed: the test server would spend seconds compressing 20 MiB.
+  plan::Request plain = get(s.url() + "/list");
+  plain.headers.emplace_back("Accept-Encoding", "identity");
+  plan::Request list = plain;
+  list.list_pointer = "/data/list";
+  const auto r = sender.send({list, plain});
+  for (const auto& resp : r) {
+    EXPECT_EQ(resp.status, 200);
+    EXPECT_TRUE(resp.error.empty()) << resp.error;
+    EXPECT_TRUE(resp.truncated);
+    EXPECT_EQ(resp.body.size(), std::size_t{1} << 20);
+  }
+  ASSERT_TRUE(r[0].items.has_value());
+  EXPECT_EQ(*r[0].items, k_list_items);
+  EXPECT_GT(r[0].body_bytes, std::size_t{16} << 20);  // all of it was read
+  // Not known to be a list: the cap ends the reading, and nothing is counted past it.
+  EXPECT_FALSE(r[1].items.has_value());
+  EXPECT_LT(r[1].body_bytes, std::size_t{16} << 20);
 }
 
 TEST(Sender, RetriesA503HonouringRetryAfter) {

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "judge/observe.hpp"
+#include "util/json_items.hpp"
 
 namespace authdiff::judge {
 namespace {
@@ -16,14 +17,15 @@ plan::Response response(long status, std::string body, bool truncated = false) {
 }
 
 TEST(CountItems, AtAPointerAnywhereAndInTruncatedText) {
-  EXPECT_EQ(count_items(R"([1, 2, 3])", ""), 3u);
-  EXPECT_EQ(
-      count_items(R"({"data": {"list": [{"a": [1, 2]}, {"b": "x,y"}], "total": 2}})", "/data/list"),
-      2u);
-  EXPECT_EQ(count_items(R"({"items": []})", "/items"), 0u);
-  EXPECT_EQ(count_items(R"({"a": [1], "b": [1, 2, 3, 4]})", std::nullopt), 4u);
-  EXPECT_EQ(count_items(R"({"items": [{"s": "[[["}, {"t": "]\"]"}, 3)", "/items"), 3u);  // cut off
-  EXPECT_EQ(count_items(R"({"other": [1]})", "/items"), std::nullopt);
+  EXPECT_EQ(count_json_items(R"([1, 2, 3])", ""), 3u);
+  EXPECT_EQ(count_json_items(R"({"data": {"list": [{"a": [1, 2]}, {"b": "x,y"}], "total": 2}})",
+                             "/data/list"),
+            2u);
+  EXPECT_EQ(count_json_items(R"({"items": []})", "/items"), 0u);
+  EXPECT_EQ(count_json_items(R"({"a": [1], "b": [1, 2, 3, 4]})", std::nullopt), 4u);
+  EXPECT_EQ(count_json_items(R"({"items": [{"s": "[[["}, {"t": "]\"]"}, 3)", "/items"),
+            3u);  // cut off
+  EXPECT_EQ(count_json_items(R"({"other": [1]})", "/items"), std::nullopt);
 }
 
 TEST(Observe, FlattensJsonAndCountsTheList) {

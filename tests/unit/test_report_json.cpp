@@ -10,7 +10,9 @@ namespace {
 
 // A result with every field set, including text a hostile server could have put there.
 ScanResult sample() {
-  const std::string hostile = std::string("\xff\x00\x1b[31m `|` <img src=x> ``` \" 张伟", 40);
+  // Found by AddressSanitizer: the length given used to run past the literal's end.
+  static constexpr char k_hostile[] = "\xff\x00\x1b[31m `|` <img src=x> ``` \" 张伟";
+  const std::string hostile(k_hostile, sizeof k_hostile - 1);
   ScanResult r;
   r.run.version = "0.1.0";
   r.run.spec_file = "specs/x.yaml";
@@ -35,9 +37,15 @@ ScanResult sample() {
   p.probe.victim = "alice";
   p.probe.parameter = "id";
   p.probe.value = "7";
-  p.probe.request = {
-      "GET", "http://127.0.0.1:1/a/7", {{"Accept", "*/*"}}, "", "bob", plan::Credential::own, {},
-      {}};
+  p.probe.request = {"GET",
+                     "http://127.0.0.1:1/a/7",
+                     {{"Accept", "*/*"}},
+                     "",
+                     "bob",
+                     plan::Credential::own,
+                     {},
+                     {},
+                     "/items"};
   p.response.status = 200;
   p.response.body_bytes = 99;
   p.response.attempts = 1;
@@ -84,6 +92,7 @@ TEST(JsonReport, ReadsBackToTheSameReport) {
   EXPECT_EQ(back->run.shard, 2);
   EXPECT_EQ(back->run.checks.size(), 2u);
   EXPECT_EQ(back->results[0].probe.request.credential, plan::Credential::own);
+  EXPECT_EQ(back->results[0].probe.request.list_pointer, std::optional<std::string>("/items"));
   EXPECT_EQ(back->statuses[0], Status::expired);
   EXPECT_EQ(back->previous[1].outcome, Previous::Outcome::fixed);
   EXPECT_TRUE(back->fails(0));

@@ -142,6 +142,19 @@ TEST(Parameters, UndeclaredPathParameterIsAddedWithAWarning) {
   EXPECT_FALSE(api.warnings.empty());
 }
 
+// Found by fuzz_spec_yaml: "@other/x" or ".example" appended to the base URL names another
+// host or port, so such a path is skipped with a warning, never turned into a request.
+TEST(Paths, APathThatDoesNotStartWithASlashIsSkippedWithAWarning) {
+  const Api api = api_from(R"({"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+    "paths": {"@other.invalid/x": {"get": {"responses": {"200": {"description": "ok"}}}},
+              ".records": {"get": {"responses": {"200": {"description": "ok"}}}},
+              "/kept": {"get": {"responses": {"200": {"description": "ok"}}}}}})");
+  ASSERT_EQ(api.operations.size(), 1u);
+  EXPECT_EQ(api.operations[0].path, "/kept");
+  ASSERT_EQ(api.warnings.size(), 2u);
+  EXPECT_NE(api.warnings[0].find("does not start with \"/\""), std::string::npos);
+}
+
 TEST(Swagger2, BasePathSchemesBodyAndFormData) {
   const Api api = api_from(R"({
     "swagger": "2.0", "info": {"title": "t", "version": "1"},

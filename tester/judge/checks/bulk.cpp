@@ -99,7 +99,8 @@ class Bulk final : public Check {
     }
     Verdict v;
     v.items = o.items;
-    const std::string count = std::to_string(*o.items) + (o.truncated ? "+" : "") + " items";
+    const std::string count =
+        std::to_string(*o.items) + (o.truncated && !o.counted_whole ? "+" : "") + " items";
     if (*o.items <= limit) {
       v.state = State::enforced;
       v.reason = count + ", within " + limit_source + " (" + std::to_string(limit) + ")";
