@@ -21,6 +21,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t k_max_header_bytes = 256 * 1024;
+// A list answer past the body cap is counted as it streams up to this many times the cap.
+constexpr std::size_t k_stream_factor = 64;
 
 // One transfer: the request it carries and what has arrived so far. Hangs on CURLOPT_PRIVATE.
 struct Transfer {
@@ -36,6 +38,10 @@ struct Transfer {
   // A list answer longer than the cap: its items, counted as the rest of the body streams past.
   std::optional<std::string> list_pointer;
   std::optional<JsonItemCounter> counter;
+  Clock::time_point deadline;  // streaming past the cap stops here (curl checks its timeout
+                               // only between reads, and one read may inflate gigabytes)
+  bool stream_timed_out = false;
+  char error[CURL_ERROR_SIZE] = {};  // curl's own text for the last error (names the cause)
 };
 
 std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
@@ -43,6 +49,16 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   const std::size_t bytes = size * n;
   t->response.body_bytes += bytes;
   if (t->counter) {
+    if (Clock::now() > t->deadline) {
+      t->stream_timed_out = true;
+      return 0;
+    }
+    if (t->response.body_bytes > k_stream_factor * t->max_body) {
+      // Too long to count in fair time (a bomb starves the other transfers of this thread):
+      // judged on the kept bytes, as any body past the cap.
+      t->counter.reset();
+      return 0;
+    }
     t->counter->feed({data, bytes});
     return bytes;
   }
@@ -54,9 +70,14 @@ std::size_t on_body(char* data, std::size_t size, std::size_t n, void* user) {
   t->response.body.append(data, room);
   t->response.truncated = true;
   if (!t->list_pointer) return 0;  // stop reading: reported as truncated, not as an error
-  // A list: read on to the end (or the timeout), keeping only the count.
+  // A list: read on to the end (or the timeout), keeping only the count. Not when the kept
+  // bytes leave no container open: no item can follow (a gzip bomb of blanks, a binary body).
   t->counter.emplace(t->list_pointer);
   t->counter->feed(t->response.body);
+  if (!t->counter->inside_container()) {
+    t->counter.reset();
+    return 0;
+  }
   t->counter->feed({data + room, bytes - room});
   return bytes;
 }
@@ -237,6 +258,7 @@ struct Sender::Impl {
     curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(e, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
   }
 
   void start(Transfer& t, const plan::Request& req, std::size_t index) {
@@ -248,6 +270,8 @@ struct Sender::Impl {
     t.max_body = options.max_body;
     t.list_pointer = req.list_pointer;
     t.counter.reset();
+    t.stream_timed_out = false;
+    t.error[0] = '\0';
     t.body = req.body;
     CURL* e = t.easy;
     // Per request: the method (back to a plain GET first), credentials, URL and headers.
@@ -269,6 +293,7 @@ struct Sender::Impl {
       if (req.method != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, req.method.c_str());
     }
     t.started = Clock::now();
+    t.deadline = t.started + std::chrono::milliseconds(static_cast<long>(options.timeout * 1000));
     ++attempts;
     curl_multi_add_handle(multi, e);
   }
@@ -390,18 +415,25 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
       curl_multi_remove_handle(s.multi, msg->easy_handle);
       --in_flight;
       plan::Response r = std::move(t->response);
-      if (t->counter) r.items = t->counter->result();
+      if (t->counter && !t->stream_timed_out) {
+        // As judge::observe does for a kept body: the spec's list, else the largest array.
+        r.items = t->counter->result();
+        if (!r.items) r.items = t->counter->largest();
+      }
       t->counter.reset();
       r.attempts = attempts_of[t->index];
       r.throttled = throttled_of[t->index];
       r.seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
       curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
-      const bool capped = rc == CURLE_WRITE_ERROR && r.truncated;
-      if (rc != CURLE_OK && !capped) {
-        r.error = rc == CURLE_OPERATION_TIMEDOUT
-                      ? "timed out after " + format_seconds(s.options.timeout)
-                      : std::string(curl_easy_strerror(rc));
-        if (rc != CURLE_OPERATION_TIMEDOUT) r.status = 0;
+      const bool timed_out = rc == CURLE_OPERATION_TIMEDOUT || t->stream_timed_out;
+      const bool capped = rc == CURLE_WRITE_ERROR && r.truncated && !t->stream_timed_out;
+      if (timed_out) {
+        r.error = "timed out after " + format_seconds(s.options.timeout);
+      } else if (rc != CURLE_OK && !capped) {
+        // curl's buffer names the cause ("no alternative certificate subject name matches
+        // target host name ..."); the generic text only the kind.
+        r.error = t->error[0] != '\0' ? std::string(t->error) : curl_easy_strerror(rc);
+        r.status = 0;
       }
       if (s.options.log) s.options.log(requests[t->index], r);
       // Recovery: retry connection failures, 429 and 503 a bounded number of times.

@@ -18,8 +18,8 @@ struct Options {
   int concurrency = 16;  // transfers in flight
   double rate = 50;      // requests per second (token bucket, burst = concurrency)
   double timeout = 10;   // seconds per attempt
-  // Bytes of a body kept. Past them a list answer (Request::list_pointer) is read to its end and
-  // only its items counted; any other answer is not read further.
+  // Bytes of a body kept. Past them a list answer (Request::list_pointer) is read to its end
+  // (at most 64 times this) and only its items counted; any other answer is not read further.
   std::size_t max_body = 8u << 20;
   std::size_t budget = 20000;  // attempts in total, retries included
   int max_retries = 2;         // for connection failures, 429 and 503 only

@@ -98,6 +98,9 @@ class Sink {
     key.reserve(data_class.size() + 1 + pointer.size());
     key.append(data_class).push_back('\0');
     key.append(pointer);
+    // A body that is not JSON has no pointers: each distinct value is its own detection (found
+    // by the hostile-server tests: six phone numbers counted as one).
+    if (pointer.empty()) key.append(1, '\0').append(value);
     const auto it = m_index.find(key);
     if (it != m_index.end()) {
       Detection& d = m_out[it->second];

@@ -168,7 +168,8 @@ Verdict leak_verdict(const Knowledge& k, const BaselineView& victim, const Obser
 }
 
 std::optional<Verdict> access_outcome(const Knowledge& k, std::size_t operation,
-                                      const Observation& probe, const BaselineView* victim) {
+                                      const Observation& probe, const BaselineView* victim,
+                                      bool only_counts) {
   if (victim == nullptr) return inconclusive("no identity could make a baseline request");
   if (!victim->usable()) return inconclusive(victim->problem);
   if (probe.transport_error) return inconclusive("no answer: " + probe.error);
@@ -176,7 +177,7 @@ std::optional<Verdict> access_outcome(const Knowledge& k, std::size_t operation,
   std::string why;
   if (k.looks_denied(operation, probe, &why)) return enforced(why);
   if (!probe.is_2xx()) return inconclusive("unexpected status " + std::to_string(probe.status));
-  if (probe.truncated && !probe.json) {
+  if (probe.truncated && !probe.json && !(only_counts && probe.counted_whole)) {
     return inconclusive("body longer than the cap (" + std::to_string(probe.body_bytes) +
                         " bytes read)");
   }

@@ -76,7 +76,10 @@ Verdict leak_verdict(const Knowledge& k, const BaselineView& victim, const Obser
 
 // The common part of judging an access probe: a transport error, a 5xx or an unusable victim
 // baseline is inconclusive; a denial is enforced. nullopt: a 2xx whose content decides.
+// `only_counts`: the caller judges the number of list items alone, so a body past the cap whose
+// items http counted as it streamed will do (bulk); anyone else needs the body parsed.
 std::optional<Verdict> access_outcome(const Knowledge& k, std::size_t operation,
-                                      const Observation& probe, const BaselineView* victim);
+                                      const Observation& probe, const BaselineView* victim,
+                                      bool only_counts = false);
 
 }  // namespace authdiff::judge

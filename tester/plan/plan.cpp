@@ -161,6 +161,7 @@ Plan make_plan(const spec::Api& api, const config::Config* config, const Options
     }
     if (rule != nullptr && rule->skip) {
       p.skipped = true;
+      p.excluded = true;
       p.skip_reason = "skipped by config line " + std::to_string(rule->line);
     } else if (op.is_unsafe()) {
       const bool allowed =

@@ -27,6 +27,7 @@ struct OperationPlan {
   const spec::Operation* op = nullptr;  // points into the Api the plan was made from
   Expectation expect;
   bool skipped = false;
+  bool excluded = false;      // skipped by the config (`skip = true`): no traffic at all for it
   std::string skip_reason;    // why it is not tested (unsafe method, config skip)
   std::string url;            // base URL + path with example values + required query parameters
   std::vector<Probe> probes;  // what the checks will send (filled by app from the registry)

@@ -139,6 +139,15 @@ std::optional<std::size_t> JsonItemCounter::result() const {
   return best;
 }
 
+std::optional<std::size_t> JsonItemCounter::largest() const {
+  std::size_t best = m_best;
+  for (const Frame& f : m_stack) {
+    if (f.array) best = std::max(best, f.elements);
+  }
+  if (best == 0) return std::nullopt;
+  return best;
+}
+
 std::optional<std::size_t> count_json_items(std::string_view text,
                                             const std::optional<std::string>& pointer) {
   JsonItemCounter counter(pointer);

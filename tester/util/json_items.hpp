@@ -23,6 +23,11 @@ class JsonItemCounter {
   // The count: at the pointer (nullopt when no array was there), or the largest array (nullopt
   // when there was none). Containers still open count what they hold so far.
   std::optional<std::size_t> result() const;
+  // The largest array anywhere, whatever the pointer (nullopt when there was none): what to
+  // count when the answer does not have the shape the spec gives.
+  std::optional<std::size_t> largest() const;
+  // Whether the text so far leaves a container open (more items may follow).
+  bool inside_container() const { return !m_stack.empty() || m_untracked > 0; }
 
  private:
   struct Frame {

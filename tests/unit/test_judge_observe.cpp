@@ -28,6 +28,28 @@ TEST(CountItems, AtAPointerAnywhereAndInTruncatedText) {
   EXPECT_EQ(count_json_items(R"({"other": [1]})", "/items"), std::nullopt);
 }
 
+TEST(CountItems, StreamedInAnyPiecesCountsLikeTheWholeText) {
+  const std::string text = R"({"meta": {"a": [1, 2]}, "items": [{"s": "x\"]"}, [3, 4], "y", 5]})";
+  for (std::size_t piece = 1; piece <= text.size(); ++piece) {
+    JsonItemCounter c(std::string("/items"));
+    for (std::size_t i = 0; i < text.size(); i += piece)
+      c.feed(std::string_view(text).substr(i, piece));
+    EXPECT_EQ(c.result(), 4u) << "pieces of " << piece;
+  }
+}
+
+TEST(CountItems, MemoryStaysBoundedWhateverTheInput) {
+  JsonItemCounter deep(std::nullopt);
+  deep.feed(std::string(1 << 20, '['));  // a million open arrays: tracked only to a depth
+  EXPECT_TRUE(deep.inside_container());
+  deep.feed(std::string(1 << 20, ']'));
+  EXPECT_FALSE(deep.inside_container());
+  JsonItemCounter blanks(std::string(""));
+  blanks.feed(std::string(1 << 16, ' '));
+  EXPECT_FALSE(blanks.inside_container());  // the sender stops reading such a body at the cap
+  EXPECT_EQ(blanks.result(), std::nullopt);
+}
+
 TEST(Observe, FlattensJsonAndCountsTheList) {
   const auto o = observe(
       response(200, R"({"code": 0, "data": {"list": [{"id": 10081, "dish": "宫保鸡丁"}]}})"),

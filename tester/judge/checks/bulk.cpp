@@ -88,7 +88,7 @@ class Bulk final : public Check {
     const auto& op = *ctx.plan.operations[probe.operation].op;
     const BaselineView* control = ctx.knowledge.baseline(probe.operation, probe.victim);
     const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
-    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, control)) return *v;
+    if (auto v = access_outcome(ctx.knowledge, probe.operation, o, control, true)) return *v;
     if (!o.items) return inconclusive("could not count the items of the answer");
     const spec::Parameter* size = page_size_param(op);
     std::size_t limit = ctx.config.limits.max_items;

@@ -34,9 +34,13 @@ class Undocumented final : public Check {
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
-    // The path's first operation plans for the whole path.
+    // The path's first operation the config does not exclude plans for the whole path (its
+    // probes are safe methods, so an unsafe operation's path is probed too); a path whose every
+    // operation the config excludes (`skip = true`) gets no traffic at all.
+    if (p.excluded) return {};
     for (std::size_t i = 0; i < op; ++i) {
-      if (ctx.plan.operations[i].op->path == p.op->path) return {};
+      const auto& before = ctx.plan.operations[i];
+      if (before.op->path == p.op->path && !before.excluded) return {};
     }
     if (p.url.empty()) return {};
     const auto methods = documented(ctx.plan, p.op->path);
