@@ -1,6 +1,8 @@
 // Identities that sign in: login requests (JSON token, session cookie with CSRF), OAuth 2.0
 // grants and external commands, against tests/servers/auth_server.cpp; credentials that expire
 // mid-scan are renewed, and a renewal that fails stops the run naming the identity.
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -53,7 +55,9 @@ Scan scan(const std::vector<std::string>& server_args, const std::string& config
   argv.insert(argv.end(), server_args.begin(), server_args.end());
   ServerProcess server(argv);
   static int n = 0;
-  const std::string cfg = ::testing::TempDir() + "/authdiff-auth-" + std::to_string(++n) + ".toml";
+  // ctest runs each test in its own process, two at a time: the pid keeps their files apart.
+  const std::string cfg = ::testing::TempDir() + "/authdiff-auth-" + std::to_string(getpid()) +
+                          "-" + std::to_string(++n) + ".toml";
   const std::string json = cfg + ".json";
   std::ofstream(cfg) << config;
   env["NOTES_URL"] = server.url();
