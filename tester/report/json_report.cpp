@@ -480,13 +480,11 @@ Result<ScanResult> parse_json_report(std::string_view text, const std::string& f
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
-    const auto pos = position_of(text, e.byte == 0 ? 0 : e.byte - 1);
-    // "[json.exception.parse_error.101] parse error at line 3, column 4: syntax error ..." ->
-    // "syntax error ...": the position is the error's own.
-    std::string what = e.what();
-    if (const auto colon = what.find(": "); colon != std::string::npos)
-      what = what.substr(colon + 2);
-    return Error{file, pos.line, pos.column, "not a JSON report: " + what};
+    return json_text_error(text, file, e.what(), std::max<std::size_t>(e.byte, 1),
+                           "not a JSON report: ");
+  } catch (const json::exception& e) {
+    // A number too large for a double (1e999) is out_of_range, not a parse_error.
+    return json_text_error(text, file, e.what(), 0, "not a JSON report: ");
   }
   if (!doc.is_object() || !doc.contains("authdiff_report"))
     return Error{file, 0, 0, "not an authdiff JSON report (no \"authdiff_report\" member)"};

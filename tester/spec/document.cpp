@@ -1,5 +1,7 @@
 #include "spec/document.hpp"
 
+#include <algorithm>
+
 #include "util/strings.hpp"
 
 namespace authdiff::spec {
@@ -19,14 +21,12 @@ Result<nlohmann::json> parse_json(std::string_view text, const std::string& path
     return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     // `byte` is 1-based and points at the offending character.
-    const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
-    const TextPosition pos = position_of(text, offset);
-    std::string message = e.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 2: " prefix.
-    if (const auto colon = message.find(": "); colon != std::string::npos) {
-      message = message.substr(colon + 2);
-    }
-    return Error{path, pos.line, pos.column, "invalid JSON: " + message};
+    return json_text_error(text, path, e.what(), std::max<std::size_t>(e.byte, 1),
+                           "invalid JSON: ");
+  } catch (const nlohmann::json::exception& e) {
+    // Found by fuzz_spec_json: a number too large for a double (1e999) is an out_of_range
+    // exception, not a parse_error, and ended the run.
+    return json_text_error(text, path, e.what(), 0, "invalid JSON: ");
   }
 }
 

@@ -69,4 +69,11 @@ struct TextPosition {
 // Line and column of byte `offset` in `text` (offset past the end clamps to the end).
 TextPosition position_of(std::string_view text, std::size_t offset);
 
+// An error of a JSON parser's `what` text about `text` in `file`, prefixed with `prefix`:
+// positioned at 1-based `byte` when the parser gives one, else at the first place the token the
+// message quotes ('1e999' for a number too large) occurs; the parser's own "[json.exception...]
+// ... at line L, column C: " prefix is dropped.
+Error json_text_error(std::string_view text, const std::string& file, std::string what,
+                      std::size_t byte, std::string_view prefix);
+
 }  // namespace authdiff

@@ -106,6 +106,10 @@ TEST(JsonReport, ErrorsNameTheFileAndTheMember) {
   EXPECT_GT(broken.error().line, 1);
   EXPECT_EQ(broken.error().message.find("[json.exception"), std::string::npos)
       << broken.error().message;
+  const auto huge = parse_json_report("{\"authdiff_report\": 1e999}", "r.json");
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().line, 1);
+  EXPECT_NE(huge.error().message.find("1e999"), std::string::npos) << huge.error().message;
   const std::string state = "\"state\":\"bypassed\"";
   text.replace(text.find(state), state.size(), "\"state\":\"pwned\"");
   const auto bad_state = parse_json_report(text, "r.json");

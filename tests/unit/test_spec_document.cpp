@@ -80,6 +80,17 @@ TEST(Yaml, DeepNestingIsBounded) {
   EXPECT_FALSE(r.ok());
 }
 
+// Found by fuzz_spec_json: a number too large for a double ended the run with an exception.
+TEST(Json, ANumberTooLargeIsAnErrorAtItsLine) {
+  auto r = parse_json("{\n  \"maximum\": 1e999\n}", "big.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().file, "big.json");
+  EXPECT_EQ(r.error().line, 2);
+  EXPECT_EQ(r.error().column, 14);
+  EXPECT_NE(r.error().message.find("1e999"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("[json.exception"), std::string::npos);
+}
+
 TEST(Json, ErrorsTurnByteOffsetsIntoLines) {
   auto r = parse_json("{\n  \"a\": 1,\n  \"b\": ,\n}", "bad.json");
   ASSERT_FALSE(r.ok());
