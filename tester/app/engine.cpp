@@ -8,6 +8,8 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <tuple>
+#include <unordered_set>
 
 #include <fmt/format.h>
 
@@ -19,6 +21,7 @@
 #include "plan/probe.hpp"
 #include "spec/model.hpp"
 #include "util/error.hpp"
+#include "util/strings.hpp"
 #include "util/url.hpp"
 
 namespace authdiff::app {
@@ -52,6 +55,23 @@ bool works(const plan::Response& r) {
   if (!r.ok() || r.status < 200 || r.status >= 300) return false;
   const judge::Observation o = judge::observe(r, std::nullopt);
   return !o.empty && o.error_like.empty();
+}
+
+// Control requests per identity: enough to find one that needs the credential.
+constexpr std::size_t k_controls = 4;
+
+// Whether `bare` (no credential) was refused, or answered without a specific value `own` (the
+// identity's answer) carries: the credential made the difference.
+bool opened_by_credential(const plan::Response& own, const plan::Response& bare) {
+  if (!works(bare)) return true;
+  const judge::Observation a = judge::observe(own, std::nullopt);
+  const judge::Observation b = judge::observe(bare, std::nullopt);
+  if (!a.json || !b.json) return a.json != b.json || a.body_prefix != b.body_prefix;
+  std::unordered_set<std::string> seen;
+  for (const auto& leaf : b.leaves) seen.insert(leaf.value);
+  return std::any_of(a.leaves.begin(), a.leaves.end(), [&](const judge::Leaf& l) {
+    return judge::distinctive(l) && !seen.contains(l.value);
+  });
 }
 
 std::string describe(const plan::Request& req, const plan::Response& r) {
@@ -117,6 +137,33 @@ std::string hostname() {
   char buf[256] = {};
   if (gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
   return buf;
+}
+
+std::string blindness(const plan::Plan& plan, const judge::Knowledge& knowledge) {
+  std::size_t guarded = 0, told = 0;
+  std::map<std::string, std::size_t> problems;
+  for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+    const plan::OperationPlan& o = plan.operations[i];
+    const bool sent = std::any_of(o.probes.begin(), o.probes.end(),
+                                  [](const plan::Probe& q) { return !q.static_only; });
+    if (o.skipped || !sent || o.expect.access == config::Access::everyone) continue;
+    ++guarded;
+    bool usable = false;
+    for (const auto* b : knowledge.baselines(i)) {
+      usable = usable || b->usable();
+      if (!b->usable()) ++problems[b->problem];
+    }
+    told += usable ? 1 : 0;
+  }
+  if (guarded == 0 || told > 0) return "";
+  std::string why = "no allowed caller's answer could be told from a denial on any of the " +
+                    std::to_string(guarded) + " guarded operations, so nothing was tested";
+  const auto common =
+      std::max_element(problems.begin(), problems.end(),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
+  if (common != problems.end())
+    why += " (" + std::to_string(common->second) + " times: " + common->first + ")";
+  return why + "; is the base URL the API, and do its answers carry data?";
 }
 
 std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan) {
@@ -262,7 +309,13 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   Traffic traffic(ho, config.identities, progress);
   http::Sender& sender = traffic.sender();
 
-  // (1) Positive control: every identity must get a 2xx from something it may call.
+  // (1) Positive control: every identity must get a usable answer from something it may call,
+  // and one of those should refuse a caller without any credential: only then is it the
+  // credential that opened it (a token sent wrongly is not proven by public reads).
+  if (p.operations.empty()) {
+    fail(k_exit_inconclusive, "the spec declares no operations: there is nothing to test");
+  }
+  std::vector<std::string> warnings;
   const auto known_baselines = plan::plan_baselines(p, config);
   std::map<std::string, std::vector<const plan::Baseline*>> controls;
   for (const auto& id : config.identities) {
@@ -279,7 +332,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
       };
       return path_params(a) < path_params(b);
     });
-    if (mine.size() > 3) mine.resize(3);
+    if (mine.size() > k_controls) mine.resize(k_controls);
     if (mine.empty()) {
       fail(k_exit_inconclusive, "identity " + id.name +
                                     ": no GET operation it is expected to reach, so its credential "
@@ -299,21 +352,30 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   const auto run_controls = [&](const std::string& stage) {
     const auto responses = sender.send(control_requests, progress.stage(stage));
     std::map<std::string, std::string> failed;  // identity -> what it got
-    std::size_t i = 0, transport = 0;
+    std::size_t i = 0, transport = 0, server_errors = 0;
     for (const auto& [name, list] : controls) {
       bool ok = false;
       std::string got;
       for (std::size_t k = 0; k < list.size(); ++k, ++i) {
         ok = ok || works(responses[i]);
         if (!responses[i].ok()) ++transport;
+        if (responses[i].status >= 500) ++server_errors;
         if (got.empty()) got = describe(list[k]->request, responses[i]);
       }
       if (!ok) failed[name] = got;
     }
-    return std::pair{failed, transport == responses.size()};
+    if (!failed.empty() && server_errors == responses.size()) {
+      fail(k_exit_inconclusive, "the target answers every request with a server error (" +
+                                    failed.begin()->second + ", and " +
+                                    std::to_string(responses.size() - 1) +
+                                    " more): a broken or wrong target, not a credential problem");
+    }
+    return std::tuple{failed, transport == responses.size(), responses};
   };
+  std::vector<plan::Response> own;
   {
-    const auto [failed, unreachable] = run_controls("positive control");
+    auto [failed, unreachable, responses] = run_controls("positive control");
+    own = std::move(responses);
     progress.clear();
     if (unreachable) {
       fail(k_exit_inconclusive,
@@ -326,6 +388,30 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
       }
       fail(k_exit_inconclusive, message + ". Fix it, or every verdict would look enforced");
     }
+  }
+  // The same control requests without any credential: one refused (or answered without the
+  // identity's data) proves the credential; none means every check rests on an unproven one.
+  {
+    std::vector<plan::Request> bare = control_requests;
+    for (auto& r : bare) r.credential = plan::Credential::none;
+    const auto without = sender.send(bare, progress.stage("credential proof"));
+    progress.clear();
+    std::size_t i = 0;
+    for (const auto& [name, list] : controls) {
+      bool proven = false;
+      std::vector<std::string> tried;
+      for (std::size_t k = 0; k < list.size(); ++k, ++i) {
+        proven = proven || (works(own[i]) && opened_by_credential(own[i], without[i]));
+        tried.push_back(list[k]->request.method + " " + p.operations[list[k]->operation].op->path);
+      }
+      if (!proven) {
+        warnings.push_back("the credential of " + name +
+                           " is unproven: every operation it was checked on (" + join(tried, ", ") +
+                           ") answers a caller without any credential the same, so its "
+                           "verdicts may rest on a credential the API ignores");
+      }
+    }
+    for (const auto& w : warnings) std::cerr << "authdiff: warning: " << w << "\n";
   }
 
   // Discovery: the IDs each identity owns, from what it may list; then the checks' probes.
@@ -403,6 +489,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
     knowledge.add_denied(fingerprint_ops[i], stage2[2 * baselines.size() + i]);
   }
   knowledge.finish();
+  const std::string blind = blindness(p, knowledge);
 
   // (3) Probes. Those judged on a baseline's answer are not sent again.
   std::map<std::pair<std::size_t, std::string>, std::size_t> baseline_of;
@@ -442,7 +529,8 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   // (4) The positive control again: a credential that stopped working voids the verdicts.
   traffic.renew_expiring(2);
   {
-    auto [failed, unreachable] = run_controls("positive control again");
+    auto [failed, unreachable, again] = run_controls("positive control again");
+    (void)again;
     progress.clear();
     // A credential that merely expired is renewed; one that is rejected even then is not.
     for (auto it = failed.begin(); it != failed.end();) {
@@ -508,6 +596,8 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   result.run.created = created;
   result.run.shared_ids = discovery.shared;
   result.run.send_seconds = sender.seconds();
+  result.run.blind = blind;
+  result.run.warnings = std::move(warnings);
   return result;
 }
 

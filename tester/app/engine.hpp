@@ -9,6 +9,7 @@
 #include "app/commands.hpp"
 #include "config/config.hpp"
 #include "judge/check.hpp"
+#include "judge/knowledge.hpp"
 #include "plan/plan.hpp"
 #include "report/scan_result.hpp"
 
@@ -33,6 +34,10 @@ Console console_for(const ScanArgs& args);
 report::ScanResult execute(plan::Plan& plan, const config::Config& config,
                            const judge::Mutations& mutations, const Console& console,
                            const PlanProbes& plan_probes = {});
+
+// Why nothing of `plan` was tested, or "": among the operations with a guard and sent probes,
+// none has a baseline that can be told from a denial (README "Never green when blind").
+std::string blindness(const plan::Plan& plan, const judge::Knowledge& knowledge);
 
 // The operations of `plan` as reports name them (lines unknown).
 std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan);

@@ -26,6 +26,10 @@ void write_report(const std::string& path, Make make) {
 }
 
 int exit_code(const report::ScanResult& result) {
+  if (!result.run.aborted.empty()) {
+    std::fprintf(stderr, "authdiff: error: %s\n", result.run.aborted.c_str());
+    return k_exit_inconclusive;
+  }
   if (result.run.command == "recheck") {
     // Findings below --fail-on did not fail the scan; they do not fail the recheck either.
     std::size_t open = 0, fixed = 0, counted = 0;
@@ -45,24 +49,16 @@ int exit_code(const report::ScanResult& result) {
     }
     return k_exit_ok;
   }
-  if (result.failing() > 0) return k_exit_findings;
-  const std::size_t inconclusive = result.count(judge::State::inconclusive);
-  if (!result.results.empty() &&
-      static_cast<double>(inconclusive) >
-          result.run.max_inconclusive * static_cast<double>(result.results.size())) {
-    std::fprintf(stderr,
-                 "authdiff: %zu of %zu probes were inconclusive (more than limits.max_inconclusive "
-                 "= %g): the run could not conclude\n",
-                 inconclusive, result.results.size(), result.run.max_inconclusive);
-    return k_exit_inconclusive;
+  const std::string unsure = result.could_not_conclude();
+  if (result.failing() > 0) {
+    // A leak is a leak: findings win over what could not be concluded, which is still said.
+    if (!unsure.empty())
+      std::fprintf(stderr, "authdiff: besides the findings, the run could not conclude: %s\n",
+                   unsure.c_str());
+    return k_exit_findings;
   }
-  // A scan whose only probes are the audit's sent nothing: nothing about access was checked.
-  const bool sent = std::any_of(result.results.begin(), result.results.end(),
-                                [](const auto& r) { return !r.probe.static_only; });
-  if (result.run.command != "audit" && !sent) {
-    std::fprintf(stderr,
-                 "authdiff: no probe could be planned (no identities, IDs or non-public operations "
-                 "to test): nothing was checked\n");
+  if (!unsure.empty()) {
+    std::fprintf(stderr, "authdiff: the run could not conclude: %s\n", unsure.c_str());
     return k_exit_inconclusive;
   }
   return k_exit_ok;

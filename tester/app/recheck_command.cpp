@@ -87,7 +87,16 @@ int recheck_command(const RecheckArgs& args) {
 
   report::ScanResult result;
   if (!earlier.findings.empty() && !checks.empty()) {
-    result = execute(plan, prepared->config, prepared->mutations, console_for(a));
+    try {
+      result = execute(plan, prepared->config, prepared->mutations, console_for(a));
+    } catch (const Failure& f) {
+      // Nothing was judged: every finding stays "could not be judged", never "fixed".
+      if (f.exit_code() != k_exit_inconclusive) throw;
+      result = report::ScanResult{};
+      result.operations = operation_infos(plan);
+      result.run.base_url = plan.base_url;
+      result.run.aborted = f.what();
+    }
   } else {
     result.operations = operation_infos(plan);
     result.run.base_url = plan.base_url;

@@ -225,8 +225,17 @@ int scan_command(const ScanArgs& args) {
   const auto probes = [&](plan::Plan& plan, const config::Config& config) {
     plan_probes(plan, config, prepared->mutations, checks, shard);
   };
-  report::ScanResult result =
-      execute(prepared->plan, prepared->config, prepared->mutations, console_for(args), probes);
+  report::ScanResult result;
+  try {
+    result =
+        execute(prepared->plan, prepared->config, prepared->mutations, console_for(args), probes);
+  } catch (const Failure& f) {
+    // A run that cannot go on still writes the reports asked for, saying why (exit 3).
+    if (f.exit_code() != k_exit_inconclusive) throw;
+    result.operations = operation_infos(prepared->plan);
+    result.run.base_url = prepared->plan.base_url;
+    result.run.aborted = f.what();
+  }
   describe_run(result, args, *prepared, "scan", started_at,
                std::chrono::duration<double>(Clock::now() - started).count());
   result.run.checks = checks;

@@ -39,11 +39,19 @@ std::string got(const plan::Request& req, const plan::Response& r) {
          (r.ok() ? "answered " + std::to_string(r.status) : "failed: " + r.error);
 }
 
-// Put credential `value` where `send` says.
-void place(config::Credentials& c, const std::string& send, const std::string& value) {
+// Put credential `value` where `send` says, `prefix` before it in a header. A value that already
+// carries its scheme ("Bearer eyJ...", "JWT eyJ..." from a sign-in answer) gets no second one.
+void place(config::Credentials& c, const std::string& send, const std::string& prefix,
+           std::string value) {
+  value = std::string(trim(value));
   if (send == "bearer") {
-    c.bearer = config::Secret(value);
-  } else if (send.rfind("header:", 0) == 0) {
+    c.bearer = config::Secret(std::string(trim(without_prefix(value, "Bearer "))));
+    return;
+  }
+  const std::string_view scheme = trim(prefix);
+  if (!scheme.empty() && without_prefix(value, std::string(scheme) + " ").size() == value.size())
+    value = prefix + value;
+  if (send.rfind("header:", 0) == 0) {
     c.headers[send.substr(7)] = config::Secret(value);
   } else if (send.rfind("cookie:", 0) == 0) {
     c.cookies[send.substr(7)] = config::Secret(value);
@@ -82,6 +90,7 @@ Sessions::Sessions(std::vector<config::Identity>& identities, http::Options opti
     : m_identities(identities), m_base_url(options.base_url) {
   options.concurrency = 1;  // logins are few and in order (a CSRF request, then the login)
   m_sender = std::make_unique<http::Sender>(options, std::vector<config::Identity>{});
+  for (const auto& id : identities) m_static[id.name] = id.credentials;
 }
 
 Sessions::~Sessions() = default;
@@ -139,8 +148,9 @@ std::vector<std::string> Sessions::expiring(double margin) const {
 std::string Sessions::log_in(config::Identity& id) {
   ++m_logins;
   const config::Login& l = *id.login;
-  config::Credentials fresh;
-  id.credentials = fresh;  // nothing stale stays when a renewal takes another shape
+  // The credentials the config gives beside the sign-in (an API key, a tenant cookie) go with
+  // every request too; nothing stale of an earlier sign-in stays.
+  id.credentials = m_static[id.name];
   m_state[id.name].expires.reset();
   switch (l.kind) {
     case config::Login::Kind::request:
@@ -228,7 +238,7 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
   if (l.send == "cookies") {
     for (const auto& [k, v] : jar) id.credentials.cookies[k] = config::Secret(v);
   } else {
-    place(id.credentials, l.send, l.send_prefix + credential);
+    place(id.credentials, l.send, l.send_prefix, credential);
   }
   if (!l.csrf_header.empty()) {
     // A login may rotate the CSRF cookie; send the latest value.
@@ -318,7 +328,7 @@ std::string Sessions::log_in_command(config::Identity& id, const config::Login& 
       id.credentials.headers[name] = config::Secret(credential);
     }
   } else {
-    place(id.credentials, l.send, credential);
+    place(id.credentials, l.send, "", credential);
   }
   m_state[id.name].expires = expiry_of(credential, l.expires_after);
   return "";

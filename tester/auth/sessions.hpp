@@ -50,6 +50,8 @@ class Sessions {
   std::string m_base_url;
   std::unique_ptr<http::Sender> m_sender;  // for login requests only
   std::map<std::string, State> m_state;
+  std::map<std::string, config::Credentials>
+      m_static;  // each identity's credentials from the config
   std::size_t m_logins = 0;
 };
 

@@ -300,7 +300,9 @@ Identity read_identity(const std::string& name, const toml::node& node, const Co
   id.name = name;
   id.line = static_cast<int>(node.source().begin.line);
   id.level = static_cast<int>(r.integer("level", 0, 1000).value_or(id.level));
-  if (auto v = r.string("bearer")) id.credentials.bearer = Secret(*v);
+  // A token written with its scheme ("Bearer eyJ...") is sent with one scheme, not two.
+  if (auto v = r.string("bearer"))
+    id.credentials.bearer = Secret(std::string(trim(without_prefix(trim(*v), "Bearer "))));
   if (const toml::table* basic = r.table("basic")) {
     KeyReader b(*basic, where + ".basic", ctx);
     const auto user = b.string("username");
@@ -352,6 +354,16 @@ Identity read_identity(const std::string& name, const toml::node& node, const Co
   if (oauth2 != nullptr) id.login = read_oauth2(*oauth2, where + ".oauth2", ctx);
   if (command != nullptr) id.login = read_command(*command, where + ".command", ctx);
   r.finish();
+  // Credentials beside a sign-in are sent with its credential; two for one slot are ambiguous.
+  if (id.login && id.login->kind != Login::Kind::oauth2 && id.credentials.bearer &&
+      id.login->send == "bearer") {
+    ctx.fail(node.source(), where +
+                                ": bearer and a sign-in that sends a bearer token: give one "
+                                "(the sign-in's token replaces it on every request)");
+  }
+  if (id.login && id.login->kind == Login::Kind::oauth2 && id.credentials.bearer) {
+    ctx.fail(node.source(), where + ": bearer and an oauth2 sign-in: give one");
+  }
   if (id.credentials.empty() && !id.login && !credentials_elsewhere) {
     ctx.fail(node.source(), where +
                                 " has no credential: give it bearer, basic, headers, cookies, "

@@ -158,7 +158,7 @@ Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
   Verdict v = leak_verdict(ctx.knowledge, *victim, o, prober);
   // A write needs no leaked data to count: being accepted is the harm.
   const std::string& method = probe.request.method;
-  if (v.state == State::enforced && spec::is_unsafe_method(method)) {
+  if (v.state != State::bypassed && spec::is_unsafe_method(method)) {
     v.state = State::bypassed;
     v.reason = std::to_string(o.status) + ": the " + method + " was accepted from " +
                (prober.empty() ? std::string("an anonymous caller") : prober);

@@ -1,5 +1,7 @@
 #include "judge/knowledge.hpp"
 
+#include <algorithm>
+
 #include "util/strings.hpp"
 
 namespace authdiff::judge {
@@ -24,6 +26,17 @@ bool same_shape(const Observation& a, const Observation& b) {
     return true;
   }
   return !a.json && !b.json && a.body_prefix == b.body_prefix;
+}
+
+// Whether `o` is the same answer as `denial`: the same shape, and no specific value the denial
+// does not carry too. (`{"data": []}` to a garbage credential and `{"data": [orders]}` share
+// their top-level members, but only the second carries anything.)
+bool same_answer(const Observation& denial, const Observation& o) {
+  if (!same_shape(denial, o)) return false;
+  std::unordered_set<std::string> values;
+  for (const auto& leaf : denial.leaves) values.insert(leaf.value);
+  return std::all_of(o.leaves.begin(), o.leaves.end(),
+                     [&](const Leaf& l) { return !distinctive(l) || values.contains(l.value); });
 }
 
 }  // namespace
@@ -89,6 +102,15 @@ void Knowledge::finish() {
   for (const auto& [op, d] : m_denied) {
     for (const auto& leaf : d.leaves) m_public.insert(leaf.value);
   }
+  // Never green when blind: an allowed caller's answer that is the same as the denial (a web
+  // front end's page for every path, `{}` for everything) cannot show whether a probe got in.
+  for (auto& b : m_baselines) {
+    const auto d = m_denied.find(b.operation);
+    if (b.usable() && !b.identity.empty() && d != m_denied.end() && same_answer(d->second, b.first))
+      b.problem = "the allowed caller's answer (" + std::to_string(b.first.status) +
+                  ") is the same as the answer to a garbage credential: access cannot be told "
+                  "from denial here";
+  }
 }
 
 const BaselineView* Knowledge::first_baseline(std::size_t operation) const {
@@ -137,7 +159,7 @@ bool Knowledge::looks_denied(std::size_t operation, const Observation& o, std::s
   if (o.is_2xx() && o.empty && !write())
     return say(std::to_string(o.status) + " with an empty body");
   const auto it = m_denied.find(operation);
-  if (o.is_2xx() && it != m_denied.end() && same_shape(it->second, o)) {
+  if (o.is_2xx() && it != m_denied.end() && same_answer(it->second, o)) {
     return say(std::to_string(o.status) + " matching the answer to a garbage credential");
   }
   return false;
@@ -155,6 +177,13 @@ Verdict leak_verdict(const Knowledge& k, const BaselineView& victim, const Obser
   }
   const std::string who =
       victim.identity.empty() ? std::string(plan::k_anonymous) : victim.identity;
+  if (v.leaked == 0 && victim.values.empty()) {
+    // Nothing in the allowed answer could show up in another: a 2xx proves neither way.
+    v.state = State::inconclusive;
+    v.reason = std::to_string(probe.status) + ", but " + who +
+               "'s answer carries no value specific enough to tell whether this one leaked it";
+    return v;
+  }
   if (v.leaked > 0) {
     v.state = State::bypassed;
     v.reason = std::to_string(probe.status) + " with " + std::to_string(v.leaked) + " value" +

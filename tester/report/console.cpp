@@ -54,6 +54,9 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
       result.count(judge::State::enforced), result.count(judge::State::bypassed),
       result.count(judge::State::inconclusive), result.run.requests, result.run.seconds,
       result.run.send_seconds);
+  if (const std::string why = result.could_not_conclude(); !why.empty())
+    out += paint(style, "1;33", "could not conclude: ") + why + "\n";
+  for (const auto& w : result.run.warnings) out += paint(style, "1;33", "warning: ") + w + "\n";
   if (!result.run.discovered.empty() || result.run.shared_ids > 0) {
     // identity -> parameter -> count
     std::map<std::string, std::map<std::string, std::size_t>> owned;

@@ -53,6 +53,9 @@ json run_json(const RunInfo& run) {
               {"shard", nullptr}};
   if (run.shards > 0) out["shard"] = {{"index", run.shard}, {"count", run.shards}};
   if (!run.merged_shards.empty()) out["merged_shards"] = run.merged_shards;
+  out["aborted"] = run.aborted;
+  out["blind"] = run.blind;
+  out["warnings"] = run.warnings;
   json discovered = json::array();
   for (const auto& d : run.discovered) {
     discovered.push_back({{"identity", d.identity},
@@ -300,6 +303,9 @@ ScanResult read(const Reader& root) {
     if (out.run.shards < 1 || out.run.shard < 1 || out.run.shard > out.run.shards)
       throw BadReport{"/run/shard: expected 1 <= index <= count"};
   }
+  if (run.has("aborted")) out.run.aborted = run.str("aborted");
+  if (run.has("blind")) out.run.blind = run.str("blind");
+  if (run.has("warnings")) out.run.warnings = run.at("warnings").strings();
   if (run.has("merged_shards")) {
     const Reader m = run.at("merged_shards");
     for (std::size_t i = 0; i < m.size(); ++i)
@@ -455,6 +461,7 @@ std::string json_report(const ScanResult& result) {
   }
   const json doc = {{"authdiff_report", k_report_version},
                     {"run", run_json(result.run)},
+                    {"could_not_conclude", result.could_not_conclude()},
                     {"summary", summary_json(result)},
                     {"operations", ops},
                     {"findings", findings},

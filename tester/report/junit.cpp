@@ -18,13 +18,15 @@ std::string decimal(double seconds) {
 
 std::string suite_head(const ScanResult& result, int id, std::string_view name, std::size_t tests,
                        std::size_t failures, std::size_t skipped, double seconds,
-                       const std::map<std::string, std::string>& properties) {
+                       const std::map<std::string, std::string>& properties,
+                       std::size_t errors = 0) {
   std::string out = "  <testsuite package=\"authdiff\" id=\"" + std::to_string(id) + "\" name=\"" +
                     xml_token(name) + "\" timestamp=\"" + xml_escape(result.run.started_at) +
                     "\" hostname=\"" + xml_token(result.run.hostname, "localhost") + "\" tests=\"" +
                     std::to_string(tests) + "\" failures=\"" + std::to_string(failures) +
-                    "\" errors=\"0\" skipped=\"" + std::to_string(skipped) + "\" time=\"" +
-                    decimal(seconds) + "\">\n    <properties>\n";
+                    "\" errors=\"" + std::to_string(errors) + "\" skipped=\"" +
+                    std::to_string(skipped) + "\" time=\"" + decimal(seconds) +
+                    "\">\n    <properties>\n";
   for (const auto& [k, v] : properties) {
     out += "      <property name=\"" + xml_token(k) + "\" value=\"" + xml_escape(v) + "\"/>\n";
   }
@@ -78,6 +80,19 @@ std::string junit_xml(const ScanResult& result) {
   for (std::size_t i = 0; i < result.findings.size(); ++i) index.emplace(result.findings[i].id, i);
   std::string out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
   int suite_id = 0;
+  // A run that could not conclude is an error of its own, first, so a CI page shows why.
+  if (const std::string why = result.could_not_conclude(); !why.empty()) {
+    out += suite_head(result, suite_id++, "authdiff", 1, 0, 0, 0,
+                      {{"spec", result.run.spec_file}, {"base_url", result.run.base_url}}, 1);
+    std::string text = why + "\n";
+    for (const auto& w : result.run.warnings) text += "warning: " + w + "\n";
+    out +=
+        "    <testcase name=\"the run concludes\" classname=\"authdiff\" time=\"0.000\">\n"
+        "      <error message=\"" +
+        xml_escape("the run could not conclude: " + why) + "\" type=\"inconclusive\">" +
+        xml_escape(text, false) + "</error>\n    </testcase>\n";
+    out += suite_tail("Whether the run could judge the API at all.");
+  }
   for (const judge::Check* check : result.run.checks) {
     std::vector<const judge::ProbeResult*> cases;
     double seconds = 0;

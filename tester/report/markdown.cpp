@@ -112,6 +112,9 @@ std::string markdown_report(const ScanResult& r) {
   if (!r.run.merged_shards.empty())
     out += fmt::format(" · {} shards merged", r.run.merged_shards.size());
   out += "\n\n";
+  if (const std::string why = r.could_not_conclude(); !why.empty())
+    out += "> **The run could not conclude:** " + cell(why, 1000) + "\n\n";
+  for (const auto& w : r.run.warnings) out += "> **Warning:** " + cell(w, 1000) + "\n\n";
   if (const std::string counts = counts_line(r); !counts.empty())
     out += "**By severity:** " + counts + " (fails at " + judge::to_string(r.run.fail_on) +
            " and above)\n\n";

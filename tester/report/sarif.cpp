@@ -190,7 +190,14 @@ std::string sarif_report(const ScanResult& result) {
                  {"version", result.run.version},
                  {"semanticVersion", result.run.version},
                  {"rules", rules}};
-  json invocation = {{"executionSuccessful", true},
+  json notifications = json::array();
+  if (const std::string why = result.could_not_conclude(); !why.empty())
+    notifications.push_back(
+        {{"level", "error"}, {"message", {{"text", "the run could not conclude: " + why}}}});
+  for (const auto& w : result.run.warnings)
+    notifications.push_back({{"level", "warning"}, {"message", {{"text", w}}}});
+  json invocation = {{"executionSuccessful", result.run.aborted.empty()},
+                     {"toolExecutionNotifications", notifications},
                      {"properties",
                       {{"command", result.run.command},
                        {"baseUrl", result.run.base_url},

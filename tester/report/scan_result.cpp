@@ -1,6 +1,9 @@
 #include "report/scan_result.hpp"
 
+#include <algorithm>
 #include <array>
+
+#include <fmt/format.h>
 
 namespace authdiff::report {
 
@@ -64,6 +67,26 @@ std::size_t ScanResult::failing() const {
   std::size_t n = 0;
   for (std::size_t i = 0; i < findings.size(); ++i) n += fails(i) ? 1 : 0;
   return n;
+}
+
+std::string ScanResult::could_not_conclude() const {
+  if (!run.aborted.empty()) return run.aborted;
+  if (command_is_recheck()) return "";
+  if (!run.blind.empty()) return run.blind;
+  const std::size_t inconclusive = count(judge::State::inconclusive);
+  if (!results.empty() && static_cast<double>(inconclusive) >
+                              run.max_inconclusive * static_cast<double>(results.size())) {
+    return fmt::format(
+        "{} of {} probes were inconclusive (more than limits.max_inconclusive = {:g})",
+        inconclusive, results.size(), run.max_inconclusive);
+  }
+  // A scan whose only probes are the audit's sent nothing: nothing about access was checked.
+  const bool sent = std::any_of(results.begin(), results.end(),
+                                [](const auto& r) { return !r.probe.static_only; });
+  if (run.command != "audit" && !sent)
+    return "no probe could be planned (no identities, IDs or non-public operations to test): "
+           "nothing was checked";
+  return "";
 }
 
 std::size_t ScanResult::count(Previous::Outcome outcome) const {

@@ -41,6 +41,14 @@ struct RunInfo {
   std::size_t shared_ids = 0;                  // IDs several peers saw (public, not owned)
   std::vector<plan::CreatedObject> created;    // objects made for fresh IDs (--allow-unsafe)
   std::vector<int> merged_shards;              // merge: the shards joined
+  // Why the run stopped before it could judge anything (exit 3), or "": an unreachable target,
+  // a credential that does not work, an empty spec.
+  std::string aborted;
+  // Why nothing the run judged is trustworthy although it ran to the end, or "": no allowed
+  // caller's answer could be told from a denial (a front end's page, `{}` for every path).
+  std::string blind;
+  // What a reader must know about the verdicts (a credential no operation proved, ...).
+  std::vector<std::string> warnings;
 };
 
 // Where a finding stands relative to the baseline (scan --baseline) or the rechecked report.
@@ -89,6 +97,9 @@ struct ScanResult {
   std::size_t failing() const;
   std::size_t count(Previous::Outcome outcome) const;
   bool command_is_recheck() const { return run.command == "recheck"; }
+  // Why this scan could not conclude (exit 3 unless a finding fails it), or "": it stopped
+  // early, it was blind, too many probes were inconclusive, or it sent nothing. Not for recheck.
+  std::string could_not_conclude() const;
   Status status(std::size_t finding) const {
     return finding < statuses.size() ? statuses[finding] : Status::none;
   }

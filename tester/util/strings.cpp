@@ -54,6 +54,16 @@ std::string join(std::span<const std::string> parts, std::string_view sep) {
   return out;
 }
 
+std::string_view without_prefix(std::string_view s, std::string_view prefix) {
+  if (prefix.empty() || s.size() < prefix.size()) return s;
+  for (std::size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(s[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i])))
+      return s;
+  }
+  return s.substr(prefix.size());
+}
+
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;

@@ -14,6 +14,10 @@ std::string_view trim(std::string_view s);
 std::vector<std::string> split(std::string_view s, char sep);
 std::string join(std::span<const std::string> parts, std::string_view sep);
 
+// `s` without a leading `prefix`, compared case-insensitively ("Bearer abc", "bearer " -> "abc");
+// `s` itself when it does not start with it.
+std::string_view without_prefix(std::string_view s, std::string_view prefix);
+
 // Levenshtein distance, case-insensitive.
 std::size_t edit_distance(std::string_view a, std::string_view b);
 

@@ -206,10 +206,17 @@ ProcessResult scan_scenario(const std::string& scenario, std::vector<std::string
   return run_process(scan, {}, 120);
 }
 
-TEST(ScanHardCases, SamePublicDataForEveryoneIsNoFinding) {
+// The same document for everyone, whatever the credential: no leak, but no guard could be seen
+// working either. Never green when blind: exit 3, saying so.
+TEST(ScanHardCases, SamePublicDataForEveryoneIsNoFindingAndNotGreen) {
   const auto r = scan_scenario("public-data");
-  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.out.find("0 findings"), std::string::npos) << r.out;
+  EXPECT_NE(
+      r.out.find("could not conclude: no allowed caller's answer could be told from a denial"),
+      std::string::npos)
+      << r.out;
+  EXPECT_NE(r.err.find("the credential of alice is unproven"), std::string::npos) << r.err;
 }
 
 TEST(ScanHardCases, IgnoringTheIdAndReturningTheCallersOwnRecordIsNoFinding) {

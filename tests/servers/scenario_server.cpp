@@ -1,5 +1,6 @@
 // authdiff-scenario-server: tiny servers for the hard verdict cases, one per --scenario:
-//   public-data   every route returns the same public document to everyone (no finding)
+//   public-data   every route returns the same public document to everyone (no finding, and
+//                 nothing could be told from a denial: exit 3)
 //   own-record    object routes ignore the ID and return the caller's own record (no finding)
 //   flaky-token   like own-record, but bob's token is refused after --reject-after N requests
 //                 (the scan must stop with exit 3 naming bob)

@@ -275,5 +275,27 @@ TEST(Access, ParsesEveryForm) {
   EXPECT_FALSE(parse_access("level >= x"));
 }
 
+TEST(Config, ABearerTokenWrittenWithItsSchemeIsSentWithOne) {
+  const auto c = parse("[identities.alice]\nbearer = \"${T}\"\n", {{"T", "Bearer eyJ.a.b"}});
+  ASSERT_TRUE(c) << c.error().to_string();
+  ASSERT_TRUE(c->identities[0].credentials.bearer);
+  EXPECT_EQ(c->identities[0].credentials.bearer->reveal(), "eyJ.a.b");
+}
+
+TEST(Config, CredentialsBesideASignInAreKeptButNotTwoForOneSlot) {
+  const auto kept = parse(
+      "[identities.alice]\nheaders = { X-Api-Key = \"k\" }\n[identities.alice.login]\n"
+      "url = \"/login\"\njson = { u = \"a\" }\ntoken = \"/token\"\n");
+  ASSERT_TRUE(kept) << kept.error().to_string();
+  EXPECT_EQ(kept->identities[0].credentials.headers.count("X-Api-Key"), 1u);
+  const auto both = parse(
+      "[identities.alice]\nbearer = \"t\"\n[identities.alice.login]\n"
+      "url = \"/login\"\njson = { u = \"a\" }\ntoken = \"/token\"\n");
+  ASSERT_FALSE(both);
+  EXPECT_NE(both.error().to_string().find("bearer and a sign-in that sends a bearer token"),
+            std::string::npos)
+      << both.error().to_string();
+}
+
 }  // namespace
 }  // namespace authdiff::config

@@ -141,5 +141,61 @@ TEST(Findings, IdsAreStableAndDistinguishWhatMatters) {
             "3bf9a9c5d2141f6a");  // pinned: ids must not drift
 }
 
+// Never green when blind: an allowed answer that is the same as the denial tests nothing.
+TEST(Knowledge, ABaselineLikeTheAnswerToAGarbageCredentialIsUnusable) {
+  Knowledge k;
+  const std::string page = "<!doctype html><html><body>Sign in</body></html>";
+  k.add_baseline(baseline(0, "alice"), response(200, page), response(200, page), std::nullopt);
+  k.add_denied(0, response(200, page));
+  k.add_baseline(baseline(1, "alice"), response(200, "{}"), response(200, "{}"), std::nullopt);
+  k.add_denied(1, response(200, "{}"));
+  k.finish();
+  for (const std::size_t op : {0u, 1u}) {
+    const BaselineView* b = k.baseline(op, "alice");
+    ASSERT_NE(b, nullptr);
+    EXPECT_FALSE(b->usable());
+    EXPECT_NE(b->problem.find("same as the answer to a garbage credential"), std::string::npos);
+    const auto probe = observe(response(200, op == 0 ? page : "{}"), std::nullopt);
+    const auto v = access_outcome(k, op, probe, b);
+    ASSERT_TRUE(v.has_value());
+    EXPECT_EQ(v->state, State::inconclusive);
+  }
+}
+
+// `{"data": []}` to a garbage credential shares its members with `{"data": [orders]}`; only the
+// second carries anything, so it is no denial.
+TEST(Knowledge, AnAnswerWithDataTheDenialLacksIsNotADenial) {
+  Knowledge k;
+  const std::string orders = R"({"code": 0, "data": [{"id": 10081, "dish": "Kung Pao"}]})";
+  k.add_baseline(baseline(0, "alice"), response(200, orders), response(200, orders), std::nullopt);
+  k.add_denied(0, response(200, R"({"code": 0, "data": []})"));
+  k.finish();
+  const BaselineView* alice = k.baseline(0, "alice");
+  ASSERT_NE(alice, nullptr);
+  EXPECT_TRUE(alice->usable()) << alice->problem;
+  std::string why;
+  EXPECT_FALSE(k.looks_denied(0, observe(response(200, orders), std::nullopt), &why)) << why;
+  EXPECT_TRUE(
+      k.looks_denied(0, observe(response(200, R"({"code": 0, "data": []})"), std::nullopt), &why));
+  EXPECT_EQ(leak_verdict(k, *alice, observe(response(200, orders), std::nullopt), "bob").state,
+            State::bypassed);
+}
+
+// A baseline without a single specific value cannot show a leak: a 2xx proves nothing.
+TEST(Knowledge, ABaselineWithoutSpecificValuesMakesA2xxInconclusive) {
+  Knowledge k;
+  k.add_baseline(baseline(0, "alice"), response(200, R"({"ok": true, "n": 1})"),
+                 response(200, R"({"ok": true, "n": 1})"), std::nullopt);
+  k.add_denied(0, response(401, R"({"error": "login"})"));
+  k.finish();
+  const BaselineView* alice = k.baseline(0, "alice");
+  ASSERT_NE(alice, nullptr);
+  ASSERT_TRUE(alice->usable());
+  const Verdict v =
+      leak_verdict(k, *alice, observe(response(200, R"({"ok": true, "n": 1})"), std::nullopt), "");
+  EXPECT_EQ(v.state, State::inconclusive);
+  EXPECT_NE(v.reason.find("no value specific enough"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace authdiff::judge

@@ -72,5 +72,12 @@ TEST(Url, ParsesOriginsAndRejectsNonsense) {
   EXPECT_FALSE(parse_url("localhost:8080"));
 }
 
+TEST(WithoutPrefix, DropsASchemeWrittenInAnyCase) {
+  EXPECT_EQ(without_prefix("Bearer eyJ.a.b", "bearer "), "eyJ.a.b");
+  EXPECT_EQ(without_prefix("BEARER x", "Bearer "), "x");
+  EXPECT_EQ(without_prefix("eyJ.a.b", "Bearer "), "eyJ.a.b");
+  EXPECT_EQ(without_prefix("Bear", "Bearer "), "Bear");
+}
+
 }  // namespace
 }  // namespace authdiff
