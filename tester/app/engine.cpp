@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <set>
 #include <tuple>
 #include <unordered_set>
 
@@ -286,6 +287,71 @@ class Traffic {
   double m_last_chunk = 0;
 };
 
+// Owned IDs that work: each identity's first ID of a resource is tried on the resource's item
+// GET (GET /carts/{id}); one answered 400, 403, 404, 410 or 422 gives way to the next, up to
+// three, so a baseline is not made of an ID of another resource (`owns = { id = [...] }` on an
+// API where every parameter is `id`) or of a record deleted since. The order that works is kept
+// under the resource's key.
+void verify_owned_ids(const plan::Plan& p, config::Config& config, Traffic& traffic) {
+  struct Trial {
+    config::Identity* identity;
+    std::size_t op;
+    std::string param, resource;
+    std::vector<std::string> ids;
+    std::size_t at = 0;
+    bool done = false;
+  };
+  std::vector<Trial> trials;
+  std::set<std::pair<std::string, std::string>> planned;  // (identity, resource)
+  for (std::size_t i = 0; i < p.operations.size(); ++i) {
+    const plan::OperationPlan& o = p.operations[i];
+    if (o.skipped || o.op->method != "GET") continue;
+    const auto path_params = std::count_if(o.op->parameters.begin(), o.op->parameters.end(),
+                                           [](const auto& q) { return q.in == "path"; });
+    if (path_params != 1) continue;
+    for (const auto& param : o.op->parameters) {
+      if (param.in != "path" || !param.is_id() || !o.op->path.ends_with("/{" + param.name + "}"))
+        continue;
+      const std::string resource = plan::resource_of(o.op->path, param.name);
+      for (auto& id : config.identities) {
+        const auto* ids = plan::owned_ids(id, o.op->path, param.name);
+        if (ids == nullptr || ids->size() < 2 || !plan::may_access(o, &id) ||
+            !planned.emplace(id.name, resource).second)
+          continue;
+        trials.push_back({&id, i, param.name, resource, *ids});
+      }
+    }
+  }
+  for (int round = 0; round < 3; ++round) {
+    std::vector<Trial*> open;
+    std::vector<plan::Request> requests;
+    for (auto& t : trials) {
+      if (t.done || t.at >= t.ids.size()) continue;
+      open.push_back(&t);
+      requests.push_back(plan::make_request(p, t.op, config, t.identity->name,
+                                            plan::Credential::own, {{t.param, t.ids[t.at]}}));
+    }
+    if (requests.empty()) break;
+    const auto answers = traffic.send(requests, "checking owned IDs");
+    for (std::size_t k = 0; k < open.size(); ++k) {
+      const long status = answers[k].status;
+      const bool missing =
+          status == 400 || status == 403 || status == 404 || status == 410 || status == 422;
+      if (missing && open[k]->at + 1 < open[k]->ids.size()) {
+        ++open[k]->at;
+      } else {
+        open[k]->done = true;
+        if (missing) open[k]->at = 0;  // none worked: leave the order as it was
+      }
+    }
+  }
+  for (auto& t : trials) {
+    if (t.at == 0) continue;
+    std::rotate(t.ids.begin(), t.ids.begin() + static_cast<long>(t.at), t.ids.end());
+    t.identity->owns[t.resource] = t.ids;
+  }
+}
+
 }  // namespace
 
 report::ScanResult execute(plan::Plan& p, const config::Config& given,
@@ -416,11 +482,37 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
 
   // Discovery: the IDs each identity owns, from what it may list; then the checks' probes.
   plan::Discovery discovery;
+  std::vector<plan::Baseline> listed;      // every discovery request, every page
+  std::vector<plan::Response> list_pages;  // and its answer
   if (config.discover) {
-    const auto requests = plan::discovery_requests(p, config);
+    listed = plan::discovery_requests(p, config);
     std::vector<plan::Request> batch;
-    for (const auto& b : requests) batch.push_back(b.request);
-    discovery = plan::discover_ids(p, config, requests, traffic.send(batch, "discovery"));
+    for (const auto& b : listed) batch.push_back(b.request);
+    list_pages = traffic.send(batch, "discovery");
+    // Every page of each list: an identity's own objects may start on page 2.
+    std::vector<std::size_t> last(listed.size());
+    for (std::size_t i = 0; i < last.size(); ++i) last[i] = i;
+    std::set<std::pair<std::string, std::string>> asked;  // (identity, url)
+    for (const auto& b : listed) asked.emplace(b.identity, b.request.url);
+    for (std::size_t page = 1; page < plan::k_max_pages && !last.empty(); ++page) {
+      std::vector<plan::Baseline> more;
+      for (const std::size_t i : last) {
+        auto next = plan::next_page(p, listed[i], list_pages[i]);
+        if (!next || !asked.emplace(listed[i].identity, next->url).second) continue;
+        more.push_back({listed[i].operation, listed[i].identity, std::move(*next)});
+      }
+      if (more.empty()) break;
+      batch.clear();
+      for (const auto& b : more) batch.push_back(b.request);
+      auto answers = traffic.send(batch, "discovery (next pages)");
+      last.clear();
+      for (std::size_t k = 0; k < more.size(); ++k) {
+        last.push_back(listed.size());
+        listed.push_back(std::move(more[k]));
+        list_pages.push_back(std::move(answers[k]));
+      }
+    }
+    discovery = plan::discover_ids(p, config, listed, list_pages);
     plan::adopt(config, discovery);
   }
   // With unsafe methods allowed: an identity that owns no object of a collection creates one,
@@ -433,7 +525,8 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
     const auto kinds = plan::creations(p);
     for (const auto& c : kinds) {
       for (const auto& id : config.identities) {
-        if (!plan::may_access(p.operations[c.create], &id) || plan::owned_ids(id, c.parameter))
+        if (!plan::may_access(p.operations[c.create], &id) ||
+            plan::owned_ids(id, c.resource + "/{" + c.parameter + "}", c.parameter))
           continue;
         creates.push_back(plan::make_request(p, c.create, config, id.name, plan::Credential::own));
         who.emplace_back(&id, &c);
@@ -445,15 +538,17 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
       if (!answers[i].ok() || answers[i].status < 200 || answers[i].status >= 300) continue;
       const auto value = plan::created_id(answers[i]);
       if (!value) continue;
-      created.push_back({who[i].first->name, who[i].second->parameter, *value, ""});
+      created.push_back(
+          {who[i].first->name, who[i].second->parameter, *value, "", who[i].second->resource});
       removals.push_back(who[i].second->remove);
     }
     for (const auto& object : created) {
       for (auto& id : config.identities) {
-        if (id.name == object.identity) id.owns[object.parameter].push_back(object.value);
+        if (id.name == object.identity) id.owns[object.resource].push_back(object.value);
       }
     }
   }
+  verify_owned_ids(p, config, traffic);
   if (plan_probes) plan_probes(p, config);
 
   // (2) Baselines, each twice (volatile leaves), and a denied fingerprint per operation.
@@ -483,7 +578,9 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   judge::Knowledge knowledge;
   for (std::size_t i = 0; i < baselines.size(); ++i) {
     knowledge.add_baseline(baselines[i], stage2[2 * i], stage2[2 * i + 1],
-                           judge::list_pointer_of(p, baselines[i].operation));
+                           judge::list_pointer_of(p, baselines[i].operation),
+                           judge::foreign_items(p, baselines[i].operation, config,
+                                                baselines[i].identity, stage2[2 * i]));
   }
   for (std::size_t i = 0; i < fingerprint_ops.size(); ++i) {
     knowledge.add_denied(fingerprint_ops[i], stage2[2 * baselines.size() + i]);

@@ -16,6 +16,7 @@
 #include "config/access.hpp"
 #include "config/baseline.hpp"
 #include "judge/check.hpp"
+#include "plan/ownership.hpp"
 #include "report/compare.hpp"
 #include "spec/locate.hpp"
 #include "spec/model.hpp"
@@ -162,6 +163,14 @@ std::unique_ptr<Prepared> prepare(const ScanArgs& args) {
   if (args.allow_unsafe) config.limits.allow_unsafe = true;
   if (const auto detectors = judge::detectors_for(config); !detectors)
     throw Failure(detectors.error(), k_exit_usage);
+
+  // `owns` keys name resources or parameters of this spec; a typo is an error, a parameter name
+  // several resources share a warning (its IDs are tried on each).
+  const auto owns = plan::check_owns(out->api, config);
+  if (!owns.unknown.empty() && !out->api.operations.empty())
+    throw Failure(Error{args.config, 0, 0, owns.unknown.front()}, k_exit_usage);
+  for (const auto& w : owns.ambiguous)
+    std::cerr << "authdiff: warning: " << args.config << ": " << w << "\n";
 
   plan::Options options;
   options.base_url = args.base_url;

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "plan/ownership.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
@@ -111,6 +112,10 @@ bool Sessions::renewable(const std::string& name) const {
 
 void Sessions::login_all() {
   for (auto& id : m_identities) {
+    // A static JWT names its user too.
+    if (!id.login && id.user_id.empty()) {
+      if (auto uid = plan::user_id_in(json(), id.credentials.first_value())) id.user_id = *uid;
+    }
     if (!id.login) continue;
     if (std::string why = log_in(id); !why.empty()) {
       throw Failure(Error{"", 0, 0, "identity " + id.name + ": login failed: " + why},
@@ -245,6 +250,12 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
     const auto it = jar.find(l.csrf_cookie);
     if (it != jar.end()) id.credentials.headers[l.csrf_header] = config::Secret(it->second);
   }
+  // Who signed in: the user object beside the token, or the token's own claims (unless the
+  // config says). Owner fields of records are recognised by it.
+  if (id.user_id.empty()) {
+    if (auto uid = plan::user_id_in(body.is_discarded() ? json() : body, credential))
+      id.user_id = *uid;
+  }
   std::optional<double> expires_in;
   if (!l.expires_pointer.empty() && !body.is_discarded()) {
     if (const auto v = value_at(body, l.expires_pointer)) expires_in = std::atof(v->c_str());
@@ -300,6 +311,9 @@ std::string Sessions::log_in_oauth2(config::Identity& id, const config::Login& l
   if (type != "bearer")
     return got(req, r) + " with token_type " + type + " (only bearer is supported)";
   id.credentials.bearer = config::Secret(*token);
+  if (id.user_id.empty()) {
+    if (auto uid = plan::user_id_in(json(), *token)) id.user_id = *uid;
+  }
   std::optional<double> expires_in;
   if (const auto v = value_at(body, "/expires_in")) expires_in = std::atof(v->c_str());
   m_state[id.name].expires = expiry_of(*token, expires_in);
@@ -329,6 +343,9 @@ std::string Sessions::log_in_command(config::Identity& id, const config::Login& 
     }
   } else {
     place(id.credentials, l.send, "", credential);
+  }
+  if (id.user_id.empty()) {
+    if (auto uid = plan::user_id_in(json(), credential)) id.user_id = *uid;
   }
   m_state[id.name].expires = expiry_of(credential, l.expires_after);
   return "";

@@ -150,8 +150,58 @@ const config::Identity* guarded_victim(const PlanContext& ctx, std::size_t op,
   return victim;
 }
 
+bool no_allowed_caller(const PlanContext& ctx, std::size_t op) {
+  const plan::OperationPlan& p = ctx.plan.operations[op];
+  if (p.skipped || p.expect.access == config::Access::everyone) return false;
+  return std::none_of(ctx.config.identities.begin(), ctx.config.identities.end(),
+                      [&](const config::Identity& id) { return plan::may_access(p, &id); });
+}
+
+Verdict judge_without_baseline(const JudgeContext& ctx, const plan::Probe& probe,
+                               const plan::Response& response, const std::string& prober) {
+  const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
+  if (o.transport_error) return inconclusive("no answer: " + o.error);
+  if (o.status >= 500) return inconclusive("server error " + std::to_string(o.status));
+  std::string why;
+  if (ctx.knowledge.looks_denied(probe.operation, o, &why)) return enforced(why);
+  if (!o.is_2xx()) return inconclusive("unexpected status " + std::to_string(o.status));
+  const std::string who = prober.empty() ? std::string("an anonymous caller") : prober;
+  const std::string& method = probe.request.method;
+  if (spec::is_unsafe_method(method)) {
+    Verdict v;
+    v.state = State::bypassed;
+    v.reason = std::to_string(o.status) + ": the " + method + " was accepted from " + who +
+               ", though the policy lets no caller do it (" +
+               ctx.plan.operations[probe.operation].expect.describe() + ")";
+    return v;
+  }
+  if (!o.json) {
+    return inconclusive(std::to_string(o.status) +
+                        " that is not JSON, and no allowed caller's answer to compare it with");
+  }
+  Verdict v;
+  for (const auto& leaf : o.leaves) {
+    if (!distinctive(leaf) || ctx.knowledge.seen_by(prober, leaf.value)) continue;
+    ++v.leaked;
+    if (v.evidence.size() < k_max_evidence) v.evidence.push_back({leaf.pointer, mask(leaf.value)});
+  }
+  if (v.leaked == 0) {
+    return inconclusive(std::to_string(o.status) +
+                        " without specific values, and no allowed caller's answer to compare it "
+                        "with");
+  }
+  v.state = State::bypassed;
+  v.items = o.items;
+  v.reason = std::to_string(o.status) + " with " + std::to_string(v.leaked) + " value" +
+             (v.leaked == 1 ? "" : "s") + " nobody public sees, to " + who +
+             ", though the policy lets no caller have it (" +
+             ctx.plan.operations[probe.operation].expect.describe() + ")";
+  return v;
+}
+
 Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
                              const plan::Response& response, const std::string& prober) {
+  if (probe.victim.empty()) return judge_without_baseline(ctx, probe, response, prober);
   const BaselineView* victim = ctx.knowledge.baseline(probe.operation, probe.victim);
   const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
   if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
@@ -164,6 +214,73 @@ Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
                (prober.empty() ? std::string("an anonymous caller") : prober);
   }
   return v;
+}
+
+std::string item_owner(const plan::Plan& plan, std::size_t op, const config::Config& config,
+                       const nlohmann::json& item, std::string* how) {
+  if (!item.is_object()) return "";
+  if (std::string owner = plan::owner_of(item, config.identities); !owner.empty()) {
+    if (how != nullptr) *how = "owner field";
+    return owner;
+  }
+  // The operations that address one item of this list: GET /orders/{orderId} for the list
+  // GET /orders. Only the IDs identities own of that resource are compared with an item's id.
+  const std::string& list_path = plan.operations[op].op->path;
+  std::vector<std::pair<std::string, std::string>> item_ops;  // (path, parameter)
+  for (const auto& other : plan.operations) {
+    const std::string& path = other.op->path;
+    if (path.size() <= list_path.size() + 3 ||
+        path.compare(0, list_path.size() + 2, list_path + "/{") != 0 || path.back() != '}' ||
+        path.find('/', list_path.size() + 1) != std::string::npos) {
+      continue;
+    }
+    item_ops.emplace_back(path,
+                          path.substr(list_path.size() + 2, path.size() - list_path.size() - 3));
+  }
+  for (const char* key : {"id", "_id", "uuid"}) {
+    const auto it = item.find(key);
+    if (it == item.end() || !(it->is_string() || it->is_number_integer())) continue;
+    const std::string text = it->is_string() ? it->get<std::string>() : it->dump();
+    for (const auto& a : config.identities) {
+      for (const auto& [path, param] : item_ops) {
+        const auto* ids = plan::owned_ids(a, path, param);
+        if (ids != nullptr && std::find(ids->begin(), ids->end(), text) != ids->end()) {
+          if (how != nullptr) *how = key;
+          return a.name;
+        }
+      }
+    }
+  }
+  return "";
+}
+
+std::vector<std::string> foreign_items(const plan::Plan& plan, std::size_t op,
+                                       const config::Config& config, const std::string& identity,
+                                       const plan::Response& response) {
+  std::vector<std::string> out;
+  const plan::OperationPlan& p = plan.operations[op];
+  const config::Identity* me = identity.empty() ? nullptr : config.identity(identity);
+  const bool declared_shared =
+      p.expect.access != config::Access::owner && p.expect.source.starts_with("config");
+  if (me == nullptr || !p.op->is_list || declared_shared) return out;
+  const Observation o = observe(response, p.op->list_pointer);
+  if (!o.json) return out;
+  const nlohmann::json* list = &o.doc;
+  if (!p.op->list_pointer.empty()) {
+    try {
+      list = &o.doc.at(nlohmann::json::json_pointer(p.op->list_pointer));
+    } catch (const nlohmann::json::exception&) {
+      return out;
+    }
+  }
+  if (!list->is_array()) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const std::string owner = item_owner(plan, op, config, (*list)[i]);
+    const config::Identity* other = owner.empty() ? nullptr : config.identity(owner);
+    if (other != nullptr && other != me && other->level >= me->level)
+      out.push_back(p.op->list_pointer + "/" + std::to_string(i));
+  }
+  return out;
 }
 
 std::optional<std::string> list_pointer_of(const plan::Plan& plan, std::size_t op) {

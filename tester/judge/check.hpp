@@ -110,10 +110,33 @@ const config::Identity* victim_for(const PlanContext& ctx, std::size_t op);
 const config::Identity* guarded_victim(const PlanContext& ctx, std::size_t op,
                                        plan::Overrides& ids);
 
+// Whether operation `op` is guarded (not skipped, not public) and no identity of the config may
+// call it (`nobody`, or a level none of them has): there is no baseline to compare with.
+bool no_allowed_caller(const PlanContext& ctx, std::size_t op);
+
+// Judge `response` to a probe of an operation no identity may call (the probe's victim is ""):
+// a denial is enforced; a 2xx carrying specific values nobody public shows (objects, personal
+// data) is a finding; anything else cannot be told.
+Verdict judge_without_baseline(const JudgeContext& ctx, const plan::Probe& probe,
+                               const plan::Response& response, const std::string& prober);
+
 // Judge `response` against the probe victim's baseline: the access outcome, then leak evidence
 // of values `prober` never saw (no-auth, weaker-identity and cross-owner share this rule).
 Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
                              const plan::Response& response, const std::string& prober);
+
+// Whose item `item` of list operation `op` is: the identity its data names (a field holding its
+// user id, whatever the field is called), else the identity that owns its ID for the resource
+// the list is; "" when neither tells. `how`: "owner field" or the ID member that told.
+std::string item_owner(const plan::Plan& plan, std::size_t op, const config::Config& config,
+                       const nlohmann::json& item, std::string* how = nullptr);
+
+// The pointers of the items of `identity`'s answer to list operation `op` that belong to
+// another identity of the same or a higher level: what reached the caller through a leak.
+// Empty where the config declares the list shared (access other than owner).
+std::vector<std::string> foreign_items(const plan::Plan& plan, std::size_t op,
+                                       const config::Config& config, const std::string& identity,
+                                       const plan::Response& response);
 
 // The list pointer of `op` (nullopt when it is not a list operation).
 std::optional<std::string> list_pointer_of(const plan::Plan& plan, std::size_t op);

@@ -43,8 +43,10 @@ bool same_answer(const Observation& denial, const Observation& o) {
 
 void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Response& first,
                              const plan::Response& second,
-                             const std::optional<std::string>& list_pointer) {
+                             const std::optional<std::string>& list_pointer,
+                             std::vector<std::string> foreign) {
   BaselineView v;
+  v.foreign = std::move(foreign);
   v.operation = baseline.operation;
   v.identity = baseline.identity;
   v.request = baseline.request;
@@ -81,10 +83,21 @@ void Knowledge::finish() {
   m_seen.clear();
   m_public.clear();
   m_open.clear();
+  // What a caller saw legitimately: its answers, less what a leak put in them (items of a list
+  // that belong to others); data that reached it through a leak does not excuse the next one.
   for (const auto& b : m_baselines) {
     auto& target = b.identity.empty() ? m_public : m_seen[b.identity];
-    for (const auto& leaf : b.first.leaves) target.insert(leaf.value);
-    for (const auto& leaf : b.second.leaves) target.insert(leaf.value);
+    const auto legitimate = [&](const Leaf& leaf) {
+      return std::none_of(b.foreign.begin(), b.foreign.end(), [&](const std::string& f) {
+        return leaf.pointer.size() > f.size() && leaf.pointer.compare(0, f.size(), f) == 0 &&
+               leaf.pointer[f.size()] == '/';
+      });
+    };
+    for (const auto* o : {&b.first, &b.second}) {
+      for (const auto& leaf : o->leaves) {
+        if (legitimate(leaf)) target.insert(leaf.value);
+      }
+    }
   }
   // A denied fingerprint that carries an allowed caller's data is no denial: forget it. Only
   // then do the answers to garbage credentials count as what anyone sees.

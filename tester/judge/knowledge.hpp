@@ -23,6 +23,9 @@ struct BaselineView {
   std::unordered_set<std::string> volatile_pointers;
   std::unordered_set<std::string> values;  // distinctive, non-volatile values it carries
   std::string problem;                     // non-empty: not a usable positive control (why)
+  // Items of the answer that belong to somebody else, whom the caller may not read (a leaky
+  // list): what is below these pointers is not "seen legitimately" by the caller.
+  std::vector<std::string> foreign;
 
   bool usable() const { return problem.empty(); }
 };
@@ -30,8 +33,10 @@ struct BaselineView {
 class Knowledge {
  public:
   // `list_pointer`: the operation's list pointer when it is a list operation.
+  // `foreign`: pointers of list items that belong to others (see BaselineView::foreign).
   void add_baseline(const plan::Baseline& baseline, const plan::Response& first,
-                    const plan::Response& second, const std::optional<std::string>& list_pointer);
+                    const plan::Response& second, const std::optional<std::string>& list_pointer,
+                    std::vector<std::string> foreign = {});
   // The answer to a garbage credential on `operation` (what "denied" looks like there).
   void add_denied(std::size_t operation, const plan::Response& response);
   // Compute what each identity has seen; call after every add_*.

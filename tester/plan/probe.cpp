@@ -46,21 +46,11 @@ std::string placeholder(const std::string& identity, const std::string& what) {
   return "AUTHDIFF_" + env_name(identity) + "_" + env_name(what);
 }
 
-const std::vector<std::string>* owned_ids(const config::Identity& identity,
-                                          const std::string& name) {
-  if (const auto it = identity.owns.find(name); it != identity.owns.end()) return &it->second;
-  const std::string lower = to_lower(name);
-  for (const auto& [k, v] : identity.owns) {
-    if (to_lower(k) == lower) return &v;
-  }
-  return nullptr;
-}
-
 bool owned_path_ids(const OperationPlan& op, const config::Identity& identity, Overrides& out) {
   bool any = false;
   for (const auto& p : op.op->parameters) {
     if (p.in != "path" || !p.is_id()) continue;
-    const auto* ids = owned_ids(identity, p.name);
+    const auto* ids = owned_ids(identity, op.op->path, p.name);
     if (ids == nullptr || ids->empty()) return false;
     out[p.name] = ids->front();
     any = true;
@@ -107,7 +97,7 @@ Request make_request(const Plan& plan, std::size_t op_index, const config::Confi
         if (omit.contains(param.name)) return std::nullopt;
         if (const auto o = overrides.find(param.name); o != overrides.end()) return o->second;
         if (param.in == "query" && !param.required) return std::nullopt;
-        if (const auto* ids = id && param.is_id() ? owned_ids(*id, param.name) : nullptr;
+        if (const auto* ids = id && param.is_id() ? owned_ids(*id, op.path, param.name) : nullptr;
             ids && !ids->empty()) {
           return ids->front();
         }

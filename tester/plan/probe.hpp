@@ -8,6 +8,7 @@
 
 #include "config/config.hpp"
 #include "plan/exchange.hpp"
+#include "plan/ownership.hpp"
 #include "plan/plan.hpp"
 
 namespace authdiff::plan {
@@ -33,10 +34,6 @@ Request make_request(const Plan& plan, std::size_t op, const config::Config& con
 
 // Whether `identity` is expected to reach the operation (anonymous: pass nullptr).
 bool may_access(const OperationPlan& op, const config::Identity* identity);
-
-// The object IDs `identity` owns for parameter `name` (exact, then case-insensitive), or null.
-const std::vector<std::string>* owned_ids(const config::Identity& identity,
-                                          const std::string& name);
 
 // The identity's owned ID for every ID-like path parameter of `op`; false when one is missing.
 bool owned_path_ids(const OperationPlan& op, const config::Identity& identity, Overrides& out);

@@ -60,7 +60,8 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
   if (!result.run.discovered.empty() || result.run.shared_ids > 0) {
     // identity -> parameter -> count
     std::map<std::string, std::map<std::string, std::size_t>> owned;
-    for (const auto& d : result.run.discovered) ++owned[d.identity][d.parameter];
+    for (const auto& d : result.run.discovered)
+      ++owned[d.identity][d.resource.empty() ? d.parameter : d.resource];
     std::string line;
     for (const auto& [who, params] : owned) {
       std::string list;

@@ -61,7 +61,8 @@ json run_json(const RunInfo& run) {
     discovered.push_back({{"identity", d.identity},
                           {"parameter", d.parameter},
                           {"value", d.value},
-                          {"source", d.source}});
+                          {"source", d.source},
+                          {"resource", d.resource}});
   }
   out["discovered"] = discovered;
   json created = json::array();
@@ -69,7 +70,8 @@ json run_json(const RunInfo& run) {
     created.push_back({{"identity", c.identity},
                        {"parameter", c.parameter},
                        {"value", c.value},
-                       {"removal", c.removal}});
+                       {"removal", c.removal},
+                       {"resource", c.resource}});
   }
   out["created"] = created;
   out["shared_ids"] = run.shared_ids;
@@ -315,16 +317,18 @@ ScanResult read(const Reader& root) {
   if (run.has("discovered")) {
     const Reader d = run.at("discovered");
     for (std::size_t i = 0; i < d.size(); ++i) {
-      out.run.discovered.push_back({d.at(i).str("identity"), d.at(i).str("parameter"),
-                                    d.at(i).str("value"), d.at(i).str("source")});
+      const Reader x = d.at(i);
+      out.run.discovered.push_back({x.str("identity"), x.str("parameter"), x.str("value"),
+                                    x.str("source"), x.has("resource") ? x.str("resource") : ""});
     }
     out.run.shared_ids = run.at("shared_ids").count();
   }
   if (run.has("created")) {
     const Reader c = run.at("created");
     for (std::size_t i = 0; i < c.size(); ++i) {
-      out.run.created.push_back({c.at(i).str("identity"), c.at(i).str("parameter"),
-                                 c.at(i).str("value"), c.at(i).str("removal")});
+      const Reader x = c.at(i);
+      out.run.created.push_back({x.str("identity"), x.str("parameter"), x.str("value"),
+                                 x.str("removal"), x.has("resource") ? x.str("resource") : ""});
     }
   }
 

@@ -72,7 +72,9 @@ TEST(Discovery, LinksListItemsMeRecordsAndNamedMembersToTheirOwners) {
   EXPECT_EQ(d.shared, 2u);
   config::Config adopted = config;
   adopt(adopted, d);
-  EXPECT_EQ(adopted.identities[0].owns.at("orderId"), (std::vector<std::string>{"101", "102"}));
+  // Owned IDs are kept per resource (the collection), not per parameter name.
+  EXPECT_EQ(adopted.identities[0].owns.at("/orders"), (std::vector<std::string>{"101", "102"}));
+  EXPECT_EQ(adopted.identities[0].owns.at("/departments"), (std::vector<std::string>{"2"}));
   EXPECT_EQ(adopted.identities[0].user_id, "17");
 }
 

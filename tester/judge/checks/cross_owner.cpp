@@ -7,18 +7,6 @@ namespace authdiff::judge {
 
 namespace {
 
-// Members that name an object's owner, squashed (lower case, no '_' or '-').
-bool is_owner_field(std::string name) {
-  std::erase_if(name, [](char c) { return c == '_' || c == '-'; });
-  name = to_lower(name);
-  for (const char* f :
-       {"userid", "ownerid", "owner", "employeeid", "customerid", "accountid", "memberid",
-        "createdby", "uid", "authorid", "patientid", "personid", "studentid", "tenantid"}) {
-    if (name == f) return true;
-  }
-  return false;
-}
-
 bool has_id_path_param(const plan::OperationPlan& p) {
   return std::any_of(p.op->parameters.begin(), p.op->parameters.end(),
                      [](const auto& q) { return q.in == "path" && q.is_id(); });
@@ -63,7 +51,11 @@ class CrossOwner final : public Check {
         }
       }
     }
-    if (p.op->is_list && p.op->method == "GET") {
+    // A list is searched for peers' objects unless the team's policy says it is no owner's
+    // (shared notes declared `authenticated` may hold everyone's).
+    const bool declared_shared =
+        p.expect.access != config::Access::owner && p.expect.source.starts_with("config");
+    if (p.op->is_list && p.op->method == "GET" && !declared_shared) {
       for (const auto& b : ids) {
         if (!plan::may_access(p, &b)) continue;
         const bool has_peer = std::any_of(ids.begin(), ids.end(), [&](const auto& a) {
@@ -111,49 +103,21 @@ class CrossOwner final : public Check {
     }
     if (!list->is_array()) return enforced("no list at " + (pointer->empty() ? "/" : *pointer));
     const config::Identity* b = ctx.config.identity(probe.identity);
-    // The parameters that address one item of this list: {orderId} in GET /orders/{orderId}
-    // for the list GET /orders. Only those IDs are compared with an item's `id`.
-    std::vector<std::string> item_params;
-    const std::string& list_path = ctx.plan.operations[probe.operation].op->path;
-    for (const auto& other : ctx.plan.operations) {
-      const std::string& path = other.op->path;
-      if (path.size() <= list_path.size() + 3 ||
-          path.compare(0, list_path.size() + 2, list_path + "/{") != 0 || path.back() != '}' ||
-          path.find('/', list_path.size() + 1) != std::string::npos) {
-        continue;
-      }
-      item_params.push_back(path.substr(list_path.size() + 2, path.size() - list_path.size() - 3));
-    }
     Verdict v;
     std::vector<std::string> owners;
     for (std::size_t i = 0; i < list->size(); ++i) {
       const auto& item = (*list)[i];
-      if (!item.is_object()) continue;
-      for (const auto& a : ctx.config.identities) {
-        if (&a == b || b == nullptr || a.level != b->level) continue;
-        std::string hit;
-        for (const auto& [key, value] : item.items()) {
-          if (!value.is_primitive() || value.is_null()) continue;
-          const std::string text = value.is_string() ? value.get<std::string>() : value.dump();
-          if (!a.user_id.empty() && is_owner_field(key) && text == a.user_id) hit = key;
-          if (to_lower(key) == "id") {
-            for (const auto& param : item_params) {
-              const auto* list_ids = plan::owned_ids(a, param);
-              if (list_ids != nullptr &&
-                  std::find(list_ids->begin(), list_ids->end(), text) != list_ids->end()) {
-                hit = key;
-              }
-            }
-          }
-        }
-        if (hit.empty()) continue;
-        ++v.leaked;
-        if (std::find(owners.begin(), owners.end(), a.name) == owners.end())
-          owners.push_back(a.name);
-        if (v.evidence.size() < k_max_evidence) {
-          v.evidence.push_back(
-              {*pointer + "/" + std::to_string(i) + "/" + hit, "belongs to " + a.name});
-        }
+      if (!item.is_object() || b == nullptr) continue;
+      std::string hit;
+      const std::string owner = item_owner(ctx.plan, probe.operation, ctx.config, item, &hit);
+      const config::Identity* a = owner.empty() ? nullptr : ctx.config.identity(owner);
+      if (a == nullptr || a == b || a->level != b->level) continue;
+      ++v.leaked;
+      if (std::find(owners.begin(), owners.end(), a->name) == owners.end())
+        owners.push_back(a->name);
+      if (v.evidence.size() < k_max_evidence) {
+        v.evidence.push_back(
+            {*pointer + "/" + std::to_string(i), "belongs to " + a->name + " (" + hit + ")"});
       }
     }
     if (v.leaked == 0)

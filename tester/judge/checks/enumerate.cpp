@@ -23,8 +23,8 @@ bool looks_uuid(const std::string& s) {
 
 // The values the rules give for an owned ID `base` of parameter `param`.
 std::vector<std::string> mutate(const std::vector<std::string>& rules, const std::string& base,
-                                const std::string& param, const config::Config& config,
-                                const std::string& owner) {
+                                const std::string& path, const std::string& param,
+                                const config::Config& config, const std::string& owner) {
   std::vector<std::string> out;
   const auto n = as_integer(base);
   const auto add = [&](std::string v) {
@@ -34,7 +34,7 @@ std::vector<std::string> mutate(const std::vector<std::string>& rules, const std
     if (rule == "others") {
       for (const auto& id : config.identities) {
         if (id.name == owner) continue;
-        if (const auto* ids = plan::owned_ids(id, param)) {
+        if (const auto* ids = plan::owned_ids(id, path, param)) {
           for (const auto& v : *ids) add(v);
         }
       }
@@ -89,11 +89,11 @@ class Enumerate final : public Check {
         if (!as_identity && anonymous_done) continue;
         plan::Overrides own;
         if (!plan::owned_path_ids(p, id, own) || !own.contains(param.name)) continue;
-        for (const auto& value :
-             mutate(ctx.mutations.ids, own[param.name], param.name, ctx.config, id.name)) {
+        for (const auto& value : mutate(ctx.mutations.ids, own[param.name], p.op->path, param.name,
+                                        ctx.config, id.name)) {
           plan::Overrides changed = own;
           changed[param.name] = value;
-          const auto* ids = plan::owned_ids(id, param.name);
+          const auto* ids = plan::owned_ids(id, p.op->path, param.name);
           if (ids != nullptr && std::find(ids->begin(), ids->end(), value) != ids->end()) continue;
           plan::Probe probe;
           probe.check = std::string(name());
@@ -125,6 +125,13 @@ class Enumerate final : public Check {
     const BaselineView* control = ctx.knowledge.baseline(probe.operation, probe.victim);
     const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
     if (auto v = access_outcome(ctx.knowledge, probe.operation, o, control)) return *v;
+    // A guessed ID that is the caller's own object (its owner field says so) leaks nothing,
+    // even where discovery did not list it (a later page, a cap).
+    if (!probe.identity.empty() && o.json &&
+        plan::owner_of(o.doc, ctx.config.identities) == probe.identity) {
+      return enforced(std::to_string(o.status) + " for " + probe.parameter + "=" + probe.value +
+                      ": " + probe.identity + "'s own record (its owner field says so)");
+    }
     Verdict v;
     for (const auto& leaf : o.leaves) {
       if (!distinctive(leaf) || ctx.knowledge.seen_by(probe.identity, leaf.value)) continue;

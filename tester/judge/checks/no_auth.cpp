@@ -21,8 +21,19 @@ class NoAuth final : public Check {
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     plan::Overrides ids;
     const config::Identity* victim = guarded_victim(ctx, op, ids);
-    if (victim == nullptr) return {};
     std::vector<plan::Probe> out;
+    if (victim == nullptr && no_allowed_caller(ctx, op)) {
+      // Nobody may call it: judged against what a denial looks like (README "Operations no
+      // identity may call").
+      plan::Probe none;
+      none.check = std::string(name());
+      none.kind = "no credential (no caller is allowed)";
+      none.operation = op;
+      none.request = plan::make_request(ctx.plan, op, ctx.config, "", plan::Credential::none, ids);
+      out.push_back(std::move(none));
+      return out;
+    }
+    if (victim == nullptr) return {};
     plan::Probe none;
     none.check = std::string(name());
     none.kind = "no credential";

@@ -26,7 +26,9 @@ class WeakerIdentity final : public Check {
     if (p.expect.access == config::Access::owner) return {};  // cross-owner's business
     plan::Overrides ids;
     const config::Identity* victim = guarded_victim(ctx, op, ids);
-    if (victim == nullptr) return {};
+    // Nobody may call it: every identity is weaker, judged against what a denial looks like.
+    const bool nobody = victim == nullptr && no_allowed_caller(ctx, op);
+    if (victim == nullptr && !nobody) return {};
     std::vector<plan::Probe> out;
     for (const auto& id : ctx.config.identities) {
       if (plan::may_access(p, &id)) continue;
@@ -35,7 +37,7 @@ class WeakerIdentity final : public Check {
       probe.kind = "as " + id.name + " (level " + std::to_string(id.level) + ")";
       probe.operation = op;
       probe.identity = id.name;
-      probe.victim = victim->name;
+      probe.victim = nobody ? "" : victim->name;
       probe.request =
           plan::make_request(ctx.plan, op, ctx.config, id.name, plan::Credential::own, ids);
       out.push_back(std::move(probe));
