@@ -72,6 +72,8 @@ struct AuditArgs {
   std::string config;
   std::string junit, json, sarif, markdown;
   std::string fail_on = "low";
+  bool quiet = false;    // accepted like scan's (audit prints no progress line anyway)
+  bool verbose = false;  // likewise (audit sends nothing)
 };
 int audit_command(const AuditArgs& args);
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <ctime>
 #include <iostream>
@@ -20,6 +21,7 @@
 #include "judge/knowledge.hpp"
 #include "plan/discovery.hpp"
 #include "plan/probe.hpp"
+#include "plan/writes.hpp"
 #include "spec/model.hpp"
 #include "util/error.hpp"
 #include "util/strings.hpp"
@@ -165,6 +167,55 @@ std::string blindness(const plan::Plan& plan, const judge::Knowledge& knowledge)
   if (common != problems.end())
     why += " (" + std::to_string(common->second) + " times: " + common->first + ")";
   return why + "; is the base URL the API, and do its answers carry data?";
+}
+
+std::vector<report::Untested> untested_operations(const plan::Plan& plan,
+                                                  const config::Config& config,
+                                                  const std::vector<judge::ProbeResult>& results) {
+  std::vector<std::size_t> sent(plan.operations.size()), settled(plan.operations.size());
+  std::vector<std::map<std::string, std::size_t>> unsure(plan.operations.size());
+  for (const auto& r : results) {
+    if (r.probe.static_only || r.probe.operation >= plan.operations.size()) continue;
+    ++sent[r.probe.operation];
+    if (r.verdict.state == judge::State::inconclusive)
+      ++unsure[r.probe.operation][r.verdict.reason];
+    else
+      ++settled[r.probe.operation];
+  }
+  std::vector<report::Untested> out;
+  for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+    const plan::OperationPlan& o = plan.operations[i];
+    if (o.other_shard) continue;
+    if (o.skipped) {
+      out.push_back({i, o.skip_reason});
+      continue;
+    }
+    if (o.expect.access == config::Access::everyone || settled[i] > 0) continue;
+    if (sent[i] == 0) {
+      std::string why = "none of the checks that ran applies to it with these identities";
+      if (o.expect.access == config::Access::owner) {
+        for (const auto& q : o.op->parameters) {
+          if (q.in != "path" || !q.is_id()) continue;
+          const bool owned =
+              std::any_of(config.identities.begin(), config.identities.end(), [&](const auto& id) {
+                const auto* ids = plan::owned_ids(id, o.op->path, q.name);
+                return ids != nullptr && !ids->empty();
+              });
+          if (!owned)
+            why = "owner-only, and no identity owns an object of " +
+                  plan::resource_of(o.op->path, q.name) +
+                  " (none was discovered; list some under owns)";
+        }
+      }
+      out.push_back({i, why});
+      continue;
+    }
+    const auto common =
+        std::max_element(unsure[i].begin(), unsure[i].end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    out.push_back({i, "every probe was inconclusive (" + common->first + ")"});
+  }
+  return out;
 }
 
 std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan) {
@@ -350,6 +401,109 @@ void verify_owned_ids(const plan::Plan& p, config::Config& config, Traffic& traf
     std::rotate(t.ids.begin(), t.ids.begin() + static_cast<long>(t.at), t.ids.end());
     t.identity->owns[t.resource] = t.ids;
   }
+}
+
+// An object a POST of the run made: who made it, of which collection.
+struct CreatedBy {
+  std::string identity;  // "" = an anonymous request made it
+  const plan::Creation* kind = nullptr;
+  std::string id;
+};
+
+// A write request (baseline, denied fingerprint or probe of a PUT/PATCH/DELETE of one object)
+// pointed at an object made for it, and its owner's reads of that object.
+struct FreshObject {
+  const plan::WriteTarget* target = nullptr;
+  std::string owner;                 // who made it and reads it back
+  plan::Request* request = nullptr;  // the write, retargeted (points into the run's requests)
+  std::string id;                    // the object's ID; "" when it could not be made
+  std::string failure;               // why not
+  plan::Response before, again, after;
+};
+
+// Make an object for every write in `writes` (as its owner, through the collection's POST, with
+// fresh unique values), read each twice, and point each write at its object. A write whose
+// object could not be made keeps a reason and is not sent.
+void make_fresh_objects(const plan::Plan& p, const config::Config& config, Traffic& traffic,
+                        std::vector<FreshObject>& writes, const std::string& run_tag) {
+  if (writes.empty()) return;
+  std::vector<plan::Request> creates;
+  std::vector<FreshObject*> made_for;
+  for (std::size_t i = 0; i < writes.size(); ++i) {
+    if (writes[i].target == nullptr) continue;  // untestable: its failure says why
+    plan::Request c = plan::make_request(p, writes[i].target->create, config, writes[i].owner,
+                                         plan::Credential::own);
+    c.body = plan::fresh_unique_values(c.body, run_tag + "-" + std::to_string(i));
+    creates.push_back(std::move(c));
+    made_for.push_back(&writes[i]);
+  }
+  const auto made = creates.empty() ? std::vector<plan::Response>{}
+                                    : traffic.send(creates, "creating objects for writes");
+  std::vector<plan::Request> reads;
+  std::vector<FreshObject*> read_for;
+  for (std::size_t i = 0; i < made_for.size(); ++i) {
+    FreshObject& w = *made_for[i];
+    const auto id = made[i].ok() && made[i].status >= 200 && made[i].status < 300
+                        ? plan::created_id(made[i])
+                        : std::nullopt;
+    if (!id) {
+      w.failure = "could not create an object for the write: " + describe(creates[i], made[i]) +
+                  (made[i].ok() && made[i].status < 300 ? " without naming its id" : "");
+      continue;
+    }
+    w.id = *id;
+    const plan::Request read = plan::make_request(
+        p, w.target->read, config, w.owner, plan::Credential::own, {{w.target->parameter, w.id}});
+    reads.push_back(read);
+    reads.push_back(read);
+    read_for.push_back(&w);
+    // Point the write at the new object: the ID the plan put in it (the owner's first owned
+    // ID of the resource) is replaced where it stands, so path variants keep their shape.
+    const config::Identity* owner = config.identity(w.owner);
+    const auto* ids =
+        owner == nullptr
+            ? nullptr
+            : plan::owned_ids(*owner, p.operations[w.target->write].op->path, w.target->parameter);
+    std::optional<std::string> url;
+    if (ids != nullptr && !ids->empty())
+      url = plan::with_object(w.request->url, ids->front(), w.id);
+    if (!url) {
+      url = plan::make_request(p, w.target->write, config, w.request->identity,
+                               w.request->credential, {{w.target->parameter, w.id}})
+                .url;
+    }
+    w.request->url = *url;
+  }
+  if (reads.empty()) return;
+  const auto answers = traffic.send(reads, "reading objects for writes");
+  for (std::size_t k = 0; k < read_for.size(); ++k) {
+    read_for[k]->before = answers[2 * k];
+    read_for[k]->again = answers[2 * k + 1];
+  }
+}
+
+// Each owner reads its objects back after the writes were sent.
+void read_back(const plan::Plan& p, const config::Config& config, Traffic& traffic,
+               const std::vector<FreshObject*>& writes) {
+  std::vector<plan::Request> reads;
+  std::vector<FreshObject*> read_for;
+  for (FreshObject* w : writes) {
+    if (w->id.empty()) continue;
+    reads.push_back(plan::make_request(p, w->target->read, config, w->owner, plan::Credential::own,
+                                       {{w->target->parameter, w->id}}));
+    read_for.push_back(w);
+  }
+  if (reads.empty()) return;
+  const auto answers = traffic.send(reads, "reading written objects back");
+  for (std::size_t k = 0; k < read_for.size(); ++k) read_for[k]->after = answers[k];
+}
+
+// What a write did, from its owner's reads (judge::write_effect), or nullopt.
+std::optional<judge::Verdict> effect_of(const FreshObject& w) {
+  if (w.id.empty() || w.target == nullptr) return std::nullopt;
+  return judge::write_effect(w.request->method, judge::observe(w.before, std::nullopt),
+                             judge::observe(w.again, std::nullopt),
+                             judge::observe(w.after, std::nullopt));
 }
 
 }  // namespace
@@ -551,14 +705,12 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   verify_owned_ids(p, config, traffic);
   if (plan_probes) plan_probes(p, config);
 
+  const auto collections = plan::creations(p);
   // (2) Baselines, each twice (volatile leaves), and a denied fingerprint per operation.
-  const auto baselines = plan::plan_baselines(p, config);
-  std::vector<plan::Request> batch;
-  for (const auto& b : baselines) {
-    batch.push_back(b.request);
-    batch.push_back(b.request);
-  }
+  auto baselines = plan::plan_baselines(p, config);
+  std::vector<plan::Request> fingerprints;
   std::vector<std::size_t> fingerprint_ops;
+  std::vector<std::string> fingerprint_owner;
   {
     const judge::PlanContext ctx{p, config, mutations};
     for (std::size_t i = 0; i < p.operations.size(); ++i) {
@@ -569,12 +721,120 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
       if (victim == nullptr) continue;
       plan::Overrides ids;
       plan::owned_path_ids(p.operations[i], *victim, ids);
-      batch.push_back(
+      fingerprints.push_back(
           plan::make_request(p, i, config, victim->name, plan::Credential::garbage, ids));
       fingerprint_ops.push_back(i);
+      fingerprint_owner.push_back(victim->name);
     }
   }
-  const auto stage2 = traffic.send(batch, "baselines");
+  // Writes of one object act on objects made for them, never on an identity's real ones.
+  const plan::WriteTargets write_targets = plan::write_targets(p);
+  std::vector<FreshObject> fresh;
+  std::vector<std::size_t> fresh_baseline(baselines.size(), SIZE_MAX);
+  std::vector<std::size_t> fresh_fingerprint(fingerprints.size(), SIZE_MAX);
+  std::map<const plan::Probe*, std::size_t> fresh_probe;
+  // A write no object can be made for is not sent at all (the reason says why).
+  std::map<std::size_t, std::string> untestable(write_targets.untestable.begin(),
+                                                write_targets.untestable.end());
+  const auto needs_object = [&](std::size_t op, const std::string& owner, plan::Request* request) {
+    const auto* t = write_targets.find(op);
+    const auto u = untestable.find(op);
+    if (t == nullptr && u == untestable.end()) return false;
+    FreshObject w{t, owner, request, "", "", {}, {}, {}};
+    if (t == nullptr) w.failure = u->second;
+    if (t != nullptr && owner.empty())
+      w.failure = "no identity may call it, so nobody can own an object for the write";
+    fresh.push_back(std::move(w));
+    return true;
+  };
+  for (std::size_t i = 0; i < baselines.size(); ++i) {
+    if (needs_object(baselines[i].operation, baselines[i].identity, &baselines[i].request))
+      fresh_baseline[i] = fresh.size() - 1;
+  }
+  for (std::size_t i = 0; i < fingerprints.size(); ++i) {
+    if (needs_object(fingerprint_ops[i], fingerprint_owner[i], &fingerprints[i]))
+      fresh_fingerprint[i] = fresh.size() - 1;
+  }
+  for (std::size_t i = 0; i < p.operations.size(); ++i) {
+    for (auto& probe : p.operations[i].probes) {
+      if (probe.static_only || probe.from_baseline) continue;
+      if (needs_object(i, probe.victim, &probe.request)) fresh_probe[&probe] = fresh.size() - 1;
+    }
+  }
+  make_fresh_objects(p, config, traffic, fresh, "authdiff-" + std::to_string(::getpid()) + "-o");
+  // A write whose object could not be made is not sent: its answer says why.
+  const auto unsent = [&](std::size_t f) { return f != SIZE_MAX && fresh[f].id.empty(); };
+  const auto not_sent = [&](std::size_t f) {
+    plan::Response r;
+    r.error = "not sent: " + fresh[f].failure;
+    return r;
+  };
+  std::vector<plan::Request> batch;
+  for (std::size_t i = 0; i < baselines.size(); ++i) {
+    if (unsent(fresh_baseline[i])) continue;
+    batch.push_back(baselines[i].request);
+    // A write is sent once: a second DELETE of the same object proves nothing.
+    if (fresh_baseline[i] == SIZE_MAX) batch.push_back(baselines[i].request);
+  }
+  for (std::size_t i = 0; i < fingerprints.size(); ++i) {
+    if (!unsent(fresh_fingerprint[i])) batch.push_back(fingerprints[i]);
+  }
+  // Every write body gets its own unique values (e-mail addresses, usernames, slugs), so the
+  // second request is not refused as "already taken".
+  std::size_t writes_sent = 0;
+  const std::string run_tag = "authdiff-" + std::to_string(::getpid());
+  const auto fresh_bodies = [&](std::vector<plan::Request>& requests) {
+    for (auto& r : requests) {
+      if (!r.body.empty() && spec::is_unsafe_method(r.method))
+        r.body = plan::fresh_unique_values(r.body, run_tag + "-" + std::to_string(++writes_sent));
+    }
+  };
+  // What a POST to a collection made (a baseline's, or a probe's that got through) is deleted at
+  // the end like every other object the run made.
+  std::vector<CreatedBy> posted;
+  const auto note_created = [&](const std::vector<plan::Request>& requests,
+                                const std::vector<plan::Response>& answers) {
+    for (std::size_t i = 0; i < requests.size() && i < answers.size(); ++i) {
+      if (requests[i].method != "POST" || !answers[i].ok() || answers[i].status < 200 ||
+          answers[i].status >= 300)
+        continue;
+      for (const auto& c : collections) {
+        if (requests[i].url.substr(0, requests[i].url.find('?')) !=
+            p.operations[c.create].url.substr(0, p.operations[c.create].url.find('?')))
+          continue;
+        if (const auto id = plan::created_id(answers[i]))
+          posted.push_back({requests[i].identity, &c, *id});
+      }
+    }
+  };
+  fresh_bodies(batch);
+  auto stage2_sent = traffic.send(batch, "baselines");
+  note_created(batch, stage2_sent);
+  std::vector<plan::Response> stage2;
+  {
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < baselines.size(); ++i) {
+      if (unsent(fresh_baseline[i])) {
+        stage2.push_back(not_sent(fresh_baseline[i]));
+        stage2.push_back(stage2.back());
+        continue;
+      }
+      stage2.push_back(stage2_sent[k++]);
+      stage2.push_back(fresh_baseline[i] == SIZE_MAX ? stage2_sent[k++] : stage2.back());
+    }
+    for (std::size_t i = 0; i < fingerprints.size(); ++i)
+      stage2.push_back(unsent(fresh_fingerprint[i]) ? not_sent(fresh_fingerprint[i])
+                                                    : std::move(stage2_sent[k++]));
+  }
+  // A garbage credential whose write went through (the object is gone or changed) shows no
+  // denial: it is no fingerprint.
+  {
+    std::vector<FreshObject*> check;
+    for (const std::size_t f : fresh_fingerprint) {
+      if (f != SIZE_MAX) check.push_back(&fresh[f]);
+    }
+    read_back(p, config, traffic, check);
+  }
   judge::Knowledge knowledge;
   for (std::size_t i = 0; i < baselines.size(); ++i) {
     knowledge.add_baseline(baselines[i], stage2[2 * i], stage2[2 * i + 1],
@@ -583,6 +843,11 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
                                                 baselines[i].identity, stage2[2 * i]));
   }
   for (std::size_t i = 0; i < fingerprint_ops.size(); ++i) {
+    if (unsent(fresh_fingerprint[i])) continue;
+    if (fresh_fingerprint[i] != SIZE_MAX) {
+      const auto effect = effect_of(fresh[fresh_fingerprint[i]]);
+      if (!effect || effect->state == judge::State::bypassed) continue;
+    }
     knowledge.add_denied(fingerprint_ops[i], stage2[2 * baselines.size() + i]);
   }
   knowledge.finish();
@@ -592,34 +857,67 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   std::map<std::pair<std::size_t, std::string>, std::size_t> baseline_of;
   for (std::size_t i = 0; i < baselines.size(); ++i)
     baseline_of.emplace(std::pair{baselines[i].operation, baselines[i].identity}, i);
-  std::vector<plan::Request> probe_requests;
+  // Reads go first; writes of one object after them (each on its own fresh object), and a
+  // write whose object could not be made is not sent at all.
+  std::vector<plan::Request> reads, writes;
   std::vector<std::pair<const plan::Probe*, const judge::Check*>> probes;
-  // Per probe: sent (nullopt), the baseline answer it reuses, or none at all (static).
-  constexpr std::size_t k_unsent = static_cast<std::size_t>(-1);
-  std::vector<std::optional<std::size_t>> reused;
+  // Per probe: how its answer is had.
+  enum class Source { read, write, baseline, unsent };
+  std::vector<std::pair<Source, std::size_t>> source;
   for (const auto& op : p.operations) {
     for (const auto& probe : op.probes) {
+      // A recheck's placeholder for a sign-in answer: the answers of this run's sign-ins stand
+      // in for it (below).
+      if (probe.parameter == "sign-in") continue;
       const auto b = probe.from_baseline ? baseline_of.find({probe.operation, probe.identity})
                                          : baseline_of.end();
+      const auto f = fresh_probe.find(&probe);
       if (probe.static_only) {
-        reused.emplace_back(k_unsent);
+        source.emplace_back(Source::unsent, 0);
       } else if (b != baseline_of.end()) {
-        reused.emplace_back(b->second);
+        source.emplace_back(Source::baseline, b->second);
+      } else if (f != fresh_probe.end() && fresh[f->second].id.empty()) {
+        source.emplace_back(Source::unsent, f->second);
+      } else if (f != fresh_probe.end()) {
+        source.emplace_back(Source::write, writes.size());
+        writes.push_back(probe.request);
       } else {
-        reused.emplace_back();
-        probe_requests.push_back(probe.request);
+        source.emplace_back(Source::read, reads.size());
+        reads.push_back(probe.request);
       }
       probes.emplace_back(&probe, judge::find_check(probe.check));
     }
   }
-  auto sent = traffic.send(probe_requests, "probes");
+  fresh_bodies(reads);
+  fresh_bodies(writes);
+  auto read_answers = traffic.send(reads, "probes");
+  note_created(reads, read_answers);
+  auto write_answers = traffic.send(writes, "write probes");
+  {
+    std::vector<FreshObject*> written;
+    for (const auto& [probe, index] : fresh_probe) written.push_back(&fresh[index]);
+    read_back(p, config, traffic, written);
+  }
   std::vector<plan::Response> responses;
   responses.reserve(probes.size());
-  for (std::size_t i = 0, k = 0; i < probes.size(); ++i) {
-    if (!reused[i]) {
-      responses.push_back(std::move(sent[k++]));
-    } else {
-      responses.push_back(*reused[i] == k_unsent ? plan::Response{} : stage2[2 * *reused[i]]);
+  for (std::size_t i = 0; i < probes.size(); ++i) {
+    const auto [from, k] = source[i];
+    switch (from) {
+      case Source::read:
+        responses.push_back(std::move(read_answers[k]));
+        break;
+      case Source::write:
+        responses.push_back(std::move(write_answers[k]));
+        break;
+      case Source::baseline:
+        responses.push_back(stage2[2 * k]);
+        break;
+      case Source::unsent: {
+        plan::Response none;
+        if (!probes[i].first->static_only) none.error = "not sent: " + fresh[k].failure;
+        responses.push_back(std::move(none));
+        break;
+      }
     }
   }
 
@@ -647,11 +945,35 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
     }
   }
 
+  // Objects POST requests made go too, as whoever made them.
+  for (const auto& made : posted) {
+    created.push_back({made.identity.empty() ? std::string(plan::k_anonymous) : made.identity,
+                       made.kind->parameter, made.id, "", made.kind->resource});
+    removals.push_back(made.identity.empty() ? std::nullopt : made.kind->remove);
+  }
+  // Objects made for writes go too (as their owners; one a write deleted is already gone).
+  for (const auto& w : fresh) {
+    if (w.id.empty() || w.target == nullptr) continue;
+    const plan::OperationPlan& item = p.operations[w.target->read];
+    std::optional<std::size_t> remove;
+    for (std::size_t d = 0; d < p.operations.size(); ++d) {
+      if (p.operations[d].op->method == "DELETE" && p.operations[d].op->path == item.op->path &&
+          !p.operations[d].excluded)
+        remove = d;
+    }
+    created.push_back({w.owner, w.target->parameter, w.id, "",
+                       plan::resource_of(item.op->path, w.target->parameter)});
+    removals.push_back(remove);
+  }
   // Remove what the run created (best effort; reported either way).
   {
     std::vector<plan::Request> deletions;
     std::vector<std::size_t> which;
     for (std::size_t i = 0; i < created.size(); ++i) {
+      if (created[i].identity == plan::k_anonymous) {
+        created[i].removal = "made by an anonymous request: no identity to delete it as";
+        continue;
+      }
       if (!removals[i]) {
         created[i].removal = "no DELETE operation";
         continue;
@@ -665,8 +987,9 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
                                            : traffic.send(deletions, "deleting created objects");
     for (std::size_t k = 0; k < answers.size(); ++k) {
       const auto& r = answers[k];
-      created[which[k]].removal =
-          r.ok() && r.status >= 200 && r.status < 300 ? "deleted" : describe(deletions[k], r);
+      created[which[k]].removal = r.ok() && r.status >= 200 && r.status < 300 ? "deleted"
+                                  : r.status == 404 || r.status == 410        ? "already gone"
+                                                                       : describe(deletions[k], r);
     }
   }
 
@@ -683,7 +1006,51 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
     r.response = std::move(responses[i]);
     result.results.push_back(std::move(r));
   }
-  judge::judge_all(jctx, result.results);
+  // A write is judged by what it did to its object, not by its status alone; the checks then
+  // relate verdicts as usual (a guard bypass only counts where the plain request was denied).
+  // What each identity's sign-in answered is read like any answer (sensitive data in it, or in
+  // the claims of the token it hands out), where the sign-in is an operation of the spec.
+  const bool reads_answers =
+      std::any_of(p.operations.begin(), p.operations.end(), [](const auto& o) {
+        return std::any_of(o.probes.begin(), o.probes.end(),
+                           [](const plan::Probe& q) { return q.check == "sensitive-data"; });
+      });
+  for (const auto& id : config.identities) {
+    const auto* answer = reads_answers ? traffic.sessions().sign_in_answer(id.name) : nullptr;
+    if (answer == nullptr) continue;
+    const std::string url = answer->request.url.substr(0, answer->request.url.find('?'));
+    for (std::size_t i = 0; i < p.operations.size(); ++i) {
+      const auto& o = p.operations[i];
+      if (o.op->method != answer->request.method || o.url.substr(0, o.url.find('?')) != url)
+        continue;
+      judge::ProbeResult r;
+      r.probe.check = "sensitive-data";
+      r.probe.kind = "sign-in answer to " + id.name;
+      r.probe.parameter = "sign-in";  // the token it hands out is no finding; its claims may be
+      r.probe.operation = i;
+      r.probe.identity = id.name;
+      r.probe.request = answer->request;
+      r.check = judge::find_check("sensitive-data");
+      r.response = answer->response;
+      if (r.check != nullptr) result.results.push_back(std::move(r));
+      break;
+    }
+  }
+  judge::judge_all(jctx, result.results, [&](std::vector<judge::ProbeResult>& results) {
+    for (std::size_t i = 0; i < results.size() && i < probes.size(); ++i) {
+      const auto f = fresh_probe.find(probes[i].first);
+      if (f == fresh_probe.end()) continue;
+      auto effect = effect_of(fresh[f->second]);
+      if (!effect) continue;
+      judge::Verdict& v = results[i].verdict;
+      if (v.state == judge::State::inconclusive && effect->state == judge::State::enforced)
+        continue;  // unchanged, but the probe itself could not be judged (a 5xx, no answer)
+      effect->severity = v.severity;
+      effect->reason = std::to_string(results[i].response.status) + " to the " +
+                       results[i].probe.request.method + "; " + effect->reason;
+      v = std::move(*effect);
+    }
+  });
   // The evidence is extracted (and masked); the raw bodies are not kept past judging.
   for (auto& r : result.results) r.response.body = std::string();
   result.findings = judge::collect_findings(p, config, result.results);
@@ -694,6 +1061,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   result.run.shared_ids = discovery.shared;
   result.run.send_seconds = sender.seconds();
   result.run.blind = blind;
+  result.untested = untested_operations(p, config, result.results);
   result.run.warnings = std::move(warnings);
   return result;
 }

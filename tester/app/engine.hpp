@@ -39,6 +39,11 @@ report::ScanResult execute(plan::Plan& plan, const config::Config& config,
 // none has a baseline that can be told from a denial (README "Never green when blind").
 std::string blindness(const plan::Plan& plan, const judge::Knowledge& knowledge);
 
+// The operations of `plan` that `results` did not test, with why (README "What was not tested").
+std::vector<report::Untested> untested_operations(const plan::Plan& plan,
+                                                  const config::Config& config,
+                                                  const std::vector<judge::ProbeResult>& results);
+
 // The operations of `plan` as reports name them (lines unknown).
 std::vector<report::OperationInfo> operation_infos(const plan::Plan& plan);
 

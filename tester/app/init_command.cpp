@@ -32,6 +32,11 @@ std::string credential_lines(const spec::SecurityScheme& scheme, const std::stri
     case spec::SchemeKind::http_basic:
       return "basic = { username = \"" + who + "\", password = \"${" + var + "_PASSWORD}\" }\n";
     case spec::SchemeKind::api_key: {
+      // Generated specs often declare a JWT as an API key named Authorization: it is a bearer
+      // token (a value that already says "Bearer " is sent with one scheme, not two).
+      if (scheme.location == "header" && to_lower(scheme.param_name) == "authorization")
+        return "bearer = \"${" + var + "_TOKEN}\"   # the spec's " + scheme.param_name +
+               " header\n";
       const std::string env = "${" + var + "_API_KEY}";
       if (scheme.location == "query")
         return "query = { \"" + scheme.param_name + "\" = \"" + env + "\" }\n";
@@ -42,6 +47,70 @@ std::string credential_lines(const spec::SecurityScheme& scheme, const std::stri
     default:
       return "bearer = \"${" + var + "_TOKEN}\"\n";
   }
+}
+
+// The family of a path: its first segment that is not a prefix (api, v1, rest): "/api/v1/users/
+// {id}/roles" -> "users".
+std::string family_of(const std::string& path) {
+  for (const auto& seg : split(path, '/')) {
+    const std::string lower = to_lower(seg);
+    if (lower.empty() || lower.front() == '{' || lower == "api" || lower == "rest" ||
+        lower == "public" ||
+        (lower.size() <= 3 && lower[0] == 'v' && lower.size() > 1 &&
+         std::isdigit(static_cast<unsigned char>(lower[1]))))
+      continue;
+    return lower;
+  }
+  return "";
+}
+
+// Commented [[expect]] rules for the spec's path families: administrative names for the
+// highest level, sign-in and health for everyone, families that take object IDs for their
+// owners, the rest for any signed-in caller.
+std::string suggested_rules(const spec::Api& api) {
+  // family -> (the path prefix up to it, takes an ID)
+  std::map<std::string, std::pair<std::string, bool>> families;
+  for (const auto& op : api.operations) {
+    const std::string family = family_of(op.path);
+    if (family.empty()) continue;
+    const auto at = to_lower(op.path).find("/" + family);
+    auto& entry = families[family];
+    entry.first = op.path.substr(0, at + 1 + family.size());
+    for (const auto& p : op.parameters)
+      entry.second = entry.second || (p.in == "path" && p.is_id());
+  }
+  const auto any_of = [](const std::string& name, std::initializer_list<const char*> words) {
+    for (const char* w : words) {
+      if (name.find(w) != std::string::npos) return true;
+    }
+    return false;
+  };
+  std::string out;
+  for (const auto& [family, entry] : families) {
+    std::string access, note;
+    if (any_of(family, {"admin", "manage", "internal", "staff", "system", "setting", "config",
+                        "role", "permission", "audit", "tenant", "metric"})) {
+      access = "level >= 10";
+      note = "administrators only";
+    } else if (any_of(family, {"login", "logout", "register", "signup", "signin", "auth", "token",
+                               "health", "status", "ping", "docs", "swagger", "openapi"})) {
+      access = "public";
+      note = "no login needed";
+    } else if (family == "users" || family == "user" || family == "accounts" ||
+               family == "members") {
+      access = "owner";
+      note = "one's own record; administrators any (the list: administrators only?)";
+    } else if (entry.second) {
+      access = "owner";
+      note = "each object its owner's";
+    } else {
+      access = "authenticated";
+      note = "any signed-in user";
+    }
+    out += "# [[expect]]\n# match = [\"* " + entry.first + "\", \"* " + entry.first +
+           "/*\"]\n# access = \"" + access + "\"\n# note = \"" + note + "\"\n";
+  }
+  return out;
 }
 
 }  // namespace
@@ -92,11 +161,15 @@ int init_command(const InitArgs& args) {
   // ID parameters, public operations, admin-looking paths.
   std::map<std::string, std::vector<std::string>> ids;
   std::vector<std::string> publics, admin;
+  std::size_t declared = 0;
   for (const auto& op : api->operations) {
     for (const auto& p : op.parameters) {
       if (p.in == "path" && p.is_id()) ids[p.name].push_back(op.key());
     }
-    if (op.security.is_public()) publics.push_back(op.key());
+    const bool says = op.security.source != spec::Security::Source::none;
+    if (says && !op.security.is_public()) ++declared;
+    // Public only where the spec says so (`security: []`), not where it says nothing.
+    if (says && op.security.allows_anonymous()) publics.push_back(op.key());
     const std::string lower = to_lower(op.path);
     if (lower.find("/admin") != std::string::npos || lower.find("/internal") != std::string::npos ||
         lower.find("/manage") != std::string::npos)
@@ -139,7 +212,16 @@ int init_command(const InitArgs& args) {
       "them:\n";
   if (publics.empty()) out += "#   none\n";
   for (const auto& k : publics) out += "#   " + k + "\n";
-  if (!admin.empty()) {
+  const bool few = api->operations.size() > 0 && declared * 2 < api->operations.size();
+  if (few) {
+    out += "\n# The spec declares security on only " + std::to_string(declared) + " of " +
+           std::to_string(api->operations.size()) +
+           " operations: its silence is no policy. authdiff assumes every\n"
+           "# operation the spec says nothing about needs a login; write the team's policy as\n"
+           "# [[expect]] rules. Suggestions by path family (uncomment what is true):\n";
+    out += suggested_rules(*api);
+  }
+  if (!admin.empty() && !few) {
     out +=
         "\n# These paths look administrative. If only administrators may call them, say so:\n"
         "# [[expect]]\n# match = [";

@@ -98,6 +98,16 @@ int merge_command(const MergeArgs& args) {
   merged.run.version = AUTHDIFF_VERSION;
   merged.run.fail_on = *fail_on;
   merged.run.shard = merged.run.shards = 0;
+  // Blind only where every shard was; a shard that stopped early leaves the whole unconcluded.
+  merged.run.blind.clear();
+  merged.run.aborted.clear();
+  bool all_blind = true;
+  for (const auto& part : parts) {
+    all_blind = all_blind && !part.run.blind.empty();
+    if (merged.run.aborted.empty() && !part.run.aborted.empty())
+      merged.run.aborted = "shard " + std::to_string(part.run.shard) + ": " + part.run.aborted;
+  }
+  if (all_blind) merged.run.blind = first.run.blind;
   merged.run.seconds = merged.run.send_seconds = 0;
   merged.run.requests = 0;
   merged.operations = first.operations;
@@ -112,6 +122,17 @@ int merge_command(const MergeArgs& args) {
     merged.run.send_seconds += p.run.send_seconds;
     merged.run.requests += p.run.requests;
     for (auto& r : p.results) merged.results.push_back(std::move(r));
+    // What a shard did not test (operations skipped by the config are in every shard's list).
+    for (const auto& u : p.untested) {
+      if (std::none_of(merged.untested.begin(), merged.untested.end(),
+                       [&](const auto& x) { return x.operation == u.operation; }))
+        merged.untested.push_back(u);
+    }
+    for (const auto& w : p.run.warnings) {
+      if (std::find(merged.run.warnings.begin(), merged.run.warnings.end(), w) ==
+          merged.run.warnings.end())
+        merged.run.warnings.push_back(w);
+    }
     for (std::size_t f = 0; f < p.findings.size(); ++f)
       findings.emplace_back(std::move(p.findings[f]), p.status(f));
     for (const auto& prev : p.previous) {
@@ -129,6 +150,8 @@ int merge_command(const MergeArgs& args) {
   std::stable_sort(merged.results.begin(), merged.results.end(), [](const auto& a, const auto& b) {
     return a.probe.operation < b.probe.operation;
   });
+  std::sort(merged.untested.begin(), merged.untested.end(),
+            [](const auto& a, const auto& b) { return a.operation < b.operation; });
   std::stable_sort(findings.begin(), findings.end(), [](const auto& a, const auto& b) {
     if (a.first.severity != b.first.severity) return a.first.severity > b.first.severity;
     return a.first.operation < b.first.operation;

@@ -12,6 +12,8 @@
 #include "app/engine.hpp"
 #include "app/outputs.hpp"
 #include "app/scan.hpp"
+#include "plan/ownership.hpp"
+#include "plan/writes.hpp"
 #include "report/compare.hpp"
 #include "report/json_report.hpp"
 
@@ -72,12 +74,16 @@ int recheck_command(const RecheckArgs& args) {
            " is not in " + a.config + ": its findings are not rechecked");
       continue;
     }
-    if (spec::is_unsafe_method(r.probe.request.method) && !a.allow_unsafe && !r.probe.static_only) {
+    // A sign-in answer is judged again from this run's own sign-ins: nothing is sent for it.
+    const bool sign_in = r.probe.parameter == "sign-in";
+    if (spec::is_unsafe_method(r.probe.request.method) && !a.allow_unsafe && !r.probe.static_only &&
+        !sign_in) {
       warn(key + " changes data: its findings are rechecked only with --allow-unsafe");
       continue;
     }
     plan::Probe probe = r.probe;
     probe.operation = op->second;
+    if (sign_in) probe.static_only = true;
     if (probe.request.url.starts_with(earlier.run.base_url) &&
         earlier.run.base_url != plan.base_url)
       probe.request.url = plan.base_url + probe.request.url.substr(earlier.run.base_url.size());
@@ -85,10 +91,61 @@ int recheck_command(const RecheckArgs& args) {
     if (std::find(checks.begin(), checks.end(), r.check) == checks.end()) checks.push_back(r.check);
   }
 
+  // The data may have changed since (a reseeded database: new IDs). Who owned which object in
+  // the earlier run is in its report; once this run has signed in and discovered again, each
+  // probe's object is replaced by the same owner's object of the same resource now. An object
+  // whose owner has none any more cannot be judged: never "fixed".
+  std::map<std::pair<std::string, std::string>, std::string> owner_then;  // (resource, id)
+  for (const auto& d : earlier.run.discovered) {
+    if (!d.resource.empty()) owner_then[{d.resource, d.value}] = d.identity;
+  }
+  std::set<const plan::Probe*> lost;
+  std::map<const plan::Probe*, std::string> lost_why;
+  const auto remap = [&](plan::Plan& current, const config::Config& now) {
+    for (auto& o : current.operations) {
+      for (auto& probe : o.probes) {
+        if (probe.static_only) continue;
+        for (const auto& q : o.op->parameters) {
+          if (q.in != "path" || !q.is_id()) continue;
+          const std::string resource = plan::resource_of(o.op->path, q.name);
+          for (const auto& entry : owner_then) {
+            const auto& key = entry.first;
+            const std::string& owner = entry.second;
+            if (key.first != resource) continue;
+            const auto moved = [&](const std::string& value) {
+              return plan::with_object(probe.request.url, key.second, value);
+            };
+            if (!moved(key.second)) continue;  // not this probe's object
+            const config::Identity* id = now.identity(owner);
+            const auto* ids = id == nullptr ? nullptr : plan::owned_ids(*id, o.op->path, q.name);
+            if (ids == nullptr || ids->empty()) {
+              lost.insert(&probe);
+              lost_why[&probe] = owner + "'s object of " + resource + " (" + key.second +
+                                 ") is gone, and " + owner +
+                                 " owns no other now: the finding cannot be judged";
+              break;
+            }
+            if (std::find(ids->begin(), ids->end(), key.second) != ids->end()) break;
+            probe.request.url = *moved(ids->front());
+            if (probe.value == key.second) probe.value = ids->front();
+            break;
+          }
+        }
+      }
+    }
+  };
+
   report::ScanResult result;
   if (!earlier.findings.empty() && !checks.empty()) {
     try {
-      result = execute(plan, prepared->config, prepared->mutations, console_for(a));
+      result = execute(plan, prepared->config, prepared->mutations, console_for(a), remap);
+      for (auto& r : result.results) {
+        for (const plan::Probe* gone : lost) {
+          if (gone->operation == r.probe.operation && gone->kind == r.probe.kind &&
+              gone->identity == r.probe.identity && gone->request.url == r.probe.request.url)
+            r.verdict = judge::inconclusive(lost_why[gone]);
+        }
+      }
     } catch (const Failure& f) {
       // Nothing was judged: every finding stays "could not be judged", never "fixed".
       if (f.exit_code() != k_exit_inconclusive) throw;

@@ -201,6 +201,9 @@ int run(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   add_report_options(audit, audit_args.junit, audit_args.json, audit_args.sarif,
                      audit_args.markdown, audit_args.fail_on);
+  // The common flags of the other commands, so one CI script can pass them to each.
+  audit->add_flag("-q,--quiet", audit_args.quiet, "No progress line (audit has none)");
+  audit->add_flag("-v,--verbose", audit_args.verbose, "A line per request (audit sends none)");
 
   std::string tamper_rule, tamper_token, tamper_other;
   CLI::App* tamper = app.add_subcommand(

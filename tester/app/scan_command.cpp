@@ -119,7 +119,10 @@ void plan_probes(plan::Plan& plan, const config::Config& config, const judge::Mu
                  const std::vector<const judge::Check*>& checks, const Shard& shard) {
   const judge::PlanContext ctx{plan, config, mutations};
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
-    if (!shard.contains(plan.operations[i].op->method, plan.operations[i].op->path)) continue;
+    if (!shard.contains(plan.operations[i].op->method, plan.operations[i].op->path)) {
+      plan.operations[i].other_shard = true;
+      continue;
+    }
     for (const judge::Check* c : checks) {
       auto probes = c->plan(ctx, i);
       for (auto& p : probes) plan.operations[i].probes.push_back(std::move(p));

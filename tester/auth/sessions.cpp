@@ -110,6 +110,16 @@ bool Sessions::renewable(const std::string& name) const {
   return false;
 }
 
+void Sessions::keep_answer(const std::string& identity, const plan::Request& request,
+                           const plan::Response& response) {
+  Answer& a = m_answers[identity];
+  a.request.method = request.method;
+  a.request.url = request.url;  // the sign-in's own URL: no credential in it
+  a.request.identity = identity;
+  a.request.credential = plan::Credential::none;
+  a.response = response;
+}
+
 void Sessions::login_all() {
   for (auto& id : m_identities) {
     // A static JWT names its user too.
@@ -221,6 +231,7 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
   if (!cookie_line.empty()) req.headers.emplace_back("Cookie", cookie_line);
   const auto r = m_sender->send({req}).front();
   if (!r.ok() || r.status < 200 || r.status >= 300) return got(req, r);
+  keep_answer(id.name, req, r);
   for (auto& [k, v] : set_cookies(r)) jar[k] = v;
   const json body = json::parse(r.body, nullptr, false);
 
@@ -301,6 +312,7 @@ std::string Sessions::log_in_oauth2(config::Identity& id, const config::Login& l
   req.body = form;
   const auto r = m_sender->send({req}).front();
   if (!r.ok() || r.status < 200 || r.status >= 300) return got(req, r);
+  keep_answer(id.name, req, r);
   const json body = json::parse(r.body, nullptr, false);
   const auto token = body.is_discarded() ? std::nullopt : value_at(body, "/access_token");
   if (!token || token->empty()) return got(req, r) + " without an access_token";

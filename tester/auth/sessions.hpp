@@ -34,12 +34,24 @@ class Sessions {
   // Logins done so far (the first ones and renewals), and the requests they sent.
   std::size_t logins() const { return m_logins; }
   std::size_t requests() const { return m_sender->attempts(); }
+  // The latest sign-in answer of `identity` (a login or token request), and the request that
+  // got it without its body (which holds a password); nullptr when it signs in otherwise.
+  struct Answer {
+    plan::Request request;
+    plan::Response response;
+  };
+  const Answer* sign_in_answer(const std::string& identity) const {
+    const auto it = m_answers.find(identity);
+    return it == m_answers.end() ? nullptr : &it->second;
+  }
 
  private:
   struct State {
     std::optional<std::chrono::steady_clock::time_point> expires;
   };
   config::Identity& identity(const std::string& name);
+  void keep_answer(const std::string& identity, const plan::Request& request,
+                   const plan::Response& response);
   // Run `id`'s login; "" on success, else what went wrong (one line, no secret).
   std::string log_in(config::Identity& id);
   std::string log_in_request(config::Identity& id, const config::Login& l);
@@ -50,8 +62,9 @@ class Sessions {
   std::string m_base_url;
   std::unique_ptr<http::Sender> m_sender;  // for login requests only
   std::map<std::string, State> m_state;
-  std::map<std::string, config::Credentials>
-      m_static;  // each identity's credentials from the config
+  // Each identity's credentials from the config (sent beside what its sign-in gets).
+  std::map<std::string, config::Credentials> m_static;
+  std::map<std::string, Answer> m_answers;  // each identity's latest sign-in answer
   std::size_t m_logins = 0;
 };
 

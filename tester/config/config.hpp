@@ -155,6 +155,9 @@ struct SensitiveData {
   // none (every identity is an ordinary user).
   std::optional<int> privileged_level;
   std::vector<Detector> detectors;
+  // The most an unmasked value that belongs to the caller itself (its own phone in its own
+  // record) may count: "info" (default), "low", "medium", "high" or "critical".
+  std::string own_data = "info";
 };
 
 // The opt-in rate-limit check: a bounded burst per sensitive read operation.

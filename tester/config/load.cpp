@@ -441,6 +441,15 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
       KeyReader r(*t, "sensitive_data", ctx);
       if (const auto level = r.integer("privileged_level", -1000000, 1000000))
         config.sensitive.privileged_level = static_cast<int>(*level);
+      if (const toml::node* own = r.get("own_data")) {
+        const auto v = r.string("own_data");
+        const std::vector<std::string> levels = {"info", "low", "medium", "high", "critical"};
+        if (!v || std::find(levels.begin(), levels.end(), *v) == levels.end())
+          ctx.fail(own->source(),
+                   "sensitive_data.own_data must be \"info\", \"low\", \"medium\", \"high\" or "
+                   "\"critical\"");
+        config.sensitive.own_data = *v;
+      }
       if (const toml::node* list = r.get("detectors")) {
         if (!list->is_array_of_tables()) {
           ctx.fail(

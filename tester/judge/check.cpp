@@ -1,6 +1,8 @@
 #include "judge/check.hpp"
 
 #include <filesystem>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "util/file.hpp"
 #include "util/strings.hpp"
@@ -66,8 +68,10 @@ Result<bool> Mutations::extend_from(const std::string& dir) {
   return true;
 }
 
-void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results) {
+void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results,
+               const std::function<void(std::vector<ProbeResult>&)>& revise) {
   for (auto& r : results) r.verdict = r.check->judge(ctx, r.probe, r.response);
+  if (revise) revise(results);
   for (const Check* c : registry()) c->relate(ctx, results);
   // What exactly got out: unmasked sensitive data in a response the caller should not have
   // makes the finding critical and names the data classes.
@@ -148,6 +152,47 @@ const config::Identity* guarded_victim(const PlanContext& ctx, std::size_t op,
   const config::Identity* victim = victim_for(ctx, op);
   if (victim != nullptr) plan::owned_path_ids(p, *victim, ids);
   return victim;
+}
+
+std::optional<Verdict> write_effect(const std::string& method, const Observation& before,
+                                    const Observation& again, const Observation& after) {
+  if (!before.is_2xx() || before.transport_error) return std::nullopt;
+  if (after.status == 404 || after.status == 410) {
+    Verdict v;
+    v.state = State::bypassed;
+    v.reason = "read back by its owner the object is gone (" + std::to_string(after.status) +
+               "): the " + method + " went through";
+    return v;
+  }
+  if (!after.is_2xx() || after.transport_error || !before.json || !after.json) return std::nullopt;
+  // A soft delete keeps the object but marks it: a changed leaf says so below.
+  const auto unstable = volatile_pointers(before, again);
+  std::unordered_map<std::string, std::string> was;
+  for (const auto& leaf : before.leaves) was.emplace(leaf.pointer, leaf.value);
+  Verdict v;
+  std::unordered_set<std::string> seen;
+  for (const auto& leaf : after.leaves) {
+    seen.insert(leaf.pointer);
+    if (unstable.contains(leaf.pointer)) continue;
+    const auto it = was.find(leaf.pointer);
+    if (it != was.end() && it->second == leaf.value) continue;
+    ++v.leaked;
+    if (v.evidence.size() < k_max_evidence)
+      v.evidence.push_back({leaf.pointer, "now " + mask(leaf.value)});
+  }
+  for (const auto& leaf : before.leaves) {
+    if (!seen.contains(leaf.pointer) && !unstable.contains(leaf.pointer)) {
+      ++v.leaked;
+      if (v.evidence.size() < k_max_evidence) v.evidence.push_back({leaf.pointer, "removed"});
+    }
+  }
+  if (v.leaked == 0)
+    return enforced("read back by its owner the object is unchanged: the " + method +
+                    " did not go through");
+  v.state = State::bypassed;
+  v.reason = "read back by its owner the object changed (" + std::to_string(v.leaked) + " value" +
+             (v.leaked == 1 ? "" : "s") + "): the " + method + " went through";
+  return v;
 }
 
 bool no_allowed_caller(const PlanContext& ctx, std::size_t op) {

@@ -1,6 +1,7 @@
 #pragma once
 // One interface for every check: it plans probes for an operation and judges their exchanges.
 // Checks never send anything. The registry's names are the names users write (--only, --skip).
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -94,7 +95,10 @@ std::vector<Detection> sensitive_data(const Detectors& detectors, const plan::Re
 bool ordinary_caller(const config::Config& config, const std::string& identity);
 
 // Judge every result (`response` filled, `check` set), then let each check relate them.
-void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results);
+// `revise` runs between the two: what the run knows beyond one exchange (what a write did to
+// its object) changes verdicts before the checks relate them.
+void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results,
+               const std::function<void(std::vector<ProbeResult>&)>& revise = {});
 
 // Every check, in report order.
 const std::vector<const Check*>& registry();
@@ -119,6 +123,13 @@ bool no_allowed_caller(const PlanContext& ctx, std::size_t op);
 // data) is a finding; anything else cannot be told.
 Verdict judge_without_baseline(const JudgeContext& ctx, const plan::Probe& probe,
                                const plan::Response& response, const std::string& prober);
+
+// What a write did to the object made for it (README "Writes"), from its owner's reads: two
+// right after the object was made (`before`, `again`: what changes between them is volatile),
+// one after the write was sent (`after`). Gone or changed: the write went through (bypassed);
+// unchanged: it did not (enforced); nullopt: the reads cannot tell.
+std::optional<Verdict> write_effect(const std::string& method, const Observation& before,
+                                    const Observation& again, const Observation& after);
 
 // Judge `response` against the probe victim's baseline: the access outcome, then leak evidence
 // of values `prober` never saw (no-auth, weaker-identity and cross-owner share this rule).

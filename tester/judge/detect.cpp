@@ -1,5 +1,7 @@
 #include "judge/detect.hpp"
 
+#include "util/hash.hpp"
+
 #include <algorithm>
 #include <array>
 #include <initializer_list>
@@ -107,13 +109,14 @@ class Sink {
       if (unmasked && !d.unmasked) {
         d.masked = mask(std::string(value));
         d.unmasked = true;
+        d.value_hash = fnv1a(value);
       }
       return;
     }
     if (full()) return;
     m_index.emplace(std::move(key), m_out.size());
-    m_out.push_back(
-        {std::string(data_class), std::string(pointer), mask(std::string(value)), unmasked});
+    m_out.push_back({std::string(data_class), std::string(pointer), mask(std::string(value)),
+                     unmasked, fnv1a(value)});
   }
 
   std::vector<Detection> take() { return std::move(m_out); }
@@ -518,6 +521,41 @@ void scan_emails(std::string_view s, std::string_view pointer, Sink& sink) {
       continue;
     sink.add(k_email, pointer, s.substr(l, at + 1 + domain.size() - l), true);
   }
+}
+
+// The claims (a JSON object) of each JWT in `s`: three base64url segments whose header names
+// "alg" and whose payload decodes to an object.
+std::vector<json> jwt_claims(std::string_view s) {
+  std::vector<json> out;
+  // Linear: a failed candidate moves the search past the segment it read (any "eyJ" inside
+  // that run of base64url characters would end where it did).
+  for (std::size_t i = s.find("eyJ"); i != std::string_view::npos && out.size() < 4;
+       i = s.find("eyJ", i)) {
+    std::size_t h_end = i;
+    while (h_end < s.size() && is_b64url(s[h_end])) ++h_end;
+    if (h_end >= s.size() || s[h_end] != '.' || h_end - i > 2048) {
+      i = std::max(h_end, i + 3);
+      continue;
+    }
+    std::size_t p_end = h_end + 1;
+    while (p_end < s.size() && is_b64url(s[p_end])) ++p_end;
+    if (p_end >= s.size() || s[p_end] != '.' || p_end - h_end - 1 > 16384) {
+      i = h_end;
+      continue;
+    }
+    const auto header = base64url_decode(s.substr(i, h_end - i));
+    const auto payload = header && header->find("\"alg\"") != std::string::npos
+                             ? base64url_decode(s.substr(h_end + 1, p_end - h_end - 1))
+                             : std::nullopt;
+    if (!payload) {
+      i = h_end;  // the next candidate may be this one's payload
+      continue;
+    }
+    json claims = json::parse(*payload, nullptr, false);
+    if (claims.is_object()) out.push_back(std::move(claims));
+    i = p_end;
+  }
+  return out;
 }
 
 // eyJ... . ... . ...: a header that decodes to a JSON object naming "alg", a payload, and a
@@ -1129,6 +1167,18 @@ class Detectors::Walker {
   void string_leaf(std::string_view text, std::string_view field, std::string_view cls,
                    bool credential) {
     const Place place{m_pointer, field, cls};
+    // A token's claims are data too, and it travels in logs, URLs and browser storage: what a
+    // JWT in the answer carries is read like the answer ("/token#/phone").
+    if (m_claims_depth == 0 && text.find("eyJ") != std::string_view::npos) {
+      for (const auto& claims : jwt_claims(text)) {
+        const std::string saved = m_pointer;
+        m_pointer += "#";
+        ++m_claims_depth;
+        walk(claims, 0, "", "", false);
+        --m_claims_depth;
+        m_pointer = saved;
+      }
+    }
     if (is_secret_class(cls)) {
       if (secret_value(text)) m_sink.add(cls, m_pointer, trim(text), true);
     } else if (cls == k_mobile || cls == k_resident_id || cls == k_bank_card) {
@@ -1163,6 +1213,7 @@ class Detectors::Walker {
   const Detectors& m_detectors;
   std::string m_pointer;
   Sink m_sink;
+  int m_claims_depth = 0;  // inside a JWT's claims (a token in a token is not opened)
 };
 
 std::vector<Detection> Detectors::scan(const nlohmann::json& doc) const {

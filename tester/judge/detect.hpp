@@ -3,6 +3,7 @@
 // addresses, passwords and keys, by field name and by value. Pure functions, no I/O; built-in
 // detectors are hand-written linear scanners, user-defined ones are RE2 patterns.
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -32,10 +33,11 @@ inline constexpr std::size_t k_max_detections = 1000;  // per scan
 inline constexpr std::size_t k_max_scan_depth = 64;    // JSON nesting walked by scan()
 
 struct Detection {
-  std::string data_class;  // one of the above, or a custom detector's name
-  std::string pointer;     // JSON pointer of the leaf ("" in plain text)
-  std::string masked;      // the value as reports may show it: mask(value) from observe.hpp
-  bool unmasked = true;    // false: the value is already masked by the server (138****1234)
+  std::string data_class;        // one of the above, or a custom detector's name
+  std::string pointer;           // JSON pointer of the leaf ("" in plain text)
+  std::string masked;            // the value as reports may show it: mask(value) from observe.hpp
+  bool unmasked = true;          // false: the value is already masked by the server (138****1234)
+  std::uint64_t value_hash = 0;  // of the value itself: tells distinct values apart (never shown)
 };
 
 struct CustomDetector {

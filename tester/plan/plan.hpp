@@ -29,6 +29,7 @@ struct OperationPlan {
   bool skipped = false;
   bool excluded = false;      // skipped by the config (`skip = true`): no traffic at all for it
   std::string skip_reason;    // why it is not tested (unsafe method, config skip)
+  bool other_shard = false;   // --shard K/N: another job tests it
   std::string url;            // base URL + path with example values + required query parameters
   std::vector<Probe> probes;  // what the checks will send (filled by app from the registry)
 };

@@ -76,16 +76,17 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
     std::size_t deleted = 0;
     std::string left;
     for (const auto& c : result.run.created) {
-      if (c.removal == "deleted") {
+      if (c.removal == "deleted" || c.removal == "already gone") {
         ++deleted;
       } else {
         left += fmt::format("\n  left behind: {} {}={} ({})", c.identity, c.parameter, c.value,
                             c.removal);
       }
     }
-    out += fmt::format("created {} object{} for fresh IDs, deleted {} again{}\n",
-                       result.run.created.size(), result.run.created.size() == 1 ? "" : "s",
-                       deleted, left);
+    out += fmt::format(
+        "created {} object{} (fresh IDs, objects for writes, what POSTs made), deleted {} "
+        "again{}\n",
+        result.run.created.size(), result.run.created.size() == 1 ? "" : "s", deleted, left);
   }
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const judge::Finding& f = result.findings[i];
@@ -138,6 +139,17 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
     out +=
         fmt::format("\nnarrowed since the access matrix ({}; update it with authdiff learn):\n{}",
                     narrowings, narrowed);
+  if (!result.untested.empty()) {
+    out += fmt::format("\nnot tested ({} operation{}):\n", result.untested.size(),
+                       result.untested.size() == 1 ? "" : "s");
+    for (std::size_t i = 0; i < result.untested.size() && i < 10; ++i) {
+      out += fmt::format("  {}  {}\n", operation_key(result, result.untested[i].operation),
+                         result.untested[i].reason);
+    }
+    if (result.untested.size() > 10)
+      out += fmt::format("  ... {} more (see the JSON report's untested)\n",
+                         result.untested.size() - 10);
+  }
   std::map<std::string, std::size_t> reasons;
   for (const auto& r : result.results) {
     if (r.verdict.state == judge::State::inconclusive) ++reasons[r.verdict.reason];

@@ -33,6 +33,18 @@ json evidence_json(const std::vector<judge::Evidence>& evidence) {
   return out;
 }
 
+json untested_json(const ScanResult& r) {
+  json out = json::array();
+  for (const auto& u : r.untested) {
+    const bool known = u.operation < r.operations.size();
+    out.push_back({{"operation", u.operation},
+                   {"method", known ? r.operations[u.operation].method : ""},
+                   {"path", known ? r.operations[u.operation].path : ""},
+                   {"reason", u.reason}});
+  }
+  return out;
+}
+
 json run_json(const RunInfo& run) {
   json checks = json::array();
   for (const auto* c : run.checks) checks.push_back(std::string(c->name()));
@@ -393,6 +405,16 @@ ScanResult read(const Reader& root) {
     out.results.push_back(std::move(r));
   }
 
+  if (root.has("untested")) {
+    const Reader u = root.at("untested");
+    for (std::size_t i = 0; i < u.size(); ++i) {
+      const std::size_t op = u.at(i).at("operation").count();
+      if (op >= out.operations.size())
+        throw BadReport{"/untested/" + std::to_string(i) + "/operation: no such operation"};
+      out.untested.push_back({op, u.at(i).str("reason")});
+    }
+  }
+
   const Reader findings = root.at("findings");
   for (std::size_t i = 0; i < findings.size(); ++i) {
     const Reader f = findings.at(i);
@@ -466,6 +488,7 @@ std::string json_report(const ScanResult& result) {
   const json doc = {{"authdiff_report", k_report_version},
                     {"run", run_json(result.run)},
                     {"could_not_conclude", result.could_not_conclude()},
+                    {"untested", untested_json(result)},
                     {"summary", summary_json(result)},
                     {"operations", ops},
                     {"findings", findings},

@@ -156,6 +156,19 @@ std::string junit_xml(const ScanResult& result) {
     out += suite_tail(check->description());
   }
 
+  // Operations nothing tested: a skipped case each, with why, so a CI page shows the gaps.
+  if (!result.untested.empty()) {
+    out += suite_head(result, suite_id++, "not-tested", result.untested.size(), 0,
+                      result.untested.size(), 0, {{"spec", result.run.spec_file}});
+    for (const auto& u : result.untested) {
+      out += "    <testcase name=\"not tested\" classname=\"" +
+             xml_token(operation_key(result, u.operation)) +
+             "\" time=\"0.000\">\n      <skipped message=\"" + xml_escape(u.reason) +
+             "\"/>\n    </testcase>\n";
+    }
+    out += suite_tail("Operations this run did not test, and why.");
+  }
+
   // Entries of the baseline or the rechecked report that did not come back: fixed ones pass,
   // ones this run could not judge are skipped. Those still failing are in their check's suite.
   if (!result.compared_with.empty()) {

@@ -176,6 +176,15 @@ std::string markdown_report(const ScanResult& r) {
     section(Previous::Outcome::inconclusive, "Could not be judged");
   }
 
+  if (!r.untested.empty()) {
+    out += fmt::format("<details><summary>Not tested: {} operation{}</summary>\n\n",
+                       r.untested.size(), r.untested.size() == 1 ? "" : "s");
+    for (std::size_t i = 0; i < r.untested.size() && i < 50; ++i)
+      out += fmt::format("- `{}` {}\n", operation_key(r, r.untested[i].operation),
+                         cell(r.untested[i].reason));
+    if (r.untested.size() > 50) out += fmt::format("- ... {} more\n", r.untested.size() - 50);
+    out += "\n</details>\n\n";
+  }
   std::map<std::string, std::size_t> reasons;
   for (const auto& x : r.results) {
     if (x.verdict.state == judge::State::inconclusive) ++reasons[x.verdict.reason];

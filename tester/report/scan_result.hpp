@@ -39,7 +39,8 @@ struct RunInfo {
   int shard = 0, shards = 0;      // --shard K/N (0/0 = the whole plan)
   std::vector<plan::DiscoveredId> discovered;  // object IDs learned from the API, with owners
   std::size_t shared_ids = 0;                  // IDs several peers saw (public, not owned)
-  std::vector<plan::CreatedObject> created;    // objects made for fresh IDs (--allow-unsafe)
+  std::vector<plan::CreatedObject> created;    // objects the run made (--allow-unsafe): fresh IDs,
+                                               // objects for writes, what POSTs made
   std::vector<int> merged_shards;              // merge: the shards joined
   // Why the run stopped before it could judge anything (exit 3), or "": an unreachable target,
   // a credential that does not work, an empty spec.
@@ -79,8 +80,16 @@ struct Previous {
 std::string to_string(Previous::Outcome o);
 std::optional<Previous::Outcome> parse_outcome(std::string_view text);
 
+// An operation of the plan that this run did not test, and why (skipped by the config or for
+// its method, no probe applied, or every probe inconclusive). Public operations are not listed.
+struct Untested {
+  std::size_t operation = 0;
+  std::string reason;
+};
+
 struct ScanResult {
   RunInfo run;
+  std::vector<Untested> untested;
   std::vector<OperationInfo> operations;  // every operation of the spec; probes index into it
   std::vector<judge::ProbeResult> results;
   std::vector<judge::Finding> findings;

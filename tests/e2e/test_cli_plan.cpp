@@ -194,6 +194,29 @@ TEST(Cli, InitWritesAStarterConfigThatLoads) {
   EXPECT_EQ(missing.exit_code, 2);
 }
 
+// A spec that declares no security at all: `init` says so and suggests the team's policy by path
+// family, instead of listing every operation as public.
+TEST(Cli, InitOnASpecWithoutSecuritySuggestsRulesByPathFamily) {
+  const auto init = authdiff({"init", "--spec", k_src + "/tests/data/specs/clinic-api.yaml"});
+  ASSERT_EQ(init.exit_code, 0) << init.err;
+  EXPECT_NE(init.out.find("declares security on only 0 of 10 operations"), std::string::npos)
+      << init.out;
+  EXPECT_NE(
+      init.out.find("# match = [\"* /v1/admin\", \"* /v1/admin/*\"]\n# access = \"level >= 10\""),
+      std::string::npos)
+      << init.out;
+  EXPECT_NE(init.out.find("# match = [\"* /v1/appointments\", \"* /v1/appointments/*\"]\n"
+                          "# access = \"owner\""),
+            std::string::npos)
+      << init.out;
+  EXPECT_NE(init.out.find("# match = [\"* /v1/auth\", \"* /v1/auth/*\"]\n# access = \"public\""),
+            std::string::npos)
+      << init.out;
+  // Nothing is listed as public where the spec says nothing.
+  const auto publics = init.out.find("authdiff does not probe them:\n#   none");
+  EXPECT_NE(publics, std::string::npos) << init.out;
+}
+
 TEST(Cli, WebFuzzingCommonsAuthFilesAreImportedOrRefusedWithTheirName) {
   const std::string dir = ::testing::TempDir();
   std::ofstream(dir + "/wfc.json") << R"({"auth": [

@@ -244,10 +244,13 @@ TEST(ScanHardCases, GuardsThatTrustForwardedForOrOnlyGuardGetAreBypassed) {
 }
 
 TEST(ScanHardCases, AUserDefinedDetectorFindsItsDataInOrdinaryCallersAnswers) {
-  // own-record is correct about access; the config declares the records' notes sensitive.
+  // own-record is correct about access; the config declares the records' notes sensitive, and
+  // raises the caller's own data to count fully (by default it is info: each note is the
+  // caller's own, its owner field says so).
   const std::string config = ::testing::TempDir() + "/authdiff-detector.toml";
   std::ofstream(config) << read_text(k_src + "/tests/data/configs/scenario.toml")
-                        << "\n[[sensitive_data.detectors]]\nname = \"private-note\"\n"
+                        << "\n[sensitive_data]\nown_data = \"high\"\n"
+                           "[[sensitive_data.detectors]]\nname = \"private-note\"\n"
                            "pattern = \"private note of [a-z]+\"\nfield = \"(?i)^note$\"\n";
   ServerProcess server({AUTHDIFF_SCENARIO_SERVER, "--scenario", "own-record", "--port", "0"});
   const auto r = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
@@ -270,16 +273,20 @@ TEST(ScanHardCases, AUserDefinedDetectorFindsItsDataInOrdinaryCallersAnswers) {
   EXPECT_NE(bad.err.find("broken"), std::string::npos) << bad.err;
 }
 
-TEST(ScanHardCases, AnAcceptedWriteByTheWrongCallerIsAFindingWithoutAnyLeakedData) {
-  // DELETE answers 204 with no body: nothing leaks, the harm is that it was done.
-  const auto weak = scan_scenario("weak-guards", {}, {"--allow-unsafe", "--only", "cross-owner"});
-  EXPECT_EQ(weak.exit_code, 1) << weak.out << weak.err;
-  EXPECT_NE(weak.out.find("cross-owner      DELETE /records/{recordId}  bob -> alice's data"),
+// DELETE /records/{recordId} accepts any signed-in caller, but the spec has no POST /records: no
+// object can be made for the DELETE, and authdiff never deletes an identity's real records. It
+// is not sent, and every report says the operation was not tested, and why. (The tracker server
+// of tests/e2e/test_conventions.cpp has the collection's POST: there the same flaw is found.)
+TEST(ScanHardCases, AWriteNoObjectCanBeMadeForIsNotSentButListedAsNotTested) {
+  const auto weak =
+      scan_scenario("weak-guards", {}, {"--allow-unsafe", "--only", "cross-owner", "-v"});
+  EXPECT_EQ(weak.exit_code, 0) << weak.out << weak.err;
+  EXPECT_NE(weak.out.find("\n  DELETE /records/{recordId}  every probe was inconclusive "
+                          "(baseline failed: not sent: no POST /records to create an object for "
+                          "the DELETE"),
             std::string::npos)
       << weak.out;
-  EXPECT_NE(weak.out.find("204: the DELETE was accepted from bob"), std::string::npos);
-  const auto correct = scan_scenario("own-record", {}, {"--allow-unsafe", "--only", "cross-owner"});
-  EXPECT_EQ(correct.exit_code, 0) << correct.out << correct.err;
+  EXPECT_EQ(weak.err.find("authdiff: DELETE "), std::string::npos) << weak.err;
 }
 
 TEST(ScanHardCases, DenialsThatDifferByExistenceAreAnOracle) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A shop API in the style of Express + MongoDB, with three deliberate authorization flaws.
+"""A shop API in the style of Express + MongoDB, with four deliberate flaws.
 
 For tests/data/specs/shop.yaml, tests/data/configs/shop.toml and tests/data/shop.ground-truth.json.
 Its conventions differ from the demo API's on purpose: 24-hex ObjectId strings in `_id`, every
@@ -8,7 +8,9 @@ orders), a sign-in answer whose token already carries its scheme
 ({"authorization": "Bearer <hex>"}), a per-app key (X-Client-Key) required beside the token, and
 an order list paginated by default.
 
-  POST /api/auth/login      {"email","password"} -> 200 {"authorization","user"}; 401 if wrong
+  POST /api/auth/login      {"email","password"} -> 200 {"authorization","user"}; 401 if wrong.
+                            FLAW W4: the token is a JWT whose claims carry the user's
+                            passwordHash (tokens travel in logs, URLs and browser storage)
   GET  /api/products        public (no credential at all)            {"products": [...]}
   GET  /api/products/{id}   public                                   the product, or 404
   GET  /api/staff/directory FLAW W3: answers anyone, no credential, no client key:
@@ -35,7 +37,9 @@ Loopback only. Prints "listening on 127.0.0.1:PORT" once bound; stops on SIGTERM
 Standard library only.
 """
 import argparse
+import base64
 import hashlib
+import hmac
 import http.server
 import json
 import re
@@ -155,14 +159,21 @@ class State:
         self.store = Store(seed)
         self.lock = threading.Lock()
         self.tokens = {}    # token -> user _id
+        self.key = secrets.token_bytes(32)
         self.counts = {}    # "METHOD /path" -> requests
 
     def count(self, key):
         with self.lock:
             self.counts[key] = self.counts.get(key, 0) + 1
 
-    def issue(self, user_id):
-        token = secrets.token_hex(24)
+    def issue(self, user_id, claims):
+        # An HS256 JWT (with a random key per process) that says too much: W4.
+        def part(obj):
+            raw = json.dumps(obj, separators=(",", ":")).encode()
+            return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        body = part({"alg": "HS256", "typ": "JWT"}) + "." + part(claims)
+        sig = hmac.new(self.key, body.encode(), hashlib.sha256).digest()
+        token = body + "." + base64.urlsafe_b64encode(sig).decode().rstrip("=")
         with self.lock:
             self.tokens[token] = user_id
         return token
@@ -339,7 +350,9 @@ def handler_for(state):
             if user is None or not secrets.compare_digest(
                     store.passwords[user["email"]].encode(), password.encode()):
                 fail(401, "invalid credentials")
-            token = state.issue(user["_id"])
+            token = state.issue(user["_id"], {"sub": user["_id"], "email": user["email"],
+                                              "role": user["role"],
+                                              "pwd": user["passwordHash"]})
             raise Reply(200, {
                 "authorization": f"Bearer {token}",
                 "user": {k: user[k] for k in ("_id", "email", "name", "role")},

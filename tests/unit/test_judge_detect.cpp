@@ -543,5 +543,21 @@ TEST(DetectLimits, HostileMegabytesScanInLinearTime) {
   EXPECT_LT(seconds, 20.0);
 }
 
+// A token's claims travel with it (logs, URLs, browser storage): what they carry is found like
+// the answer's own data, at the token's pointer followed by `#` and the claim's.
+TEST(DetectJwtClaims, PersonalDataAndPasswordsInsideATokenAreFound) {
+  const std::string token =
+      "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9."
+      "eyJzdWIiOiJ1LTEiLCJwaG9uZSI6IjEzOTEyMzQ1Njc4IiwicGFzc3dvcmQiOiJodW50ZXIyLXNlY3JldCIsImlkQ2Fy"
+      "ZCI6IjExMDEwMTE5OTAwMzA3MTIzMyJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg";
+  const auto ds = Detectors().scan(json{{"authorization", "Bearer " + token}, {"user", "x"}});
+  EXPECT_TRUE(has(ds, k_mobile, "/authorization#/phone")) << describe(ds);
+  EXPECT_TRUE(has(ds, k_password, "/authorization#/password")) << describe(ds);
+  EXPECT_TRUE(has(ds, k_resident_id, "/authorization#/idCard")) << describe(ds);
+  // jwt.io's example carries nothing of that kind.
+  const auto plain = Detectors().scan(json{{"token", k_jwt_example}});
+  for (const auto& d : plain) EXPECT_EQ(d.pointer.find('#'), std::string::npos) << describe(plain);
+}
+
 }  // namespace
 }  // namespace authdiff::judge

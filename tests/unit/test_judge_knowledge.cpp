@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "judge/check.hpp"
 #include "judge/findings.hpp"
 #include "judge/knowledge.hpp"
 
@@ -195,6 +196,31 @@ TEST(Knowledge, ABaselineWithoutSpecificValuesMakesA2xxInconclusive) {
       leak_verdict(k, *alice, observe(response(200, R"({"ok": true, "n": 1})"), std::nullopt), "");
   EXPECT_EQ(v.state, State::inconclusive);
   EXPECT_NE(v.reason.find("no value specific enough"), std::string::npos);
+}
+
+// A write is judged by what its owner reads back, not by its status.
+TEST(WriteEffect, GoneOrChangedWentThroughUnchangedDidNot) {
+  const auto read = [](long status, const std::string& body) {
+    return observe(response(status, body), std::nullopt);
+  };
+  const auto before = read(200, R"({"id": "t1", "title": "Printer", "seen": "12:00:01"})");
+  const auto again = read(200, R"({"id": "t1", "title": "Printer", "seen": "12:00:02"})");
+  const auto gone = write_effect("DELETE", before, again, read(404, R"({"detail": "Not found."})"));
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->state, State::bypassed);
+  const auto changed = write_effect(
+      "PATCH", before, again, read(200, R"({"id": "t1", "title": "Hacked", "seen": "12:09"})"));
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->state, State::bypassed);
+  ASSERT_EQ(changed->evidence.size(), 1u);  // the volatile `seen` is no change
+  EXPECT_EQ(changed->evidence[0].pointer, "/title");
+  const auto same = write_effect("PATCH", before, again,
+                                 read(200, R"({"id": "t1", "title": "Printer", "seen": "12:10"})"));
+  ASSERT_TRUE(same);
+  EXPECT_EQ(same->state, State::enforced);
+  // A read-back the owner is refused cannot tell.
+  EXPECT_FALSE(write_effect("PATCH", before, again, read(401, "{}")));
+  EXPECT_FALSE(write_effect("PATCH", read(403, "{}"), again, read(404, "{}")));
 }
 
 }  // namespace

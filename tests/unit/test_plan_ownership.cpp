@@ -2,6 +2,7 @@
 
 #include "plan/discovery.hpp"
 #include "plan/ownership.hpp"
+#include "plan/writes.hpp"
 #include "test_helpers.hpp"
 
 namespace authdiff::plan {
@@ -182,6 +183,62 @@ TEST(Discovery, NextPagesFromLinksHeadersAndPageNumbers) {
   next = next_page(plan, cart_list, linked);
   ASSERT_TRUE(next);
   EXPECT_EQ(next->url, "http://127.0.0.1:1/api/carts?cursor=abc");
+}
+
+TEST(Writes, UniqueValuesAreMadeFreshPerRequest) {
+  const std::string body =
+      R"({"email": "new.user@tracker.test", "username": "newuser", "title": "Printer",
+          "owner": {"slug": "printer-3rd-floor"}, "count": 2})";
+  const json a = json::parse(fresh_unique_values(body, "t1"));
+  const json b = json::parse(fresh_unique_values(body, "t2"));
+  EXPECT_EQ(a["email"], "new.user.t1@tracker.test");
+  EXPECT_EQ(a["username"], "newuser-t1");
+  EXPECT_EQ(a["owner"]["slug"], "printer-3rd-floor-t1");
+  EXPECT_NE(a["email"], b["email"]);
+  EXPECT_EQ(a["title"], "Printer");  // not a unique value
+  EXPECT_EQ(a["count"], 2);
+  EXPECT_EQ(fresh_unique_values("name=x", "t1"), "name=x");  // not JSON: as it is
+}
+
+TEST(Writes, TheWriteIsPointedAtItsObjectWhateverTheVariant) {
+  EXPECT_EQ(with_object("http://h:1/api/tickets/tkt_1", "tkt_1", "tkt_9"),
+            "http://h:1/api/tickets/tkt_9");
+  EXPECT_EQ(with_object("http://h:1/api/tickets/tkt_1/?x=1", "tkt_1", "tkt_9"),
+            "http://h:1/api/tickets/tkt_9/?x=1");
+  EXPECT_EQ(with_object("http://h:1/api/tickets/tkt_1;jsessionid=x", "tkt_1", "tkt_9"),
+            "http://h:1/api/tickets/tkt_9;jsessionid=x");
+  // A segment that only starts with the ID is another object.
+  EXPECT_FALSE(with_object("http://h:1/api/tickets/tkt_12", "tkt_1", "tkt_9"));
+  EXPECT_FALSE(with_object("http://h:1/api/tickets?id=tkt_1", "tkt_1", "tkt_9"));
+}
+
+TEST(Writes, TargetsNeedTheCollectionsPostAndTheObjectsGet) {
+  const spec::Api api =
+      test::api_from(R"({"openapi": "3.0.0", "info": {"title": "t", "version": "1"},
+    "paths": {
+      "/tickets": {"post": {"responses": {"201": {"description": "made"}}}},
+      "/tickets/{ticketId}": {"parameters": [{"name": "ticketId", "in": "path", "required": true,
+          "schema": {"type": "string"}}],
+        "get": {"responses": {"200": {"description": "t"}}},
+        "patch": {"responses": {"200": {"description": "t"}}},
+        "delete": {"responses": {"204": {"description": "gone"}}}},
+      "/users/{userId}": {"parameters": [{"name": "userId", "in": "path", "required": true,
+          "schema": {"type": "string"}}],
+        "get": {"responses": {"200": {"description": "u"}}},
+        "delete": {"responses": {"204": {"description": "gone"}}}}}})");
+  config::Config config;
+  config.identities = {identity("alice", 1)};
+  const Plan plan = make_plan(api, &config, {"http://127.0.0.1:1", true});
+  const WriteTargets t = write_targets(plan);
+  ASSERT_EQ(t.targets.size(), 2u);  // PATCH and DELETE of tickets
+  for (const auto& target : t.targets) {
+    EXPECT_EQ(plan.operations[target.create].op->key(), "POST /tickets");
+    EXPECT_EQ(plan.operations[target.read].op->key(), "GET /tickets/{ticketId}");
+    EXPECT_EQ(target.parameter, "ticketId");
+  }
+  ASSERT_EQ(t.untestable.size(), 1u);
+  EXPECT_EQ(plan.operations[t.untestable[0].first].op->key(), "DELETE /users/{userId}");
+  EXPECT_NE(t.untestable[0].second.find("no POST /users"), std::string::npos);
 }
 
 }  // namespace

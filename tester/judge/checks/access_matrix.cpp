@@ -70,6 +70,26 @@ class AccessMatrixCheck final : public Check {
       state = "denied";
       why = std::to_string(o.status);
     }
+    // A "not found" for an object that does not exist (its owner is not answered either) says
+    // nothing about who may reach it.
+    if (state == "denied" &&
+        (o.status == 400 || o.status == 404 || o.status == 410 || o.status == 422)) {
+      const auto& p = ctx.plan.operations[probe.operation];
+      const config::Identity* who =
+          probe.identity.empty() ? nullptr : ctx.config.identity(probe.identity);
+      plan::Overrides ids;
+      const std::string owner =
+          who != nullptr && plan::owned_path_ids(p, *who, ids) ? who->name : probe.victim;
+      const bool names_object =
+          std::any_of(p.op->parameters.begin(), p.op->parameters.end(),
+                      [](const auto& q) { return q.in == "path" && q.is_id(); });
+      const BaselineView* b = ctx.knowledge.baseline(probe.operation, owner);
+      if (names_object && (b == nullptr || !b->usable())) {
+        state = "n/a";
+        why = std::to_string(o.status) + ": the object does not exist (its owner's own request " +
+              "was not answered either)";
+      }
+    }
     if (ctx.config.learn_access || !ctx.config.expected_access) return enforced(state + ": " + why);
     const std::string who = probe.identity.empty() ? plan::k_anonymous : probe.identity;
     const std::string op = ctx.plan.operations[probe.operation].op->key();

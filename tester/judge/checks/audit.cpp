@@ -44,13 +44,20 @@ bool holds(const plan::Plan& plan, std::size_t op, std::string_view rule, std::s
   const spec::Operation& o = *p.op;
   if (rule == "no-security") {
     if (o.security.source != spec::Security::Source::none || !o.security.is_public()) return false;
+    // The team's policy for it is in the config: the spec's silence is answered.
+    if (p.expect.source.starts_with("config")) return false;
     *why =
         "declares no security requirement, neither its own nor a global one (an intended "
         "public operation says `security: []`)";
     return true;
   }
   if (rule == "public-sensitive-fields") {
-    if (!o.security.allows_anonymous() && p.expect.access != config::Access::everyone) return false;
+    // The effective policy: the config's rule where it has one, else the spec's requirement.
+    const bool anonymous =
+        p.expect.source.starts_with("config")
+            ? p.expect.access == config::Access::everyone
+            : o.security.allows_anonymous() || p.expect.access == config::Access::everyone;
+    if (!anonymous) return false;
     std::vector<std::string> fields;
     for (const auto& f : o.response_fields) {
       // A sign-in answers with a token by design.
@@ -136,6 +143,7 @@ class Audit final : public Check {
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     std::vector<plan::Probe> out;
+    if (ctx.plan.operations[op].excluded) return out;  // the config says: not at all
     for (const Rule& rule : k_rules) {
       std::string why;
       if (!holds(ctx.plan, op, rule.name, &why)) continue;
@@ -165,6 +173,64 @@ class Audit final : public Check {
     v.severity = rule->severity;
     v.reason = why;
     return v;
+  }
+
+  // In a scan, what the spec says is `info` unless the traffic confirms it: an anonymous
+  // request got a 2xx with data (no security at all), with the personal or secret fields the
+  // schema names (anonymous with sensitive fields). `authdiff audit` alone keeps severities.
+  void relate(const JudgeContext& /*ctx*/, std::vector<ProbeResult>& results) const override {
+    const bool traffic = std::any_of(results.begin(), results.end(),
+                                     [](const ProbeResult& r) { return !r.probe.static_only; });
+    if (!traffic) return;
+    for (auto& r : results) {
+      if (r.check != this || r.verdict.state != State::bypassed) continue;
+      if (r.verdict.severity == Severity::info) continue;
+      const std::string rule = r.probe.value;
+      std::string seen;
+      if (rule == "no-security" || rule == "public-sensitive-fields")
+        seen = anonymous_data(results, r.probe.operation, rule == "public-sensitive-fields");
+      if (!seen.empty()) {
+        r.verdict.reason += "; confirmed: " + seen;
+        continue;
+      }
+      r.verdict.severity = Severity::info;
+      r.verdict.reason += " (the spec says so; no traffic of this scan confirmed it)";
+    }
+  }
+
+ private:
+  // What an anonymous caller got from operation `op` in this run: "" when nothing, else how
+  // ("an anonymous GET got 200 with phone, idCard"). `sensitive`: only fields that detectors
+  // name count.
+  static std::string anonymous_data(const std::vector<ProbeResult>& results, std::size_t op,
+                                    bool sensitive) {
+    for (const auto& r : results) {
+      if (r.probe.operation != op || r.probe.static_only || !r.probe.request.identity.empty())
+        continue;
+      const Observation o = observe(r.response, std::nullopt);
+      if (!o.is_2xx() || !o.error_like.empty() || o.leaves.empty()) continue;
+      if (!sensitive) {
+        const bool data = std::any_of(o.leaves.begin(), o.leaves.end(),
+                                      [](const Leaf& l) { return distinctive(l); });
+        if (data)
+          return "an anonymous " + r.probe.request.method + " got " + std::to_string(o.status) +
+                 " with data";
+        continue;
+      }
+      std::vector<std::string> fields;
+      for (const auto& leaf : o.leaves) {
+        const std::string name = leaf.pointer.substr(leaf.pointer.rfind('/') + 1);
+        const std::string c = field_class(name);
+        if (c.empty() || c == k_email || to_lower(name).find("token") != std::string::npos)
+          continue;
+        if (std::find(fields.begin(), fields.end(), name) == fields.end() && fields.size() < 6)
+          fields.push_back(name);
+      }
+      if (!fields.empty())
+        return "an anonymous " + r.probe.request.method + " got " + std::to_string(o.status) +
+               " with " + join(fields, ", ");
+    }
+    return "";
   }
 };
 

@@ -56,7 +56,9 @@ class ExistenceOracle final : public Check {
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
-    if (p.skipped || p.expect.access == config::Access::everyone) return {};
+    // Reads only: asking whether an object exists through a write would change it.
+    if (p.skipped || p.expect.access == config::Access::everyone || p.op->method != "GET")
+      return {};
     const spec::Parameter* param = nullptr;
     for (const auto& q : p.op->parameters) {
       if (q.in == "path" && q.is_id()) {

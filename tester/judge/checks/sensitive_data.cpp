@@ -6,6 +6,7 @@
 // numbers of several people (low). E-mail addresses are named, never a finding on their own.
 // Privileged callers are only held to private and cloud keys, which no answer should carry.
 #include <algorithm>
+#include <set>
 
 #include "judge/checks/checks.hpp"
 #include "util/strings.hpp"
@@ -59,7 +60,36 @@ class SensitiveDataCheck final : public Check {
     if (response.status < 200 || response.status >= 300)
       return enforced("answered " + std::to_string(response.status) + ": nothing to read");
     const bool ordinary = ordinary_caller(ctx.config, probe.identity);
-    const auto found = sensitive_data(ctx.detectors, response);
+    auto found = sensitive_data(ctx.detectors, response);
+    // A sign-in answers with a token by design: the token itself is no finding (what its
+    // claims carry is: pointers "...#/claim").
+    if (probe.parameter == "sign-in") {
+      std::erase_if(found, [](const Detection& d) {
+        if (d.pointer.find('#') != std::string::npos) return false;
+        const std::string field = to_lower(d.pointer.substr(d.pointer.rfind('/') + 1));
+        return d.data_class == k_jwt ||
+               (d.data_class == k_password && (field.find("token") != std::string::npos ||
+                                               field.find("auth") != std::string::npos ||
+                                               field.find("session") != std::string::npos ||
+                                               field.find("jwt") != std::string::npos));
+      });
+    }
+    // The caller's own data (its own phone in its own record) is at most `own_data`: what is
+    // the caller's is told by the object route it owns, a "me" answer, or a record's owner field.
+    const Severity own_cap = parse_severity(ctx.config.sensitive.own_data).value_or(Severity::info);
+    std::vector<Detection> own;
+    if (!probe.identity.empty()) {
+      const Observation o = observe(response, std::nullopt);
+      const bool own_answer = own_object_answer(ctx, probe);
+      std::erase_if(found, [&](const Detection& d) {
+        // Inside a token (pointer "...#/claim") nothing is "one's own": the token travels.
+        if (d.pointer.find('#') != std::string::npos) return false;
+        if (!own_answer && !(o.json && owned_by(o.doc, d.pointer, ctx.config, probe.identity)))
+          return false;
+        own.push_back(d);
+        return true;
+      });
+    }
     // The most telling classes first: their values lead the evidence.
     std::vector<std::pair<std::string, std::vector<const Detection*>>> by_class;
     for (const auto& d : found) {
@@ -74,9 +104,12 @@ class SensitiveDataCheck final : public Check {
     const auto at_least = [&](Severity s) { severity = std::max(severity.value_or(s), s); };
     Verdict v;
     for (const auto& [cls, list] : by_class) {
+      // "Several people's phones": several distinct numbers, not one hotline a hundred times.
+      std::set<std::uint64_t> distinct;
+      for (const Detection* d : list) distinct.insert(d->value_hash);
       const bool counts = ordinary
                               ? (cls == k_resident_id || is_secret(cls) || cls == k_bank_card ||
-                                 (cls == k_mobile && list.size() >= 3) || !is_builtin(cls))
+                                 (cls == k_mobile && distinct.size() >= 3) || !is_builtin(cls))
                               : (cls == k_private_key || cls == k_cloud_key);
       if (!counts) continue;
       if (cls == k_resident_id || is_secret(cls) || !is_builtin(cls)) {
@@ -94,20 +127,93 @@ class SensitiveDataCheck final : public Check {
     }
     const std::string who =
         probe.identity.empty() ? std::string("an anonymous caller") : probe.identity;
+    // The caller's own values: named, and counted at most at `own_data`.
+    std::vector<std::string> own_classes;
+    std::set<std::uint64_t> own_phones;
+    for (const auto& d : own) {
+      if (d.data_class == k_mobile) own_phones.insert(d.value_hash);
+    }
+    for (const auto& d : own) {
+      // The same rules as for others' data: one's own phone alone is nothing to report.
+      const bool worth = d.data_class != k_email && d.data_class != k_jwt &&
+                         (d.data_class != k_mobile || own_phones.size() >= 3);
+      if (!worth ||
+          std::find(own_classes.begin(), own_classes.end(), d.data_class) != own_classes.end())
+        continue;
+      own_classes.push_back(d.data_class);
+      if (v.evidence.size() < k_max_evidence) v.evidence.push_back({d.pointer, d.masked});
+      ++v.leaked;
+    }
+    if (!own_classes.empty() && ordinary) {
+      at_least(own_cap);
+      for (const auto& c : own_classes) {
+        if (std::find(v.data.begin(), v.data.end(), c) == v.data.end()) v.data.push_back(c);
+      }
+    }
     if (!severity) {
       return enforced(found.empty() ? "no unmasked sensitive data"
                                     : "no sensitive data " + who + " should not see unmasked");
     }
     v.state = State::bypassed;
     v.severity = severity;
+    const bool only_own = v.leaked == own_classes.size() && !own_classes.empty();
     v.reason = std::to_string(response.status) + " to " + who + " with " +
                std::to_string(v.leaked) + " unmasked value" + (v.leaked == 1 ? "" : "s") + " (" +
                join(v.data, ", ") + ")" +
-               (ordinary ? ", which an ordinary caller should not see" : "");
+               (only_own   ? ", all " + who + "'s own (sensitive_data.own_data)"
+                : ordinary ? ", which an ordinary caller should not see"
+                           : "");
     return v;
   }
 
  private:
+  // Whether the probe's answer is one object that is the caller's own: an owner-only object
+  // route asked with the caller's own ID, or a "me"-like answer.
+  static bool own_object_answer(const JudgeContext& ctx, const plan::Probe& probe) {
+    const plan::OperationPlan& p = ctx.plan.operations[probe.operation];
+    const std::string& path = p.op->path;
+    const std::string last = to_lower(path.substr(path.rfind('/') + 1));
+    if (last == "me" || last == "self" || last == "profile" || last == "whoami" ||
+        last == "current")
+      return true;
+    if (p.expect.access != config::Access::owner || p.op->is_list) return false;
+    const config::Identity* id = ctx.config.identity(probe.identity);
+    plan::Overrides ids;
+    return id != nullptr && plan::owned_path_ids(p, *id, ids) &&
+           probe.request.url == plan::make_request(ctx.plan, probe.operation, ctx.config,
+                                                   probe.identity, plan::Credential::own, ids)
+                                    .url;
+  }
+
+  // Whether an object on the way from `doc`'s root to `pointer` belongs to `identity` by its
+  // owner field (the nearest object that names an owner decides).
+  static bool owned_by(const nlohmann::json& doc, const std::string& pointer,
+                       const config::Config& config, const std::string& identity) {
+    std::vector<const nlohmann::json*> chain = {&doc};
+    const nlohmann::json* at = &doc;
+    for (const auto& token : split(pointer.empty() ? "" : pointer.substr(1), '/')) {
+      if (pointer.empty()) break;
+      std::string key = token;
+      for (std::size_t i; (i = key.find("~1")) != std::string::npos;) key.replace(i, 2, "/");
+      for (std::size_t i; (i = key.find("~0")) != std::string::npos;) key.replace(i, 2, "~");
+      if (at->is_object() && at->contains(key)) {
+        at = &(*at)[key];
+      } else if (at->is_array() && !key.empty() && key.size() < 10 &&
+                 key.find_first_not_of("0123456789") == std::string::npos &&
+                 std::stoul(key) < at->size()) {
+        at = &(*at)[std::stoul(key)];
+      } else {
+        break;
+      }
+      chain.push_back(at);
+    }
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+      if (!(*it)->is_object()) continue;
+      const std::string owner = plan::owner_of(**it, config.identities);
+      if (!owner.empty()) return owner == identity;
+    }
+    return false;
+  }
   static int rank(const std::string& cls) {
     int i = 0;
     for (const char* c : {k_resident_id, k_password, k_private_key, k_cloud_key, k_ip_credential,
