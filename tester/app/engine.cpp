@@ -175,7 +175,9 @@ std::vector<report::Untested> untested_operations(const plan::Plan& plan,
   std::vector<std::size_t> sent(plan.operations.size()), settled(plan.operations.size());
   std::vector<std::map<std::string, std::size_t>> unsure(plan.operations.size());
   for (const auto& r : results) {
-    if (r.probe.static_only || r.probe.operation >= plan.operations.size()) continue;
+    if (r.probe.static_only || r.probe.operation >= plan.operations.size() ||
+        !judge::tests_access(r.probe.check))
+      continue;
     ++sent[r.probe.operation];
     if (r.verdict.state == judge::State::inconclusive)
       ++unsure[r.probe.operation][r.verdict.reason];
@@ -763,7 +765,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   }
   make_fresh_objects(p, config, traffic, fresh, "authdiff-" + std::to_string(::getpid()) + "-o");
   // A write whose object could not be made is not sent: its answer says why.
-  const auto unsent = [&](std::size_t f) { return f != SIZE_MAX && fresh[f].id.empty(); };
+  const auto no_object = [&](std::size_t f) { return f != SIZE_MAX && fresh[f].id.empty(); };
   const auto not_sent = [&](std::size_t f) {
     plan::Response r;
     r.error = "not sent: " + fresh[f].failure;
@@ -771,13 +773,13 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   };
   std::vector<plan::Request> batch;
   for (std::size_t i = 0; i < baselines.size(); ++i) {
-    if (unsent(fresh_baseline[i])) continue;
+    if (no_object(fresh_baseline[i])) continue;
     batch.push_back(baselines[i].request);
     // A write is sent once: a second DELETE of the same object proves nothing.
     if (fresh_baseline[i] == SIZE_MAX) batch.push_back(baselines[i].request);
   }
   for (std::size_t i = 0; i < fingerprints.size(); ++i) {
-    if (!unsent(fresh_fingerprint[i])) batch.push_back(fingerprints[i]);
+    if (!no_object(fresh_fingerprint[i])) batch.push_back(fingerprints[i]);
   }
   // Every write body gets its own unique values (e-mail addresses, usernames, slugs), so the
   // second request is not refused as "already taken".
@@ -814,7 +816,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   {
     std::size_t k = 0;
     for (std::size_t i = 0; i < baselines.size(); ++i) {
-      if (unsent(fresh_baseline[i])) {
+      if (no_object(fresh_baseline[i])) {
         stage2.push_back(not_sent(fresh_baseline[i]));
         stage2.push_back(stage2.back());
         continue;
@@ -823,8 +825,8 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
       stage2.push_back(fresh_baseline[i] == SIZE_MAX ? stage2_sent[k++] : stage2.back());
     }
     for (std::size_t i = 0; i < fingerprints.size(); ++i)
-      stage2.push_back(unsent(fresh_fingerprint[i]) ? not_sent(fresh_fingerprint[i])
-                                                    : std::move(stage2_sent[k++]));
+      stage2.push_back(no_object(fresh_fingerprint[i]) ? not_sent(fresh_fingerprint[i])
+                                                       : std::move(stage2_sent[k++]));
   }
   // A garbage credential whose write went through (the object is gone or changed) shows no
   // denial: it is no fingerprint.
@@ -843,7 +845,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
                                                 baselines[i].identity, stage2[2 * i]));
   }
   for (std::size_t i = 0; i < fingerprint_ops.size(); ++i) {
-    if (unsent(fresh_fingerprint[i])) continue;
+    if (no_object(fresh_fingerprint[i])) continue;
     if (fresh_fingerprint[i] != SIZE_MAX) {
       const auto effect = effect_of(fresh[fresh_fingerprint[i]]);
       if (!effect || effect->state == judge::State::bypassed) continue;

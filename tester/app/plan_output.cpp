@@ -1,8 +1,11 @@
 #include "app/plan_output.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "judge/check.hpp"
 #include "plan/probe.hpp"
 #include "util/strings.hpp"
 
@@ -63,6 +66,23 @@ ojson security_json(const spec::Api& api, const spec::Security& s) {
   }
   out["requirements"] = std::move(alternatives);
   return out;
+}
+
+// Why the scan will not test operation `p` as planned, or "": a config is given, the operation
+// is guarded and not skipped (skips say so themselves), and no check plans a request for it.
+// Owner-only operations whose IDs discovery learns at scan time are not counted out yet.
+std::string not_tested(const config::Config* config, const plan::OperationPlan& p) {
+  if (config == nullptr || p.skipped || p.expect.access == config::Access::everyone) return "";
+  if (std::any_of(p.probes.begin(), p.probes.end(), [](const plan::Probe& q) {
+        return !q.static_only && judge::tests_access(q.check);
+      }))
+    return "";
+  const bool takes_id = std::any_of(p.op->parameters.begin(), p.op->parameters.end(),
+                                    [](const auto& q) { return q.in == "path" && q.is_id(); });
+  if (takes_id && config->discover)
+    return "no object IDs yet: discovery learns them at scan time (the scan's \"not tested\" "
+           "says whether it did)";
+  return "none of the checks applies to it with these identities";
 }
 
 }  // namespace
@@ -131,6 +151,8 @@ std::string plan_text(const spec::Api& api, const config::Config* config, const 
     }
     out += fmt::format("  request   {} {}\n", op.method, p.url);
     if (p.skipped) out += fmt::format("  skipped   {}\n", p.skip_reason);
+    if (const std::string why = not_tested(config, p); !why.empty())
+      out += fmt::format("  not tested  {}\n", why);
     for (const auto& probe : p.probes) {
       const char* sent = probe.static_only     ? "  (the spec alone: not sent)"
                          : probe.from_baseline ? "  (the baseline's answer: not sent again)"
@@ -216,6 +238,8 @@ std::string plan_json(const spec::Api& api, const config::Config* config, const 
                         : ojson(nullptr);
     o["url"] = p.url;
     o["skipped"] = p.skipped ? ojson(p.skip_reason) : ojson(nullptr);
+    const std::string why = not_tested(config, p);
+    o["not_tested"] = why.empty() ? ojson(nullptr) : ojson(why);
     ojson probes = ojson::array();
     for (const auto& probe : p.probes) {
       ojson q;

@@ -195,6 +195,11 @@ std::optional<Verdict> write_effect(const std::string& method, const Observation
   return v;
 }
 
+bool tests_access(std::string_view name) {
+  return name != "audit" && name != "sensitive-data" && name != "rate-limit" &&
+         name != "undocumented";
+}
+
 bool no_allowed_caller(const PlanContext& ctx, std::size_t op) {
   const plan::OperationPlan& p = ctx.plan.operations[op];
   if (p.skipped || p.expect.access == config::Access::everyone) return false;

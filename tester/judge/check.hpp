@@ -100,6 +100,11 @@ bool ordinary_caller(const config::Config& config, const std::string& identity);
 void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results,
                const std::function<void(std::vector<ProbeResult>&)>& revise = {});
 
+// Whether probes of check `name` test who may reach their operation (no-auth, cross-owner, ...):
+// not the spec's audit, the reading of answers (sensitive-data), bursts (rate-limit) or the
+// search for undocumented methods. An operation only they probed was not tested for access.
+bool tests_access(std::string_view name);
+
 // Every check, in report order.
 const std::vector<const Check*>& registry();
 const Check* find_check(std::string_view name);

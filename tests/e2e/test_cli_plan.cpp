@@ -217,6 +217,23 @@ TEST(Cli, InitOnASpecWithoutSecuritySuggestsRulesByPathFamily) {
   EXPECT_NE(publics, std::string::npos) << init.out;
 }
 
+// The plan says which guarded operations no check will test as planned, and why.
+TEST(Cli, PlanSaysWhatWillNotBeTested) {
+  const std::map<std::string, std::string> env = {{"CLINIC_PATIENT1_PW", "a"},
+                                                  {"CLINIC_PATIENT2_PW", "b"},
+                                                  {"CLINIC_DOCTOR_PW", "c"},
+                                                  {"CLINIC_ADMIN_PW", "d"}};
+  const auto plan = authdiff({"plan", "--spec", k_src + "/tests/data/specs/clinic-api.yaml",
+                              "--config", k_src + "/tests/data/configs/clinic-api.toml"},
+                             env);
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const auto at = plan.out.find("GET /v1/records/{id}");
+  ASSERT_NE(at, std::string::npos) << plan.out;
+  EXPECT_NE(plan.out.find("not tested  no object IDs yet: discovery learns them at scan time", at),
+            std::string::npos)
+      << plan.out;
+}
+
 TEST(Cli, WebFuzzingCommonsAuthFilesAreImportedOrRefusedWithTheirName) {
   const std::string dir = ::testing::TempDir();
   std::ofstream(dir + "/wfc.json") << R"({"auth": [

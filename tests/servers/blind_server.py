@@ -12,9 +12,9 @@ Prints "listening on 127.0.0.1:PORT" once bound; stops on SIGTERM or SIGINT.
 """
 import argparse
 import http.server
-import signal
 import sys
-import threading
+
+import loopback  # tests/servers/loopback.py
 
 PAGE = (b"<!doctype html><html><head><title>Sign in</title></head><body>"
         b"<form method=post action=/login><input name=user><input name=password type=password>"
@@ -57,13 +57,7 @@ def main():
     parser.add_argument("--mode", choices=sorted(ANSWERS), required=True)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(args.mode))
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
-    server.serve_forever()
-    return 0
+    return loopback.serve(handler_for(args.mode), args.port)
 
 
 if __name__ == "__main__":

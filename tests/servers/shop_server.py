@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A shop API in the style of Express + MongoDB, with four deliberate flaws.
+"""A shop API in the style of Express + MongoDB, with five deliberate flaws.
 
 For tests/data/specs/shop.yaml, tests/data/configs/shop.toml and tests/data/shop.ground-truth.json.
 Its conventions differ from the demo API's on purpose: 24-hex ObjectId strings in `_id`, every
@@ -22,6 +22,9 @@ an order list paginated by default.
   GET  /api/users/{id}      the caller's own record, any for admin; else 403 (nonexistent too)
   GET  /api/carts           FLAW W1: every user's cart to any caller  {"carts": [...]}
   GET  /api/carts/{id}      FLAW W2: any cart to any caller; nonexistent 404
+  GET  /api/wishlists       FLAW W5: every user's wishlist to any caller {"wishlists": [...]}
+                            (owner field `belongsTo`), though one wishlist by id is guarded:
+  GET  /api/wishlists/{id}  the owner's or, for admin, any; another's or nonexistent: 404
   GET  /api/orders          the caller's orders (admin: all), ?page=1&limit=5 (limit clamped to
                             50): {"orders": [...], "page", "pages", "next"}
   GET  /api/orders/{id}     owner or admin; another's or nonexistent: 403
@@ -44,10 +47,11 @@ import http.server
 import json
 import re
 import secrets
-import signal
 import sys
 import threading
 import urllib.parse
+
+import loopback  # tests/servers/loopback.py
 
 CLIENT_KEY = "shop-client-key"
 DEFAULT_LIMIT = 5
@@ -95,6 +99,7 @@ class Store:
         self.passwords = {}    # email -> password
         self.products = []
         self.carts = []
+        self.wishlists = []
         self.orders = []
         for n, (email, password, role, name, phone, _) in enumerate(USERS):
             self.users.append({
@@ -127,6 +132,12 @@ class Store:
                     "shippingAddress": street,
                     "phone": phone,
                 })
+            self.wishlists.append({
+                "_id": object_id(seed, "wishlist", n),
+                "belongsTo": user_id,
+                "items": [self.products[(n + 1) % 4]["_id"]],
+                "note": f"gift ideas for {self.users[n]['name']}'s birthday, deliver to the side door",
+            })
             for k in range(ORDER_COUNTS.get(email, 0)):
                 # Distinct totals with a non-zero last decimal: 1234.56, 1358.03, ...
                 cents = 123456 + order_n * 12347
@@ -320,6 +331,15 @@ def handler_for(state):
                 if cart is None:
                     fail(404, "cart not found")
                 raise Reply(200, cart)
+            if get and low == ["api", "wishlists"]:
+                # FLAW W5: the list forgot the filter the single-wishlist route has.
+                raise Reply(200, {"wishlists": store.wishlists})
+            if get and len(low) == 3 and low[:2] == ["api", "wishlists"]:
+                wid = param()
+                wish = next((w for w in store.wishlists if w["_id"] == wid), None)
+                if wish is None or (wish["belongsTo"] != me["_id"] and not admin):
+                    fail(404, "wishlist not found")
+                raise Reply(200, wish)
             if get and low == ["api", "orders"]:
                 self.orders(me, admin, query)
                 return
@@ -380,13 +400,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1, help="changes every ObjectId (a reseed)")
     args = parser.parse_args()
     state = State(args.seed)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(state))
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
-    server.serve_forever()
-    return 0
+    return loopback.serve(handler_for(state), args.port)
 
 
 if __name__ == "__main__":

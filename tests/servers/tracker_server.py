@@ -72,10 +72,11 @@ import http.server
 import json
 import re
 import secrets
-import signal
 import sys
 import threading
 import urllib.parse
+
+import loopback  # tests/servers/loopback.py
 
 PAGE_SIZE = 2
 PREFIX = {"user": "usr", "ticket": "tkt", "comment": "cmt"}
@@ -611,13 +612,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1, help="changes every ID (a reseed)")
     args = parser.parse_args()
     state = State(args.seed)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler_for(state))
-    server.daemon_threads = True
-    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
-    signal.signal(signal.SIGINT, lambda *_: threading.Thread(target=server.shutdown).start())
-    print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
-    server.serve_forever()
-    return 0
+    return loopback.serve(handler_for(state), args.port)
 
 
 if __name__ == "__main__":
