@@ -32,23 +32,27 @@ int audit_command(const AuditArgs& args) {
   }
   const plan::Plan plan =
       plan::make_plan(*api, args.config.empty() ? nullptr : &config, plan::Options{});
-  const judge::Check* audit = judge::find_check("audit");
+  const auto checks = judge::checks_with(&judge::CheckInfo::spec_only);
   const judge::Mutations mutations = judge::Mutations::defaults();
-  const judge::PlanContext pctx{plan, config, mutations};
+  auto options = judge::CheckOptions::from(config);
+  if (!options) throw Failure(options.error(), k_exit_usage);
+  const judge::PlanContext pctx{plan, config, mutations, *options};
 
   report::ScanResult result;
   result.operations = operation_infos(plan);
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
-    for (auto& probe : audit->plan(pctx, i)) {
-      judge::ProbeResult r;
-      r.probe = std::move(probe);
-      r.check = audit;
-      result.results.push_back(std::move(r));
+    for (const judge::Check* check : checks) {
+      for (auto& probe : check->plan(pctx, i)) {
+        judge::ProbeResult r;
+        r.probe = std::move(probe);
+        r.check = check;
+        result.results.push_back(std::move(r));
+      }
     }
   }
   const judge::Knowledge knowledge;
   const judge::Detectors detectors;
-  judge::judge_all({plan, config, knowledge, detectors}, result.results);
+  judge::judge_all({plan, config, knowledge, detectors, *options}, result.results);
   result.findings = judge::collect_findings(plan, config, result.results);
 
   result.run.command = "audit";
@@ -59,7 +63,7 @@ int audit_command(const AuditArgs& args) {
   result.run.started_at = started_at;
   result.run.hostname = hostname();
   result.run.fail_on = *fail_on;
-  result.run.checks = {audit};
+  result.run.checks = checks;
   for (const auto& id : config.identities) result.run.identities.push_back(id.name);
   result.run.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -511,8 +511,8 @@ std::optional<judge::Verdict> effect_of(const FreshObject& w) {
 }  // namespace
 
 report::ScanResult execute(plan::Plan& p, const config::Config& given,
-                           const judge::Mutations& mutations, const Console& console,
-                           const PlanProbes& plan_probes) {
+                           const judge::Mutations& mutations, const judge::CheckOptions& options,
+                           const Console& console, const PlanProbes& plan_probes) {
   http::Options ho;
   ho.base_url = p.base_url;
   ho.concurrency = given.limits.concurrency;
@@ -714,7 +714,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   std::vector<std::size_t> fingerprint_ops;
   std::vector<std::string> fingerprint_owner;
   {
-    const judge::PlanContext ctx{p, config, mutations};
+    const judge::PlanContext ctx{p, config, mutations, options};
     for (std::size_t i = 0; i < p.operations.size(); ++i) {
       if (p.operations[i].skipped || p.operations[i].probes.empty() ||
           p.operations[i].expect.access == config::Access::everyone)
@@ -1000,7 +1000,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   result.operations = operation_infos(p);
   const auto detectors = judge::detectors_for(config);
   if (!detectors) throw Failure(detectors.error(), k_exit_usage);
-  const judge::JudgeContext jctx{p, config, knowledge, *detectors};
+  const judge::JudgeContext jctx{p, config, knowledge, *detectors, options};
   for (std::size_t i = 0; i < probes.size(); ++i) {
     judge::ProbeResult r;
     r.probe = *probes[i].first;
@@ -1012,29 +1012,35 @@ report::ScanResult execute(plan::Plan& p, const config::Config& given,
   // relate verdicts as usual (a guard bypass only counts where the plain request was denied).
   // What each identity's sign-in answered is read like any answer (sensitive data in it, or in
   // the claims of the token it hands out), where the sign-in is an operation of the spec.
-  const bool reads_answers =
-      std::any_of(p.operations.begin(), p.operations.end(), [](const auto& o) {
-        return std::any_of(o.probes.begin(), o.probes.end(),
-                           [](const plan::Probe& q) { return q.check == "sensitive-data"; });
-      });
+  std::vector<const judge::Check*> reading;  // the checks of this run that read sign-in answers
+  for (const auto& o : p.operations) {
+    for (const auto& q : o.probes) {
+      const judge::Check* c = judge::find_check(q.check);
+      if (c != nullptr && c->info().reads_sign_in &&
+          std::find(reading.begin(), reading.end(), c) == reading.end())
+        reading.push_back(c);
+    }
+  }
   for (const auto& id : config.identities) {
-    const auto* answer = reads_answers ? traffic.sessions().sign_in_answer(id.name) : nullptr;
+    const auto* answer = reading.empty() ? nullptr : traffic.sessions().sign_in_answer(id.name);
     if (answer == nullptr) continue;
     const std::string url = answer->request.url.substr(0, answer->request.url.find('?'));
     for (std::size_t i = 0; i < p.operations.size(); ++i) {
       const auto& o = p.operations[i];
       if (o.op->method != answer->request.method || o.url.substr(0, o.url.find('?')) != url)
         continue;
-      judge::ProbeResult r;
-      r.probe.check = "sensitive-data";
-      r.probe.kind = "sign-in answer to " + id.name;
-      r.probe.parameter = "sign-in";  // the token it hands out is no finding; its claims may be
-      r.probe.operation = i;
-      r.probe.identity = id.name;
-      r.probe.request = answer->request;
-      r.check = judge::find_check("sensitive-data");
-      r.response = answer->response;
-      if (r.check != nullptr) result.results.push_back(std::move(r));
+      for (const judge::Check* c : reading) {
+        judge::ProbeResult r;
+        r.probe.check = std::string(c->name());
+        r.probe.kind = "sign-in answer to " + id.name;
+        r.probe.parameter = "sign-in";  // the token it hands out is no finding; its claims may be
+        r.probe.operation = i;
+        r.probe.identity = id.name;
+        r.probe.request = answer->request;
+        r.check = c;
+        r.response = answer->response;
+        result.results.push_back(std::move(r));
+      }
       break;
     }
   }

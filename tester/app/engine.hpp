@@ -32,8 +32,8 @@ Console console_for(const ScanArgs& args);
 // discovered IDs and the run's base URL, request count and sending time. Throws Failure with
 // exit 3 when the target is unreachable or a credential does not work (or stops working).
 report::ScanResult execute(plan::Plan& plan, const config::Config& config,
-                           const judge::Mutations& mutations, const Console& console,
-                           const PlanProbes& plan_probes = {});
+                           const judge::Mutations& mutations, const judge::CheckOptions& options,
+                           const Console& console, const PlanProbes& plan_probes = {});
 
 // Why nothing of `plan` was tested, or "": among the operations with a guard and sent probes,
 // none has a baseline that can be told from a denial (README "Never green when blind").

@@ -37,9 +37,10 @@ int plan_command(const PlanArgs& args) {
   }
   plan::Plan p = plan::make_plan(*api, cfg ? &*cfg : nullptr, options);
   if (cfg) {
-    auto checks = select_checks("", "");
-    drop_opt_in(checks, "", *cfg);
-    plan_probes(p, *cfg, judge::Mutations::defaults(), checks);
+    auto check_options = judge::CheckOptions::from(*cfg);
+    if (!check_options) throw Failure(check_options.error(), k_exit_usage);
+    plan_probes(p, *cfg, judge::Mutations::defaults(), *check_options,
+                select_checks("", "", *check_options), {});
   }
   const std::string out = args.format == "json" ? plan_json(*api, cfg ? &*cfg : nullptr, p)
                                                 : plan_text(*api, cfg ? &*cfg : nullptr, p);

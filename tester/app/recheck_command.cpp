@@ -58,6 +58,7 @@ int recheck_command(const RecheckArgs& args) {
     if (warned.insert(message).second) std::cerr << "authdiff: warning: " << message << "\n";
   };
   std::vector<const judge::Check*> checks;
+  std::shared_ptr<config::AccessMatrix> widened;
   for (const auto& r : earlier.results) {
     if (r.finding.empty() || !wanted.contains(r.finding)) continue;
     const std::string key = report::operation_key(earlier, r.probe.operation);
@@ -89,7 +90,16 @@ int recheck_command(const RecheckArgs& args) {
       probe.request.url = plan.base_url + probe.request.url.substr(earlier.run.base_url.size());
     plan.operations[op->second].probes.push_back(std::move(probe));
     if (std::find(checks.begin(), checks.end(), r.check) == checks.end()) checks.push_back(r.check);
+    // A widening of the access matrix was found where the matrix said denied: it is fixed when
+    // that principal is denied again.
+    if (r.check != nullptr && r.check->info().records_reach) {
+      if (!widened) widened = std::make_shared<config::AccessMatrix>();
+      widened->path = args.report;
+      widened->operations[key][r.probe.identity.empty() ? plan::k_anonymous : r.probe.identity] =
+          "denied";
+    }
   }
+  if (widened) prepared->options.expected_access = widened;
 
   // The data may have changed since (a reseeded database: new IDs). Who owned which object in
   // the earlier run is in its report; once this run has signed in and discovered again, each
@@ -138,7 +148,8 @@ int recheck_command(const RecheckArgs& args) {
   report::ScanResult result;
   if (!earlier.findings.empty() && !checks.empty()) {
     try {
-      result = execute(plan, prepared->config, prepared->mutations, console_for(a), remap);
+      result = execute(plan, prepared->config, prepared->mutations, prepared->options,
+                       console_for(a), remap);
       for (auto& r : result.results) {
         for (const plan::Probe* gone : lost) {
           if (gone->operation == r.probe.operation && gone->kind == r.probe.kind &&

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.hpp"
+#include "judge/check.hpp"
 #include "plan/tamper.hpp"
 #include "util/error.hpp"
 
@@ -23,6 +24,20 @@ constexpr const char* k_description =
     "what leaks.\n\n"
     "Exit codes: 0 nothing at or above --fail-on; 1 findings; 2 bad usage, config or spec\n"
     "(reported as file:line: message); 3 the run could not conclude.";
+
+// "no-auth, weaker-identity, ... (opt-in: rate-limit)": the registry's names for --only's help.
+std::string check_list() {
+  std::vector<std::string> always, opt_in;
+  for (const judge::Check* c : judge::registry())
+    (c->opt_in() ? opt_in : always).emplace_back(c->name());
+  std::string out;
+  for (const auto& n : always) out += (out.empty() ? "" : ", ") + n;
+  if (!opt_in.empty()) {
+    out += "; opt-in: ";
+    for (std::size_t i = 0; i < opt_in.size(); ++i) out += (i == 0 ? "" : ", ") + opt_in[i];
+  }
+  return out;
+}
 
 std::vector<std::string> tamper_rule_names() {
   std::vector<std::string> out;
@@ -108,8 +123,7 @@ int run(int argc, char** argv) {
                      scan_args.fail_on);
   scan->add_option(
       "--only", scan_args.only,
-      "Run only these checks (comma-separated): no-auth, weaker-identity, cross-owner, "
-      "enumerate, bulk");
+      "Run only these checks (comma-separated; `authdiff checks` describes them): " + check_list());
   scan->add_option("--skip", scan_args.skip, "Do not run these checks (comma-separated)");
   scan->add_option("--shard", scan_args.shard,
                    "Probe only part K of N of the operations (K/N; a stable split for CI "
@@ -125,8 +139,10 @@ int run(int argc, char** argv) {
                    "An access matrix from `authdiff learn`: fail when anyone can do what it "
                    "denies, report what it allows but is now denied")
       ->check(CLI::ExistingFile);
-  scan->add_option("--mutations", scan_args.mutations,
-                   "A folder with ids.txt / page-sizes.txt adding to the built-in mutation lists")
+  scan->add_option(
+          "--mutations", scan_args.mutations,
+          "A folder with ids.txt, page-sizes.txt and bypass.txt (each optional) adding to the "
+          "built-in mutation lists")
       ->check(CLI::ExistingDirectory);
   add_send_options(scan, scan_args);
 
@@ -205,6 +221,12 @@ int run(int argc, char** argv) {
   audit->add_flag("-q,--quiet", audit_args.quiet, "No progress line (audit has none)");
   audit->add_flag("-v,--verbose", audit_args.verbose, "A line per request (audit sends none)");
 
+  bool checks_markdown = false;
+  CLI::App* checks = app.add_subcommand(
+      "checks", "Describe every check: what it sends, when it reports, its [checks.NAME] settings");
+  checks->add_flag("--markdown", checks_markdown,
+                   "Print the Markdown of docs/checks.md (generated from the checks themselves)");
+
   std::string tamper_rule, tamper_token, tamper_other;
   CLI::App* tamper = app.add_subcommand(
       "tamper",
@@ -232,6 +254,19 @@ int run(int argc, char** argv) {
     if (learn->parsed()) return learn_command(learn_args);
     if (init->parsed()) return init_command(init_args);
     if (audit->parsed()) return audit_command(audit_args);
+    if (checks->parsed()) {
+      if (checks_markdown) {
+        std::cout << judge::checks_markdown();
+      } else {
+        for (const judge::Check* c : judge::registry()) {
+          std::cout << c->name() << (c->opt_in() ? " (opt-in)" : "") << ": " << c->title() << "\n  "
+                    << c->owasp() << "; " << judge::to_string(c->severity()) << " by default\n  "
+                    << c->description() << "\n\n";
+        }
+        std::cout << "Settings and details: authdiff checks --markdown (docs/checks.md)\n";
+      }
+      return k_exit_ok;
+    }
     if (tamper->parsed()) {
       const auto out = plan::tamper(tamper_token, tamper_rule, tamper_other);
       if (!out) {

@@ -14,16 +14,16 @@
 
 namespace authdiff::app {
 
-// The checks named by --only / --skip (comma-separated); an unknown name is a usage error
-// (Failure, exit 2) with a suggestion.
-std::vector<const judge::Check*> select_checks(const std::string& only, const std::string& skip);
-// Remove opt-in checks (rate-limit) unless `only` names them or the config enables them.
+// The checks that run: those --only names (all when it is empty), less those --skip names
+// (comma-separated; an unknown name is a usage error, Failure exit 2, with a suggestion), less
+// those not enabled (opt-in ones, or `[checks.NAME] enabled = false`) unless --only names them,
+// less those the run has no input for (access-matrix without a matrix).
+std::vector<const judge::Check*> select_checks(const std::string& only, const std::string& skip,
+                                               const judge::CheckOptions& options);
+
 // Each operation's line in the spec file, for reports that point at it.
 void locate_operations(report::ScanResult& result, const std::string& spec_file,
                        const spec::Api& api);
-
-void drop_opt_in(std::vector<const judge::Check*>& checks, const std::string& only,
-                 const config::Config& config);
 
 // --shard K/N: part K (1-based) of N.
 struct Shard {
@@ -37,7 +37,8 @@ Shard parse_shard(const std::string& text);
 
 // Fill every operation's `probes` from `checks` (only the shard's operations).
 void plan_probes(plan::Plan& plan, const config::Config& config, const judge::Mutations& mutations,
-                 const std::vector<const judge::Check*>& checks, const Shard& shard = {});
+                 const judge::CheckOptions& options, const std::vector<const judge::Check*>& checks,
+                 const Shard& shard = {});
 
 // What scan and recheck both start from: the spec, the config with the command line's overrides
 // applied, and the plan (without probes). The plan points into `api`.
@@ -46,6 +47,7 @@ struct Prepared {
   config::Config config;
   judge::Severity fail_on = judge::Severity::low;
   judge::Mutations mutations;
+  judge::CheckOptions options;  // the checks' settings and inputs
   plan::Plan plan;
 };
 // Load and check everything `args` names; usage errors are Failures with exit 2.

@@ -54,7 +54,8 @@ void locate_operations(report::ScanResult& result, const std::string& spec_file,
   }
 }
 
-std::vector<const judge::Check*> select_checks(const std::string& only, const std::string& skip) {
+std::vector<const judge::Check*> select_checks(const std::string& only, const std::string& skip,
+                                               const judge::CheckOptions& options) {
   const auto names = judge::check_names();
   const auto parse = [&](const std::string& list, const char* flag) {
     std::vector<std::string> out;
@@ -77,22 +78,14 @@ std::vector<const judge::Check*> select_checks(const std::string& only, const st
   std::vector<const judge::Check*> out;
   for (const judge::Check* c : judge::registry()) {
     const std::string name(c->name());
-    if (!wanted.empty() && std::find(wanted.begin(), wanted.end(), name) == wanted.end()) continue;
+    const bool named = std::find(wanted.begin(), wanted.end(), name) != wanted.end();
+    if (!wanted.empty() && !named) continue;
     if (std::find(unwanted.begin(), unwanted.end(), name) != unwanted.end()) continue;
+    if (!named && options.value(*c, "enabled") == 0) continue;
+    if (!c->available(options)) continue;
     out.push_back(c);
   }
   return out;
-}
-
-void drop_opt_in(std::vector<const judge::Check*>& checks, const std::string& only,
-                 const config::Config& config) {
-  std::vector<std::string> named;
-  for (const auto& n : split(only, ',')) named.emplace_back(trim(n));
-  std::erase_if(checks, [&](const judge::Check* c) {
-    if (!c->opt_in()) return false;
-    const bool asked = std::find(named.begin(), named.end(), c->name()) != named.end();
-    return !asked && !(c->name() == "rate-limit" && config.rate_limit.enabled);
-  });
 }
 
 bool Shard::contains(const std::string& method, const std::string& path) const {
@@ -116,8 +109,9 @@ Shard parse_shard(const std::string& text) {
 }
 
 void plan_probes(plan::Plan& plan, const config::Config& config, const judge::Mutations& mutations,
-                 const std::vector<const judge::Check*>& checks, const Shard& shard) {
-  const judge::PlanContext ctx{plan, config, mutations};
+                 const judge::CheckOptions& options, const std::vector<const judge::Check*>& checks,
+                 const Shard& shard) {
+  const judge::PlanContext ctx{plan, config, mutations, options};
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
     if (!shard.contains(plan.operations[i].op->method, plan.operations[i].op->path)) {
       plan.operations[i].other_shard = true;
@@ -166,6 +160,9 @@ std::unique_ptr<Prepared> prepare(const ScanArgs& args) {
   if (args.allow_unsafe) config.limits.allow_unsafe = true;
   if (const auto detectors = judge::detectors_for(config); !detectors)
     throw Failure(detectors.error(), k_exit_usage);
+  auto check_options = judge::CheckOptions::from(config);
+  if (!check_options) throw Failure(check_options.error(), k_exit_usage);
+  out->options = std::move(check_options.value());
 
   // `owns` keys name resources or parameters of this spec; a typo is an error, a parameter name
   // several resources share a warning (its IDs are tried on each).
@@ -218,29 +215,22 @@ int scan_command(const ScanArgs& args) {
     if (!b) throw Failure(b.error(), k_exit_usage);
     baseline = std::move(b.value());
   }
-  auto checks = select_checks(args.only, args.skip);
-  // The access-matrix check runs when there is a matrix to compare with, and only then.
-  const judge::Check* matrix_check = judge::find_check("access-matrix");
-  std::erase(checks, matrix_check);
   auto prepared = prepare(args);
-  // Opt-in checks (rate-limit) run when --only names them or the config enables them.
-  drop_opt_in(checks, args.only, prepared->config);
   if (!args.expect.empty()) {
     auto matrix = config::load_access(args.expect);
     if (!matrix) throw Failure(matrix.error(), k_exit_usage);
-    prepared->config.expected_access =
+    prepared->options.expected_access =
         std::make_shared<const config::AccessMatrix>(std::move(matrix.value()));
-    if (args.only.empty() || args.only.find("access-matrix") != std::string::npos)
-      checks.push_back(matrix_check);
   }
+  const auto checks = select_checks(args.only, args.skip, prepared->options);
   // The checks plan their probes once discovery has told who owns which IDs.
   const auto probes = [&](plan::Plan& plan, const config::Config& config) {
-    plan_probes(plan, config, prepared->mutations, checks, shard);
+    plan_probes(plan, config, prepared->mutations, prepared->options, checks, shard);
   };
   report::ScanResult result;
   try {
-    result =
-        execute(prepared->plan, prepared->config, prepared->mutations, console_for(args), probes);
+    result = execute(prepared->plan, prepared->config, prepared->mutations, prepared->options,
+                     console_for(args), probes);
   } catch (const Failure& f) {
     // A run that cannot go on still writes the reports asked for, saying why (exit 3).
     if (f.exit_code() != k_exit_inconclusive) throw;
@@ -269,20 +259,21 @@ int scan_command(const ScanArgs& args) {
 int learn_command(const LearnArgs& args) {
   const auto started = Clock::now();
   auto prepared = prepare(args.scan);
-  prepared->config.learn_access = true;
-  const std::vector<const judge::Check*> checks = {judge::find_check("access-matrix")};
+  prepared->options.learn_access = true;
+  const auto checks = judge::checks_with(&judge::CheckInfo::records_reach);
   const auto probes = [&](plan::Plan& plan, const config::Config& config) {
-    plan_probes(plan, config, prepared->mutations, checks);
+    plan_probes(plan, config, prepared->mutations, prepared->options, checks);
   };
   report::ScanResult result = execute(prepared->plan, prepared->config, prepared->mutations,
-                                      console_for(args.scan), probes);
+                                      prepared->options, console_for(args.scan), probes);
   config::AccessMatrix matrix;
   std::vector<std::string> order;
   std::map<std::string, std::size_t> counts;
   for (const auto& r : result.results) {
     const std::string op = report::operation_key(result, r.probe.operation);
     if (order.empty() || order.back() != op) order.push_back(op);
-    const std::string state = r.verdict.reason.substr(0, r.verdict.reason.find(':'));
+    const std::string state =
+        judge::to_string(r.verdict.reach.value_or(judge::Reach::not_applicable));
     matrix.operations[op][r.probe.identity.empty() ? plan::k_anonymous : r.probe.identity] = state;
     ++counts[state];
   }

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "util/error.hpp"
@@ -160,19 +161,20 @@ struct SensitiveData {
   std::string own_data = "info";
 };
 
-// The opt-in rate-limit check: a bounded burst per sensitive read operation.
-struct RateLimit {
-  bool enabled = false;  // run the check without naming it in --only
-  int requests = 30;     // per operation burst
-  int operations = 5;    // at most this many operations get a burst
+// One value of a `[checks.NAME]` table as written. Which keys a check has, and of what type,
+// is the check's own business (judge::CheckOptions checks them against its declared settings).
+struct CheckValue {
+  std::variant<bool, std::int64_t, double, std::string> value;
+  int line = 0, column = 0;
 };
 
-struct AccessMatrix;
+// A `[checks.NAME]` table: the settings of one check.
+struct CheckTable {
+  int line = 0;
+  std::map<std::string, CheckValue> values;
+};
 
 struct Config {
-  // The access-matrix check: `--expect FILE` (compare with it) or `learn` (record it).
-  std::shared_ptr<const AccessMatrix> expected_access;
-  bool learn_access = false;
   // Learn who owns which object IDs from the API (list, search and "me" answers) before the
   // baselines; `[discovery] enabled`.
   bool discover = true;
@@ -183,7 +185,7 @@ struct Config {
   Target target;
   Limits limits;
   SensitiveData sensitive;
-  RateLimit rate_limit;
+  std::map<std::string, CheckTable> checks;  // by check name, as written
   std::vector<Identity> identities;
   std::vector<Expectation> expectations;
 

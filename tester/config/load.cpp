@@ -407,6 +407,36 @@ Expectation read_expectation(const toml::node& node, std::size_t index, const Co
   return e;
 }
 
+// [checks.NAME] tables, kept as written: the checks know their own keys.
+void read_checks(const toml::table& checks, std::map<std::string, CheckTable>& out,
+                 const Context& ctx) {
+  for (const auto& [name, node] : checks) {
+    const std::string where = "checks." + std::string(name.str());
+    if (!node.is_table()) ctx.fail(node.source(), where + " must be a table: [" + where + "]");
+    CheckTable& table = out[std::string(name.str())];
+    table.line = static_cast<int>(node.source().begin.line);
+    for (const auto& [key, value] : *node.as_table()) {
+      CheckValue v;
+      v.line = static_cast<int>(value.source().begin.line);
+      v.column = static_cast<int>(value.source().begin.column);
+      if (value.is_boolean()) {
+        v.value = value.as_boolean()->get();
+      } else if (value.is_integer()) {
+        v.value = value.as_integer()->get();
+      } else if (value.is_floating_point()) {
+        v.value = value.as_floating_point()->get();
+      } else if (value.is_string()) {
+        v.value = ctx.interpolate(value.as_string()->get(), value.source(),
+                                  where + "." + std::string(key.str()));
+      } else {
+        ctx.fail(value.source(), where + "." + std::string(key.str()) +
+                                     " must be true/false, a number or a string");
+      }
+      table.values[std::string(key.str())] = std::move(v);
+    }
+  }
+}
+
 }  // namespace
 
 Result<Config> parse_config(std::string_view text, const std::string& path,
@@ -473,15 +503,12 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
       }
       r.finish();
     }
-    if (const toml::table* t = top.table("rate_limit")) {
-      KeyReader r(*t, "rate_limit", ctx);
-      config.rate_limit.enabled = r.boolean("enabled").value_or(false);
-      config.rate_limit.requests =
-          static_cast<int>(r.integer("requests", 2, 1000).value_or(config.rate_limit.requests));
-      config.rate_limit.operations =
-          static_cast<int>(r.integer("operations", 1, 1000).value_or(config.rate_limit.operations));
-      r.finish();
+    if (const toml::node* old = top.get("rate_limit")) {
+      ctx.fail(old->source(),
+               "[rate_limit] is now [checks.rate-limit] (same keys: enabled, requests, "
+               "operations); rename the table");
     }
+    if (const toml::table* t = top.table("checks")) read_checks(*t, config.checks, ctx);
     if (const toml::table* ids = top.table("identities")) {
       // toml++ keeps keys sorted; reports list identities in the order they were written.
       std::vector<std::pair<std::string, const toml::node*>> ordered;

@@ -196,8 +196,8 @@ std::optional<Verdict> write_effect(const std::string& method, const Observation
 }
 
 bool tests_access(std::string_view name) {
-  return name != "audit" && name != "sensitive-data" && name != "rate-limit" &&
-         name != "undocumented";
+  const Check* c = find_check(name);
+  return c != nullptr && c->info().tests_access;
 }
 
 bool no_allowed_caller(const PlanContext& ctx, std::size_t op) {

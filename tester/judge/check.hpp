@@ -1,12 +1,15 @@
 #pragma once
 // One interface for every check: it plans probes for an operation and judges their exchanges.
 // Checks never send anything. The registry's names are the names users write (--only, --skip).
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "config/access.hpp"
 #include "config/config.hpp"
 #include "judge/detect.hpp"
 #include "judge/knowledge.hpp"
@@ -33,10 +36,34 @@ struct Mutations {
   Result<bool> extend_from(const std::string& dir);
 };
 
+class Check;
+
+// What the checks are told for one run beyond the config: their `[checks.NAME]` settings
+// (checked against what each check declares) and the inputs of the commands that steer one
+// check (`scan --expect`, `learn`).
+class CheckOptions {
+ public:
+  // The config's [checks.NAME] tables checked against the registry: an unknown check or key, a
+  // wrong type or a value out of range is an error at its line.
+  static Result<CheckOptions> from(const config::Config& config);
+
+  // A setting of `check` (declared in its CheckInfo), or its default. `enabled` is every
+  // check's: whether it runs when --only does not name it (default: not opt-in).
+  std::int64_t value(const Check& check, std::string_view key) const;
+
+  // The access-matrix check: `scan --expect FILE` (compare with it) or `learn` (record it).
+  std::shared_ptr<const config::AccessMatrix> expected_access;
+  bool learn_access = false;
+
+ private:
+  std::map<std::pair<std::string, std::string>, std::int64_t, std::less<>> m_values;
+};
+
 struct PlanContext {
   const plan::Plan& plan;
   const config::Config& config;
   const Mutations& mutations;
+  const CheckOptions& options;
 };
 
 struct JudgeContext {
@@ -44,9 +71,8 @@ struct JudgeContext {
   const config::Config& config;
   const Knowledge& knowledge;
   const Detectors& detectors;  // sensitive data in responses
+  const CheckOptions& options;
 };
-
-class Check;
 
 // A probe, what came back, and the verdict on it.
 struct ProbeResult {
@@ -58,14 +84,66 @@ struct ProbeResult {
   std::string curl;     // bypassed: a curl command reproducing it (placeholders for credentials)
 };
 
+// A setting of a check: a key of its `[checks.NAME]` table (docs/checks.md lists them).
+struct Setting {
+  enum class Kind { flag, integer };
+  std::string_view key;
+  Kind kind = Kind::integer;
+  std::int64_t fallback = 0;  // the default (a flag: 0 or 1)
+  std::int64_t min = 0, max = 0;
+  std::string_view description;
+};
+
+// What a check is, as data: the registry, --only's help, the plan, the reports and
+// docs/checks.md are made from it.
+struct CheckInfo {
+  std::string_view name;               // what users write: --only, --skip, [checks.NAME]
+  std::string_view title;              // one line for people
+  std::string_view owasp;              // "API1:2023 Broken Object Level Authorization"
+  Severity severity = Severity::high;  // of a finding, unless its verdict says otherwise
+  std::string_view description;        // what it sends and when it reports (SARIF, JUnit)
+  std::string_view sends;              // docs/checks.md: what it sends (Markdown)
+  std::string_view finds;              // docs/checks.md: when that is a finding (Markdown)
+  // Runs only when --only names it or `[checks.NAME] enabled = true`.
+  bool opt_in = false;
+  // Its findings put a response in the hands of a caller who should not have it; their
+  // unmasked sensitive data then makes them critical (bulk and sensitive-data: no).
+  bool wrong_caller = true;
+  // Its probes test who may reach their operation. An operation that only checks without it
+  // probed (the spec's audit, the reading of answers, bursts, undocumented methods) was not
+  // tested for access.
+  bool tests_access = true;
+  // Its findings are about one victim's data (no for guessed IDs: whoever's they are).
+  bool per_victim = true;
+  // It also reads what each identity's sign-in answered (where the sign-in is an operation of
+  // the spec), as a probe of that operation.
+  bool reads_sign_in = false;
+  // It judges the spec alone and sends nothing (`authdiff audit` runs these).
+  bool spec_only = false;
+  // Its verdicts say whether each principal got through (Verdict::reach): `authdiff learn`
+  // runs these and records the answers as the access matrix.
+  bool records_reach = false;
+  std::vector<Setting> settings;  // besides `enabled`, which every check has
+};
+
 class Check {
  public:
+  explicit Check(CheckInfo info) : m_info(std::move(info)) {}
   virtual ~Check() = default;
-  virtual std::string_view name() const = 0;   // e.g. "no-auth"; the config key
-  virtual std::string_view title() const = 0;  // one line for people
-  virtual std::string_view owasp() const = 0;  // "API1:2023 Broken Object Level Authorization"
-  virtual Severity severity() const = 0;       // of a bypass
-  virtual std::string_view description() const = 0;  // what it sends and when it reports
+  Check(const Check&) = delete;
+  Check& operator=(const Check&) = delete;
+
+  const CheckInfo& info() const { return m_info; }
+  std::string_view name() const { return m_info.name; }
+  std::string_view title() const { return m_info.title; }
+  std::string_view owasp() const { return m_info.owasp; }
+  Severity severity() const { return m_info.severity; }
+  std::string_view description() const { return m_info.description; }
+  bool wrong_caller() const { return m_info.wrong_caller; }
+  bool opt_in() const { return m_info.opt_in; }
+
+  // Whether it can run with what the run was given (access-matrix: a matrix or `learn`).
+  virtual bool available(const CheckOptions& /*options*/) const { return true; }
 
   // Probes for operation `op` (empty when the check does not apply to it).
   virtual std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const = 0;
@@ -76,11 +154,9 @@ class Check {
   // probes (a guard bypass only counts where the plain request was denied; an existence oracle
   // needs two answers; a burst is judged as a whole). `results` holds every check's results.
   virtual void relate(const JudgeContext& /*ctx*/, std::vector<ProbeResult>& /*results*/) const {}
-  // Whether its findings put a response in the hands of a caller who should not have it; their
-  // unmasked sensitive data then makes them critical (bulk and sensitive-data: no).
-  virtual bool wrong_caller() const { return true; }
-  // Runs only when asked for (--only, or enabled in the config).
-  virtual bool opt_in() const { return false; }
+
+ private:
+  CheckInfo m_info;
 };
 
 // The built-in detectors plus the config's own ([[sensitive_data.detectors]]); an invalid
@@ -100,15 +176,18 @@ bool ordinary_caller(const config::Config& config, const std::string& identity);
 void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results,
                const std::function<void(std::vector<ProbeResult>&)>& revise = {});
 
-// Whether probes of check `name` test who may reach their operation (no-auth, cross-owner, ...):
-// not the spec's audit, the reading of answers (sensitive-data), bursts (rate-limit) or the
-// search for undocumented methods. An operation only they probed was not tested for access.
+// The checks whose CheckInfo has `flag` set (e.g. &CheckInfo::spec_only), in report order.
+std::vector<const Check*> checks_with(bool CheckInfo::*flag);
+
+// Whether probes of check `name` test who may reach their operation (CheckInfo::tests_access).
 bool tests_access(std::string_view name);
 
 // Every check, in report order.
 const std::vector<const Check*>& registry();
 const Check* find_check(std::string_view name);
 std::vector<std::string> check_names();
+// The checks as docs/checks.md shows them (`authdiff checks --markdown` writes it).
+std::string checks_markdown();
 
 // Shared by the checks: the baseline identity whose data a probe of `op` tries to reach: the
 // highest-level identity with a baseline for it (anonymous for public operations).

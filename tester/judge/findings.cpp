@@ -21,8 +21,10 @@ std::string finding_id(std::string_view check, std::string_view method, std::str
 std::string finding_id_of(const plan::Probe& probe, std::string_view method,
                           std::string_view path) {
   // Enumerated values of one parameter are one finding; so are both no-auth variants.
-  return finding_id(probe.check, method, path, probe.identity,
-                    probe.check == "enumerate" ? "" : probe.victim, probe.parameter);
+  const Check* check = find_check(probe.check);
+  const bool per_victim = check == nullptr || check->info().per_victim;
+  return finding_id(probe.check, method, path, probe.identity, per_victim ? probe.victim : "",
+                    probe.parameter);
 }
 
 namespace {
@@ -63,7 +65,7 @@ std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Conf
     f.path = op.path;
     f.operation_id = op.operation_id;
     f.identity = r.probe.identity;
-    f.victim = r.probe.check == "enumerate" ? "" : r.probe.victim;
+    f.victim = r.check->info().per_victim ? r.probe.victim : "";
     f.parameter = r.probe.parameter;
     f.kinds.push_back(r.probe.kind);
     f.reason = r.verdict.reason;

@@ -29,6 +29,18 @@ std::optional<Severity> parse_severity(std::string_view text) {
   return std::nullopt;
 }
 
+std::string to_string(Reach r) {
+  switch (r) {
+    case Reach::allowed:
+      return "allowed";
+    case Reach::denied:
+      return "denied";
+    case Reach::not_applicable:
+      return "n/a";
+  }
+  return "n/a";
+}
+
 std::string to_string(State s) {
   switch (s) {
     case State::enforced:

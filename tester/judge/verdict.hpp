@@ -13,6 +13,11 @@ std::optional<Severity> parse_severity(std::string_view text);
 enum class State { enforced, bypassed, inconclusive };
 std::string to_string(State s);
 
+// Whether a caller got through at all, whatever that means for the verdict (the access matrix
+// records it): "allowed", "denied", "n/a" (the answer cannot tell: no object, a server error).
+enum class Reach { allowed, denied, not_applicable };
+std::string to_string(Reach r);
+
 struct Evidence {
   std::string pointer;  // where in the response, e.g. /data/employees/0/idCard
   std::string masked;   // the value, mostly hidden
@@ -26,15 +31,16 @@ struct Verdict {
   std::optional<std::size_t> items;  // list items counted, where that is what was judged
   std::optional<Severity> severity;  // bypassed: more (or less) severe than the check's default
   std::vector<std::string> data;     // bypassed: classes of unmasked sensitive data it carried
+  std::optional<Reach> reach;        // access-matrix: whether the caller got through
 };
 
 inline constexpr std::size_t k_max_evidence = 12;
 
 inline Verdict enforced(std::string reason) {
-  return {State::enforced, std::move(reason), {}, 0, {}, {}, {}};
+  return {State::enforced, std::move(reason), {}, 0, {}, {}, {}, {}};
 }
 inline Verdict inconclusive(std::string reason) {
-  return {State::inconclusive, std::move(reason), {}, 0, {}, {}, {}};
+  return {State::inconclusive, std::move(reason), {}, 0, {}, {}, {}, {}};
 }
 
 }  // namespace authdiff::judge

@@ -70,6 +70,9 @@ struct Probe {
   bool from_baseline = false;
   // Judged on the spec alone (the audit): never sent, on recheck either.
   bool static_only = false;
+  // The operation's own request, changed only in who sends it and with which credential: what
+  // variants of it (bypass) and other credentials (tampered-token) are compared with.
+  bool plain = false;
 };
 
 struct Exchange {

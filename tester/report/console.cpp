@@ -128,7 +128,7 @@ std::string console_report(const ScanResult& result, ConsoleStyle style) {
   std::string narrowed;
   std::size_t narrowings = 0;
   for (const auto& r : result.results) {
-    if (r.check == nullptr || r.check->name() != "access-matrix" ||
+    if (r.check == nullptr || !r.check->info().records_reach ||
         r.verdict.reason.rfind("narrowed: ", 0) != 0)
       continue;
     ++narrowings;

@@ -300,7 +300,7 @@ TEST(ScanHardCases, DenialsThatDifferByExistenceAreAnOracle) {
 TEST(ScanHardCases, RateLimitIsOptInBoundedAndSeesThrottling) {
   const std::string config = ::testing::TempDir() + "/authdiff-rate.toml";
   std::ofstream(config) << read_text(k_src + "/tests/data/configs/scenario.toml")
-                        << "\n[rate_limit]\nrequests = 7\noperations = 1\n";
+                        << "\n[checks.rate-limit]\nrequests = 7\noperations = 1\n";
   const std::string report = ::testing::TempDir() + "/authdiff-rate.json";
   const auto scan = [&](const std::string& scenario, std::vector<std::string> extra) {
     std::vector<std::string> argv = {

@@ -109,7 +109,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       result.results.push_back(std::move(r));
     }
   }
-  const judge::JudgeContext ctx{f.plan, f.config, knowledge, f.detectors};
+  const judge::CheckOptions options;
+  const judge::JudgeContext ctx{f.plan, f.config, knowledge, f.detectors, options};
   judge::judge_all(ctx, result.results);
 
   for (const plan::Response* answer : {&baseline, &other, &probe}) {

@@ -107,7 +107,7 @@ TEST(Config, UnknownKeyHasLineAndSuggestion) {
   EXPECT_EQ(top.error().line, 1);
 }
 
-TEST(Config, SensitiveDataDetectorsAndRateLimit) {
+TEST(Config, SensitiveDataDetectorsAndCheckSettings) {
   auto c = parse(R"([sensitive_data]
 privileged_level = 5
 
@@ -120,25 +120,57 @@ name = "plate"
 pattern = "[A-Z][0-9]{5}"
 field = "(?i)plate"
 
-[rate_limit]
+[checks.rate-limit]
 requests = 12
 operations = 3
+
+[checks.audit]
+enabled = false
 )");
   ASSERT_TRUE(c.ok()) << c.error().to_string();
   EXPECT_EQ(c->sensitive.privileged_level, 5);
   ASSERT_EQ(c->sensitive.detectors.size(), 2u);
   EXPECT_EQ(c->sensitive.detectors[1].field, "(?i)plate");
   EXPECT_EQ(c->sensitive.detectors[1].line, 8);
-  EXPECT_EQ(c->rate_limit.requests, 12);
-  EXPECT_EQ(c->rate_limit.operations, 3);
   EXPECT_TRUE(judge::detectors_for(*c).ok());
+  const auto options = judge::CheckOptions::from(*c);
+  ASSERT_TRUE(options.ok()) << options.error().to_string();
+  const judge::Check& rate = *judge::find_check("rate-limit");
+  EXPECT_EQ(options->value(rate, "requests"), 12);
+  EXPECT_EQ(options->value(rate, "operations"), 3);
+  EXPECT_EQ(options->value(rate, "enabled"), 0);  // opt-in: off unless enabled
+  EXPECT_EQ(options->value(*judge::find_check("audit"), "enabled"), 0);
+  EXPECT_EQ(options->value(*judge::find_check("no-auth"), "enabled"), 1);
 
   auto typo = parse("[[sensitive_data.detectors]]\nname = \"x\"\npatern = \"y\"\n");
   ASSERT_FALSE(typo.ok());
   EXPECT_NE(typo.error().message.find("did you mean \"pattern\""), std::string::npos);
-  auto burst = parse("[rate_limit]\nrequests = 100000\n");
-  ASSERT_FALSE(burst.ok());
-  EXPECT_EQ(burst.error().line, 2);
+
+  // A check's settings are checked against what the check declares, at their lines.
+  const auto check_error = [](const std::string& text) {
+    auto parsed = parse(text);
+    EXPECT_TRUE(parsed.ok());
+    auto options = judge::CheckOptions::from(*parsed);
+    EXPECT_FALSE(options.ok());
+    return options.ok() ? Error{} : options.error();
+  };
+  auto burst = check_error("[checks.rate-limit]\nrequests = 100000\n");
+  EXPECT_EQ(burst.line, 2);
+  EXPECT_NE(burst.message.find("between 2 and 1000"), std::string::npos) << burst.message;
+  auto key = check_error("[checks.rate-limit]\nrequest = 10\n");
+  EXPECT_EQ(key.line, 2);
+  EXPECT_NE(key.message.find("did you mean \"requests\""), std::string::npos) << key.message;
+  auto name = check_error("\n[checks.no-auht]\nenabled = false\n");
+  EXPECT_EQ(name.line, 2);
+  EXPECT_NE(name.message.find("did you mean \"no-auth\""), std::string::npos) << name.message;
+  auto type = check_error("[checks.bulk]\nenabled = \"no\"\n");
+  EXPECT_NE(type.message.find("true or false"), std::string::npos) << type.message;
+
+  // The old table is a clear migration error, not an unknown key.
+  auto old = parse("\n[rate_limit]\nrequests = 12\n");
+  ASSERT_FALSE(old.ok());
+  EXPECT_EQ(old.error().line, 2);
+  EXPECT_NE(old.error().message.find("[checks.rate-limit]"), std::string::npos);
 
   // A pattern RE2 rejects is an error at the detector's line.
   auto bad = parse("\n[[sensitive_data.detectors]]\nname = \"broken\"\npattern = \"(unclosed\"\n");

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "report/json_report.hpp"
 #include "report/markdown.hpp"
 #include "report/sarif.hpp"
@@ -23,13 +23,13 @@ ScanResult sample() {
   r.run.seconds = 1.5;
   r.run.requests = 7;
   r.run.identities = {"alice", "bob"};
-  r.run.checks = {&judge::no_auth_check(), &judge::cross_owner_check()};
+  r.run.checks = {judge::find_check("no-auth"), judge::find_check("cross-owner")};
   r.run.fail_on = judge::Severity::medium;
   r.run.shard = 2;
   r.run.shards = 3;
   r.operations = {{"GET", "/a/{id}", "getA", 12}, {"GET", "/b", "", 0}};
   judge::ProbeResult p;
-  p.check = &judge::cross_owner_check();
+  p.check = judge::find_check("cross-owner");
   p.probe.check = "cross-owner";
   p.probe.kind = hostile;
   p.probe.operation = 0;
@@ -49,9 +49,14 @@ ScanResult sample() {
   p.response.status = 200;
   p.response.body_bytes = 99;
   p.response.attempts = 1;
-  p.verdict = {
-      judge::State::bypassed,  hostile, {{"/name", "*" + hostile}}, 3, 5, judge::Severity::critical,
-      {"resident-id", hostile}};
+  p.verdict = {judge::State::bypassed,
+               hostile,
+               {{"/name", "*" + hostile}},
+               3,
+               5,
+               judge::Severity::critical,
+               {"resident-id", hostile},
+               std::nullopt};
   p.finding = "0123456789abcdef";
   p.curl = "curl -i 'http://127.0.0.1:1/a/7'";
   r.results.push_back(p);

@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "plan/probe.hpp"
 #include "report/junit.hpp"
 #include "report/xml.hpp"
@@ -61,8 +61,8 @@ TEST(Junit, HostileTextStillValidatesAgainstTheAntSchema) {
   result.run.started_at = "2026-11-23T10:00:00";
   result.run.hostname = "ci\nrunner";
   result.run.identities = {"a"};
-  const judge::Check* check = &judge::no_auth_check();
-  result.run.checks = {check, &judge::bulk_check()};
+  const judge::Check* check = judge::find_check("no-auth");
+  result.run.checks = {check, judge::find_check("bulk")};
   const std::string hostile = std::string("\xff\x00\x1b[31m ]]> <!-- & \" ' 张伟", 27);
   for (const auto state :
        {judge::State::enforced, judge::State::bypassed, judge::State::inconclusive}) {

@@ -3,7 +3,7 @@
 // personal or secret fields, sequential integer IDs, page sizes without a maximum, servers over
 // plain http, API keys in query strings. Each rule is one probe that is never sent: judge()
 // reads the operation (on recheck: the current spec) and says whether the rule still holds.
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -129,17 +129,35 @@ bool holds(const plan::Plan& plan, std::size_t op, std::string_view rule, std::s
 
 class Audit final : public Check {
  public:
-  std::string_view name() const override { return "audit"; }
-  std::string_view title() const override { return "The spec itself invites trouble"; }
-  std::string_view owasp() const override { return "API8:2023 Security Misconfiguration"; }
-  Severity severity() const override { return Severity::low; }
-  bool wrong_caller() const override { return false; }
-  std::string_view description() const override {
-    return "Static, no traffic: operations with no security requirement at all, anonymous "
-           "operations whose response schemas have personal or secret fields (low); sequential "
-           "integer ID path parameters and page sizes without a maximum (info); servers over "
-           "plain http other than loopback, API keys in query strings (low).";
-  }
+  Audit()
+      : Check(
+            {.name = "audit",
+             .title = "The spec itself invites trouble",
+             .owasp = "API8:2023 Security Misconfiguration",
+             .severity = Severity::low,
+             .description =
+                 "Static, no traffic: operations with no security requirement at all, anonymous "
+                 "operations whose response schemas have personal or secret fields (low); "
+                 "sequential "
+                 "integer ID path parameters and page sizes without a maximum (info); servers over "
+                 "plain http other than loopback, API keys in query strings (low).",
+             .sends = "nothing: reads the spec (`authdiff audit` runs it alone) with the effective "
+                      "policy "
+                      "(the config's `[[expect]]` rule where one matches, else the spec)",
+             .finds =
+                 "an operation with no security requirement at all and no config rule (low); one "
+                 "anonymous callers may call whose response schema has personal or secret fields "
+                 "(low); "
+                 "integer ID path parameters (info); a page size without `maximum` (info); a "
+                 "non-loopback `http://` server (low, once); an API key in the query string (low, "
+                 "once "
+                 "per scheme). In a scan these are `info` unless the traffic confirms them (an "
+                 "anonymous request got data, or got those fields); `authdiff audit` alone keeps "
+                 "the "
+                 "severities. Operations the config skips are not audited",
+             .wrong_caller = false,
+             .tests_access = false,
+             .spec_only = true}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     std::vector<plan::Probe> out;

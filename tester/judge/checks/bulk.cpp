@@ -3,7 +3,7 @@
 // more items come back than the schema's maximum or the configured cap.
 #include <charconv>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 
 namespace authdiff::judge {
 
@@ -18,17 +18,24 @@ const spec::Parameter* page_size_param(const spec::Operation& op) {
 
 class Bulk final : public Check {
  public:
-  std::string_view name() const override { return "bulk"; }
-  std::string_view title() const override { return "Unbounded bulk retrieval"; }
-  std::string_view owasp() const override { return "API4:2023 Unrestricted Resource Consumption"; }
-  Severity severity() const override { return Severity::medium; }
-  bool wrong_caller() const override { return false; }
-  std::string_view description() const override {
-    return "Sends list operations' page-size parameters at huge, negative, zero and omitted "
-           "values and past the schema's maximum (corpus/mutations/page-sizes.txt). More items "
-           "than the schema's maximum (or limits.max_items where the schema has none) is a "
-           "finding; a 4xx for an out-of-range value is the API doing its job.";
-  }
+  Bulk()
+      : Check(
+            {.name = "bulk",
+             .title = "Unbounded bulk retrieval",
+             .owasp = "API4:2023 Unrestricted Resource Consumption",
+             .severity = Severity::medium,
+             .description =
+                 "Sends list operations' page-size parameters at huge, negative, zero and omitted "
+                 "values and past the schema's maximum (corpus/mutations/page-sizes.txt). More "
+                 "items "
+                 "than the schema's maximum (or limits.max_items where the schema has none) is a "
+                 "finding; a 4xx for an out-of-range value is the API doing its job.",
+             .sends =
+                 "list operations' page-size parameters at `corpus/mutations/page-sizes.txt` "
+                 "values "
+                 "(huge, past the schema's maximum, -1, 0, omitted); lists without one as they are",
+             .finds = "more items than the schema's `maximum` (or `limits.max_items`)",
+             .wrong_caller = false}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

@@ -4,8 +4,9 @@
 // GET, method-override headers. The rules are corpus/mutations/bypass.txt. Bypassed when the
 // variant gets the data behind the guard while the plain request was denied.
 #include <map>
+#include <set>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "util/strings.hpp"
 
 namespace authdiff::judge {
@@ -57,22 +58,34 @@ bool path_documents(const plan::Plan& plan, const std::string& path, const std::
 
 class Bypass final : public Check {
  public:
-  std::string_view name() const override { return "bypass"; }
-  std::string_view title() const override {
-    return "A variant of the request slips past the guard";
-  }
-  std::string_view owasp() const override {
-    return "API5:2023 Broken Function Level Authorization";
-  }
-  Severity severity() const override { return Severity::high; }
-  std::string_view description() const override {
-    return "Where an anonymous caller or a lower identity should be denied, sends variants of the "
-           "request (corpus/mutations/bypass.txt): path variants such as a trailing slash, "
-           "doubled slashes, case changes, ;jsessionid, /./, %2e, an encoded slash or .json; "
-           "X-Original-URL / X-Rewrite-URL; X-Forwarded-For and X-Real-IP 127.0.0.1; HEAD for "
-           "GET; method-override headers. A variant that gets the authorised caller's data while "
-           "the plain request is denied is a finding.";
-  }
+  Bypass()
+      : Check(
+            {.name = "bypass",
+             .title = "A variant of the request slips past the guard",
+             .owasp = "API5:2023 Broken Function Level Authorization",
+             .severity = Severity::high,
+             .description =
+                 "Where an anonymous caller or a lower identity should be denied, sends variants "
+                 "of the "
+                 "request (corpus/mutations/bypass.txt): path variants such as a trailing slash, "
+                 "doubled slashes, case changes, ;jsessionid, /./, %2e, an encoded slash or .json; "
+                 "X-Original-URL / X-Rewrite-URL; X-Forwarded-For and X-Real-IP 127.0.0.1; HEAD "
+                 "for "
+                 "GET; method-override headers. A variant that gets the authorised caller's data "
+                 "while "
+                 "the plain request is denied is a finding.",
+             .sends = "where anonymous callers or the lowest identity below the operation's level "
+                      "must be "
+                      "denied: the variants of `corpus/mutations/bypass.txt`: trailing slash, "
+                      "`//`, case, "
+                      "`;jsessionid=`, `.json`, `/./`, `/%2e/`, `%2f`, `X-Original-URL` / "
+                      "`X-Rewrite-URL`, "
+                      "`X-Forwarded-For` / `X-Real-IP` / `X-Client-IP: 127.0.0.1`, HEAD for GET, "
+                      "method-override headers (with unsafe methods allowed, where the path has no "
+                      "POST)",
+             .finds = "a variant gets the allowed caller's data (HEAD: a `Content-Length` the size "
+                      "of the "
+                      "authorised answer) while the plain request is denied"}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
@@ -96,6 +109,16 @@ class Bypass final : public Check {
       const plan::Request plain = plan::make_request(
           ctx.plan, op, ctx.config, who,
           caller == nullptr ? plan::Credential::none : plan::Credential::own, ids);
+      // The plain request itself, for comparison: a variant only bypasses a guard that stops it.
+      plan::Probe reference;
+      reference.check = std::string(name());
+      reference.kind = "bypass: the plain request, for comparison";
+      reference.operation = op;
+      reference.identity = who;
+      reference.victim = victim->name;
+      reference.plain = true;
+      reference.request = plain;
+      out.push_back(std::move(reference));
       const SplitUrl u = split_url(plain.url);
       for (const auto& rule : ctx.mutations.bypass) {
         const auto space = rule.find(' ');
@@ -145,6 +168,12 @@ class Bypass final : public Check {
 
   Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
                 const plan::Response& response) const override {
+    if (probe.plain) {
+      Verdict v = judge_against_victim(ctx, probe, response, probe.identity);
+      if (v.state == State::bypassed)
+        v.reason = "the plain request itself gets through, no variant needed: " + v.reason;
+      return v;
+    }
     Verdict v = probe.request.method == "HEAD"
                     ? judge_head(ctx, probe, response)
                     : judge_against_victim(ctx, probe, response, probe.identity);
@@ -153,26 +182,41 @@ class Bypass final : public Check {
   }
 
   void relate(const JudgeContext& ctx, std::vector<ProbeResult>& results) const override {
-    // A variant only bypasses a guard that stopped the plain request (no-auth's "no credential",
-    // weaker-identity's request): where the plain request was answered too, there is no guard
-    // to bypass, and no-auth or weaker-identity has any finding.
-    std::map<std::pair<std::size_t, std::string>, const ProbeResult*> plain;
+    // A variant only bypasses a guard that stopped the plain request: where the plain request
+    // was answered too, there is no guard to bypass. The plain request is this check's own
+    // reference; another check's plain request of the same caller (no-auth, weaker-identity)
+    // reports a leak of it, and then the reference need not.
+    std::map<std::pair<std::size_t, std::string>, const ProbeResult*> reference;
+    std::set<std::pair<std::size_t, std::string>> reported;
     for (const auto& r : results) {
-      if ((r.probe.check == "no-auth" && r.probe.kind == "no credential") ||
-          r.probe.check == "weaker-identity")
-        plain[{r.probe.operation, r.probe.identity}] = &r;
+      if (!r.probe.plain || r.probe.request.credential == plan::Credential::garbage) continue;
+      const std::pair key{r.probe.operation, r.probe.identity};
+      if (r.check == this) {
+        reference[key] = &r;
+      } else {
+        reported.insert(key);
+      }
     }
     for (auto& r : results) {
-      if (r.check != this || r.verdict.state != State::bypassed) continue;
-      const auto it = plain.find({r.probe.operation, r.probe.identity});
-      if (it == plain.end()) continue;
+      if (r.check != this || r.probe.plain || r.verdict.state != State::bypassed) continue;
+      const auto it = reference.find({r.probe.operation, r.probe.identity});
+      if (it == reference.end()) continue;
       const ProbeResult& p = *it->second;
       const Observation o = observe(p.response, std::nullopt);
       if (p.verdict.state == State::bypassed ||
           (!o.transport_error && !ctx.knowledge.looks_denied(r.probe.operation, o, nullptr))) {
         r.verdict = enforced("not a bypass: the plain request is answered " +
-                             std::to_string(p.response.status) + " too (" + p.probe.check + ")");
+                             std::to_string(p.response.status) + " too");
       }
+    }
+    for (auto& r : results) {
+      if (r.check != this || !r.probe.plain) continue;
+      if (r.verdict.state == State::bypassed &&
+          reported.contains({r.probe.operation, r.probe.identity}))
+        r.verdict = enforced("the plain request itself is answered (" + r.verdict.reason +
+                             "): its own check reports that");
+      else if (r.verdict.state == State::enforced)
+        r.verdict.reason = "the plain request, for comparison: " + r.verdict.reason;
     }
   }
 

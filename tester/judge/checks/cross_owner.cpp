@@ -1,6 +1,6 @@
 // cross-owner (API1): identity B asks for identity A's objects (same level, both ways, every
 // pair); and B's lists are searched for A's objects. Bypassed when B gets A's data.
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "util/strings.hpp"
 
 namespace authdiff::judge {
@@ -14,17 +14,27 @@ bool has_id_path_param(const plan::OperationPlan& p) {
 
 class CrossOwner final : public Check {
  public:
-  std::string_view name() const override { return "cross-owner"; }
-  std::string_view title() const override { return "Another owner's object is reachable"; }
-  std::string_view owasp() const override { return "API1:2023 Broken Object Level Authorization"; }
-  Severity severity() const override { return Severity::high; }
-  std::string_view description() const override {
-    return "For owner-only operations, requests each identity's object IDs as every other "
-           "identity of the same level (both ways). A 2xx carrying the owner's data that the "
-           "other identity never saw is a finding. Lists answered to one identity that hold "
-           "another identity's objects (by known ID or by an owner field equal to its user_id) "
-           "are findings too.";
-  }
+  CrossOwner()
+      : Check(
+            {.name = "cross-owner",
+             .title = "Another owner's object is reachable",
+             .owasp = "API1:2023 Broken Object Level Authorization",
+             .severity = Severity::high,
+             .description =
+                 "For owner-only operations, requests each identity's object IDs as every other "
+                 "identity of the same level (both ways). A 2xx carrying the owner's data that the "
+                 "other identity never saw is a finding. Lists answered to one identity that hold "
+                 "another identity's objects (by known ID or by an owner field equal to its "
+                 "user_id) "
+                 "are findings too.",
+             .sends = "owner-only operations with identity A's IDs as identity B (same level, "
+                      "every pair, "
+                      "both ways); B's lists, unless the config declares the list shared (`access` "
+                      "other "
+                      "than `owner`)",
+             .finds = "B gets A's data; B's list holds A's objects (by ID, or by any field holding "
+                      "A's user "
+                      "id)"}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

@@ -3,7 +3,7 @@
 // Bypassed when a 2xx carries data the sender never legitimately saw.
 #include <charconv>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "util/strings.hpp"
 
 namespace authdiff::judge {
@@ -52,16 +52,27 @@ std::vector<std::string> mutate(const std::vector<std::string>& rules, const std
 
 class Enumerate final : public Check {
  public:
-  std::string_view name() const override { return "enumerate"; }
-  std::string_view title() const override { return "Guessed object IDs are served"; }
-  std::string_view owasp() const override { return "API1:2023 Broken Object Level Authorization"; }
-  Severity severity() const override { return Severity::high; }
-  std::string_view description() const override {
-    return "Mutates each identity's own object IDs in path parameters (neighbours, 0, 1, large, "
-           "negative, nil and all-ones UUIDs, other owners' IDs; corpus/mutations/ids.txt) and "
-           "sends them as that identity and with no credential. A 2xx carrying data the sender "
-           "never legitimately saw is a finding.";
-  }
+  Enumerate()
+      : Check({.name = "enumerate",
+               .title = "Guessed object IDs are served",
+               .owasp = "API1:2023 Broken Object Level Authorization",
+               .severity = Severity::high,
+               .description = "Mutates each identity's own object IDs in path parameters "
+                              "(neighbours, 0, 1, large, "
+                              "negative, nil and all-ones UUIDs, other owners' IDs; "
+                              "corpus/mutations/ids.txt) and "
+                              "sends them as that identity and with no credential. A 2xx carrying "
+                              "data the sender "
+                              "never legitimately saw is a finding.",
+               .sends = "mutations of an identity's own path IDs (`corpus/mutations/ids.txt`: n±1, "
+                        "n±2, n±10, "
+                        "0, 1, -1, large, nil/all-ones UUIDs, other owners' IDs), with no "
+                        "credential, and, on "
+                        "owner-only operations, as that identity (not as the one identity ranked "
+                        "above all "
+                        "others)",
+               .finds = "a 2xx carries data the sender never legitimately saw",
+               .per_victim = false}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

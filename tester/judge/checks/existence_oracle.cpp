@@ -3,7 +3,7 @@
 // one, 404 for the other) tell an attacker which IDs exist: both probes are the finding.
 #include <map>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 
 namespace authdiff::judge {
 
@@ -43,15 +43,24 @@ std::string absent_like(const std::string& existing) {
 
 class ExistenceOracle final : public Check {
  public:
-  std::string_view name() const override { return "existence-oracle"; }
-  std::string_view title() const override { return "Denials reveal which objects exist"; }
-  std::string_view owasp() const override { return "API1:2023 Broken Object Level Authorization"; }
-  Severity severity() const override { return Severity::low; }
-  std::string_view description() const override {
-    return "For operations that name an object, asks as a caller who may not read it for an "
-           "authorised identity's object and for a made-up ID of the same shape. Denials that "
-           "differ (403 for the existing object, 404 for the made-up one) let an attacker map "
-           "which IDs exist; both answers are the finding.";
+  ExistenceOracle()
+      : Check(
+            {.name = "existence-oracle",
+             .title = "Denials reveal which objects exist",
+             .owasp = "API1:2023 Broken Object Level Authorization",
+             .severity = Severity::low,
+             .description =
+                 "For operations that name an object, asks as a caller who may not read it for an "
+                 "authorised identity's object and for a made-up ID of the same shape. Denials "
+                 "that "
+                 "differ (403 for the existing object, 404 for the made-up one) let an attacker "
+                 "map "
+                 "which IDs exist; both answers are the finding.",
+             .sends = "as the lowest other identity: an allowed caller's object ID, and a made-up "
+                      "ID of the "
+                      "same shape",
+             .finds =
+                 "the two are denied differently (403 vs 404): the answer tells which IDs exist"}) {
   }
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {

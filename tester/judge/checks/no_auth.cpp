@@ -1,6 +1,6 @@
 // no-auth (API2): the baseline request with every credential removed, and with a garbage
 // credential of the same schemes. Bypassed when a 2xx carries the baseline's data.
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 
 namespace authdiff::judge {
 
@@ -8,15 +8,24 @@ namespace {
 
 class NoAuth final : public Check {
  public:
-  std::string_view name() const override { return "no-auth"; }
-  std::string_view title() const override { return "Answers without a valid credential"; }
-  std::string_view owasp() const override { return "API2:2023 Broken Authentication"; }
-  Severity severity() const override { return Severity::high; }
-  std::string_view description() const override {
-    return "Replays each non-public operation with no credential and with a garbage credential of "
-           "the same schemes. A 2xx answer that carries values from an authorised caller's "
-           "baseline is a finding.";
-  }
+  NoAuth()
+      : Check({.name = "no-auth",
+               .title = "Answers without a valid credential",
+               .owasp = "API2:2023 Broken Authentication",
+               .severity = Severity::high,
+               .description =
+                   "Replays each non-public operation with no credential and with a garbage "
+                   "credential of "
+                   "the same schemes. A 2xx answer that carries values from an authorised caller's "
+                   "baseline is a finding.",
+               .sends = "each non-public operation with no credential, and with a garbage "
+                        "credential of the "
+                        "same schemes",
+               .finds = "a 2xx carries values from an allowed caller's baseline; where no identity "
+                        "may call "
+                        "the operation (`nobody`, a level none has), a 2xx with specific values "
+                        "nobody public "
+                        "sees"}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     plan::Overrides ids;
@@ -37,6 +46,7 @@ class NoAuth final : public Check {
     plan::Probe none;
     none.check = std::string(name());
     none.kind = "no credential";
+    none.plain = true;
     none.operation = op;
     none.victim = victim->name;
     none.request = plan::make_request(ctx.plan, op, ctx.config, "", plan::Credential::none, ids);

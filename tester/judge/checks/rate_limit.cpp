@@ -5,7 +5,7 @@
 // shard), sent at the run's rate limit, so it never turns into a load test.
 #include <map>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 
 namespace authdiff::judge {
 
@@ -46,28 +46,43 @@ bool throttled(const plan::Response& r, std::string* why) {
 
 class RateLimit final : public Check {
  public:
-  std::string_view name() const override { return "rate-limit"; }
-  std::string_view title() const override { return "No limit on how fast data can be read"; }
-  std::string_view owasp() const override { return "API4:2023 Unrestricted Resource Consumption"; }
-  Severity severity() const override { return Severity::medium; }
-  bool wrong_caller() const override { return false; }
-  bool opt_in() const override { return true; }
-  std::string_view description() const override {
-    return "Opt-in (--only rate-limit, or [rate_limit] enabled = true). Sends a bounded burst "
-           "([rate_limit] requests, default 30) as the authorised caller to at most "
-           "[rate_limit] operations (default 5) sensitive reads: GETs needing a credential that "
-           "list objects or whose answers have personal or secret fields. No 429, Retry-After, "
-           "503 or announced limit in the whole burst is a finding.";
-  }
+  RateLimit()
+      : Check({.name = "rate-limit",
+               .title = "No limit on how fast data can be read",
+               .owasp = "API4:2023 Unrestricted Resource Consumption",
+               .severity = Severity::medium,
+               .description =
+                   "Sends a bounded burst (`requests`, default 30) as the authorised caller to at "
+                   "most "
+                   "`operations` (default 5) sensitive reads: GETs needing a credential that "
+                   "list objects or whose answers have personal or secret fields. No 429, "
+                   "Retry-After, "
+                   "503 or announced limit in the whole burst is a finding.",
+               .sends =
+                   "a burst of `requests` (30) as the allowed caller, on at most `operations` (5) "
+                   "sensitive reads per shard: GETs needing a credential that list objects or "
+                   "declare "
+                   "personal fields",
+               .finds = "no 429, 503, `Retry-After` or announced limit (`RateLimit-*`, "
+                        "`X-RateLimit-*`) in the "
+                        "whole burst, retries included",
+               .opt_in = true,
+               .wrong_caller = false,
+               .tests_access = false,
+               .settings = {{"requests", Setting::Kind::integer, 30, 2, 1000,
+                             "requests in each operation's burst"},
+                            {"operations", Setting::Kind::integer, 5, 1, 1000,
+                             "at most this many operations (per shard) get a burst"}}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
     if (!sensitive_read(p)) return {};
     // The first `operations` sensitive reads of the plan get a burst.
     int before = 0;
-    for (std::size_t i = 0; i < op && before < ctx.config.rate_limit.operations; ++i)
+    const auto operations = ctx.options.value(*this, "operations");
+    for (std::size_t i = 0; i < op && before < operations; ++i)
       before += sensitive_read(ctx.plan.operations[i]) ? 1 : 0;
-    if (before >= ctx.config.rate_limit.operations) return {};
+    if (before >= operations) return {};
     const config::Identity* victim = victim_for(ctx, op);
     if (victim == nullptr) return {};
     plan::Overrides ids;
@@ -75,7 +90,7 @@ class RateLimit final : public Check {
     const plan::Request request =
         plan::make_request(ctx.plan, op, ctx.config, victim->name, plan::Credential::own, ids);
     std::vector<plan::Probe> out;
-    const int n = ctx.config.rate_limit.requests;
+    const auto n = ctx.options.value(*this, "requests");
     for (int k = 1; k <= n; ++k) {
       plan::Probe probe;
       probe.check = std::string(name());

@@ -1,21 +1,36 @@
-#include "judge/checks/checks.hpp"
+// The registry: every check, in report order. A new check is one file in this folder plus one
+// line here; its metadata (CheckInfo) is all the rest of authdiff needs to know about it.
+#include <fmt/format.h>
+
+#include "judge/check.hpp"
+#include "util/strings.hpp"
+
+// X(function) for each check: `const Check& function()` is defined in the check's file.
+#define AUTHDIFF_CHECKS(X)  \
+  X(no_auth_check)          \
+  X(weaker_identity_check)  \
+  X(cross_owner_check)      \
+  X(enumerate_check)        \
+  X(bulk_check)             \
+  X(tampered_token_check)   \
+  X(bypass_check)           \
+  X(sensitive_data_check)   \
+  X(existence_oracle_check) \
+  X(rate_limit_check)       \
+  X(undocumented_check)     \
+  X(audit_check)            \
+  X(access_matrix_check)
 
 namespace authdiff::judge {
 
+#define AUTHDIFF_DECLARE(function) const Check& function();
+AUTHDIFF_CHECKS(AUTHDIFF_DECLARE)
+#undef AUTHDIFF_DECLARE
+
 const std::vector<const Check*>& registry() {
-  static const std::vector<const Check*> checks = {&no_auth_check(),
-                                                   &weaker_identity_check(),
-                                                   &cross_owner_check(),
-                                                   &enumerate_check(),
-                                                   &bulk_check(),
-                                                   &tampered_token_check(),
-                                                   &bypass_check(),
-                                                   &sensitive_data_check(),
-                                                   &existence_oracle_check(),
-                                                   &rate_limit_check(),
-                                                   &undocumented_check(),
-                                                   &audit_check(),
-                                                   &access_matrix_check()};
+#define AUTHDIFF_ENTRY(function) &function(),
+  static const std::vector<const Check*> checks = {AUTHDIFF_CHECKS(AUTHDIFF_ENTRY)};
+#undef AUTHDIFF_ENTRY
   return checks;
 }
 
@@ -26,9 +41,143 @@ const Check* find_check(std::string_view name) {
   return nullptr;
 }
 
+std::vector<const Check*> checks_with(bool CheckInfo::*flag) {
+  std::vector<const Check*> out;
+  for (const Check* c : registry()) {
+    if (c->info().*flag) out.push_back(c);
+  }
+  return out;
+}
+
 std::vector<std::string> check_names() {
   std::vector<std::string> out;
   for (const Check* c : registry()) out.emplace_back(c->name());
+  return out;
+}
+
+namespace {
+
+// `enabled`, which every check has, then its own settings.
+std::vector<Setting> settings_of(const Check& c) {
+  std::vector<Setting> out = {{"enabled", Setting::Kind::flag, c.opt_in() ? 0 : 1, 0, 1,
+                               c.opt_in() ? "run it without naming it in --only"
+                                          : "false: do not run it unless --only names it"}};
+  out.insert(out.end(), c.info().settings.begin(), c.info().settings.end());
+  return out;
+}
+
+std::string keys_of(const Check& c) {
+  std::vector<std::string> keys;
+  for (const auto& s : settings_of(c)) keys.emplace_back(s.key);
+  return join(keys, ", ");
+}
+
+}  // namespace
+
+Result<CheckOptions> CheckOptions::from(const config::Config& config) {
+  CheckOptions out;
+  const auto names = check_names();
+  for (const auto& [name, table] : config.checks) {
+    const Check* c = find_check(name);
+    if (c == nullptr) {
+      std::string message = "[checks." + name + "]: unknown check";
+      if (auto guess = did_you_mean(name, names))
+        message += " (did you mean " + in_quotes(*guess) + "?)";
+      return Error{config.file, table.line, 1, message + "; checks: " + join(names, ", ")};
+    }
+    const auto settings = settings_of(*c);
+    for (const auto& entry : table.values) {
+      const std::string& key = entry.first;
+      const config::CheckValue& value = entry.second;
+      const auto s = std::find_if(settings.begin(), settings.end(),
+                                  [&](const Setting& x) { return x.key == key; });
+      const std::string where = "checks." + name + "." + key;
+      if (s == settings.end()) {
+        std::vector<std::string> known;
+        for (const auto& x : settings) known.emplace_back(x.key);
+        std::string message = "unknown key " + in_quotes(key) + " in [checks." + name + "]";
+        if (auto guess = did_you_mean(key, known))
+          message += " (did you mean " + in_quotes(*guess) + "?)";
+        return Error{config.file, value.line, value.column, message + "; its keys: " + keys_of(*c)};
+      }
+      std::int64_t v = 0;
+      if (s->kind == Setting::Kind::flag) {
+        if (!std::holds_alternative<bool>(value.value))
+          return Error{config.file, value.line, value.column, where + " must be true or false"};
+        v = std::get<bool>(value.value) ? 1 : 0;
+      } else {
+        if (!std::holds_alternative<std::int64_t>(value.value) ||
+            std::get<std::int64_t>(value.value) < s->min ||
+            std::get<std::int64_t>(value.value) > s->max)
+          return Error{
+              config.file, value.line, value.column,
+              fmt::format("{} must be an integer between {} and {}", where, s->min, s->max)};
+        v = std::get<std::int64_t>(value.value);
+      }
+      out.m_values[{name, key}] = v;
+    }
+  }
+  return out;
+}
+
+std::int64_t CheckOptions::value(const Check& check, std::string_view key) const {
+  if (const auto it = m_values.find(std::pair{std::string(check.name()), std::string(key)});
+      it != m_values.end())
+    return it->second;
+  for (const auto& s : settings_of(check)) {
+    if (s.key == key) return s.fallback;
+  }
+  return 0;
+}
+
+std::string checks_markdown() {
+  std::string out =
+      "# Checks\n\n"
+      "<!-- Generated by `authdiff checks --markdown` from the checks' own metadata "
+      "(tester/judge/checks/); a test fails when this file differs. Edit the check, not this "
+      "file. -->\n\n"
+      "Every check plans probes for the operations it applies to and judges their answers; "
+      "checks never send anything themselves. Choose them with `--only` and `--skip` "
+      "(comma-separated names) and set them in the config's `[checks.NAME]` tables. Back to the "
+      "[README](../README.md).\n\n"
+      "| check | OWASP API 2023 | what it sends | a finding when | severity |\n"
+      "|---|---|---|---|---|\n";
+  for (const Check* c : registry()) {
+    const std::string_view owasp = c->owasp();
+    out += fmt::format("| [`{}`](#{}) | {} | {}{} | {} | {} |\n", c->name(), c->name(),
+                       owasp.substr(0, owasp.find(':')),
+                       c->opt_in() ? "opt-in (`--only` names it, or `enabled = true`): " : "",
+                       c->info().sends, c->info().finds, to_string(c->severity()));
+  }
+  out +=
+      "\nAny finding whose response (to a caller who should not have it) carries unmasked "
+      "sensitive data becomes **critical** and names the data classes (`unmasked data: "
+      "resident-id, mobile, password`); e-mail addresses alone are named but raise nothing. A "
+      "write (POST, PUT, PATCH, DELETE) accepted from the wrong caller is a finding without any "
+      "leaked value: being accepted is the harm, and a 2xx with no body completes a write (it is "
+      "no denial there). See [how verdicts are decided](verdicts.md).\n";
+  for (const Check* c : registry()) {
+    out += fmt::format("\n## {}\n\n**{}** ({}). {}\n\n", c->name(), c->title(), c->owasp(),
+                       c->description());
+    out += c->opt_in()
+               ? fmt::format("Opt-in: runs when `--only` names it or `[checks.{}] enabled = true`.",
+                             c->name())
+               : fmt::format("Runs unless `--skip {}` or `[checks.{}] enabled = false`.", c->name(),
+                             c->name());
+    if (!c->info().tests_access)
+      out +=
+          " It does not test who may reach an operation: an operation only it probed is "
+          "listed as not tested.";
+    out += fmt::format("\n\n| `[checks.{}]` | type | default | meaning |\n|---|---|---|---|\n",
+                       c->name());
+    for (const auto& s : settings_of(*c)) {
+      out += s.kind == Setting::Kind::flag
+                 ? fmt::format("| `{}` | true/false | {} | {} |\n", s.key,
+                               s.fallback != 0 ? "true" : "false", s.description)
+                 : fmt::format("| `{}` | integer, {} to {} | {} | {} |\n", s.key, s.min, s.max,
+                               s.fallback, s.description);
+    }
+  }
   return out;
 }
 

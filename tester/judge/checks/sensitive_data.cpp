@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <set>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "util/strings.hpp"
 
 namespace authdiff::judge {
@@ -21,22 +21,34 @@ bool is_secret(const std::string& c) {
 
 class SensitiveDataCheck final : public Check {
  public:
-  std::string_view name() const override { return "sensitive-data"; }
-  std::string_view title() const override { return "The answer exposes sensitive data"; }
-  std::string_view owasp() const override {
-    return "API3:2023 Broken Object Property Level Authorization";
-  }
-  Severity severity() const override { return Severity::high; }
-  std::string_view description() const override {
-    return "Reads every baseline answer (nothing extra is sent) with detectors for resident ID "
-           "numbers (GB 11643 check digit), mobile numbers, bank cards (Luhn), e-mail addresses, "
-           "passwords and secrets, private keys, cloud access keys, JWTs and management IPs next "
-           "to credentials, plus the config's own detectors. Masked values (138****1234) do not "
-           "count. An ordinary caller getting an unmasked resident ID or secret is a finding "
-           "(high); a bank card medium; several people's phone numbers low. "
-           "Privileged callers: private and cloud keys only.";
-  }
-  bool wrong_caller() const override { return false; }
+  SensitiveDataCheck()
+      : Check(
+            {.name = "sensitive-data",
+             .title = "The answer exposes sensitive data",
+             .owasp = "API3:2023 Broken Object Property Level Authorization",
+             .severity = Severity::high,
+             .description =
+                 "Reads every baseline answer (nothing extra is sent) with detectors for resident "
+                 "ID "
+                 "numbers (GB 11643 check digit), mobile numbers, bank cards (Luhn), e-mail "
+                 "addresses, "
+                 "passwords and secrets, private keys, cloud access keys, JWTs and management IPs "
+                 "next "
+                 "to credentials, plus the config's own detectors. Masked values (138****1234) do "
+                 "not "
+                 "count. An ordinary caller getting an unmasked resident ID or secret is a finding "
+                 "(high); a bank card medium; several people's phone numbers low. "
+                 "Privileged callers: private and cloud keys only.",
+             .sends = "nothing: reads every baseline answer (see [Sensitive "
+                      "data](verdicts.md#sensitive-data))",
+             .finds =
+                 "an ordinary caller gets unmasked resident IDs, passwords or secrets (high), bank "
+                 "cards (medium), several people's phone numbers (low); a privileged one private "
+                 "or "
+                 "cloud keys (medium)",
+             .wrong_caller = false,
+             .tests_access = false,
+             .reads_sign_in = true}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     std::vector<plan::Probe> out;

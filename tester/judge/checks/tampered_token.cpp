@@ -4,7 +4,7 @@
 // that is not the operation's denial is a finding (critical when the token carried no signature).
 #include <set>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "plan/tamper.hpp"
 
 namespace authdiff::judge {
@@ -13,17 +13,33 @@ namespace {
 
 class TamperedToken final : public Check {
  public:
-  std::string_view name() const override { return "tampered-token"; }
-  std::string_view title() const override { return "Accepts a tampered token"; }
-  std::string_view owasp() const override { return "API2:2023 Broken Authentication"; }
-  Severity severity() const override { return Severity::high; }
-  std::string_view description() const override {
-    return "Replays each non-public operation with the authorised caller's token changed: for "
-           "JWTs alg none (four spellings), the signature stripped or replaced, another "
-           "identity's claims, admin role claims, exp in the past, a kid that names no key; for "
-           "opaque tokens truncated or case-swapped. Any 2xx that is not the operation's denial "
-           "is a finding, critical when the token had no signature at all.";
-  }
+  TamperedToken()
+      : Check(
+            {.name = "tampered-token",
+             .title = "Accepts a tampered token",
+             .owasp = "API2:2023 Broken Authentication",
+             .severity = Severity::high,
+             .description =
+                 "Replays each non-public operation with the authorised caller's token changed: "
+                 "for "
+                 "JWTs alg none (four spellings), the signature stripped or replaced, another "
+                 "identity's claims, admin role claims, exp in the past, a kid that names no key; "
+                 "for "
+                 "opaque tokens truncated or case-swapped. Any 2xx that is not the operation's "
+                 "denial "
+                 "is a finding, critical when the token had no signature at all.",
+             .sends =
+                 "the allowed caller's credential changed: for JWTs `alg: none` (none, None, NONE, "
+                 "nOnE), signature stripped, a signature no key made, `exp` a day ago, a `kid` "
+                 "naming "
+                 "no key; the lowest other identity's JWT with the caller's identity claims "
+                 "(`sub`, "
+                 "`uid`, ...; signed and with `alg: none`) or with admin role claims; for opaque "
+                 "tokens "
+                 "truncated and case-swapped",
+             .finds = "any 2xx that is not the operation's denial (where no credential at all gets "
+                      "the data, "
+                      "no-auth has the finding instead)"}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     plan::Overrides ids;
@@ -85,7 +101,9 @@ class TamperedToken final : public Check {
     // Where no credential at all gets the data, a tampered one getting it is no token flaw.
     std::set<std::size_t> open;
     for (const auto& r : results) {
-      if (r.probe.check == "no-auth" && r.verdict.state == State::bypassed)
+      if (r.probe.plain && r.probe.request.credential != plan::Credential::own &&
+          r.probe.request.credential != plan::Credential::tampered &&
+          r.verdict.state == State::bypassed)
         open.insert(r.probe.operation);
     }
     for (auto& r : results) {

@@ -4,7 +4,7 @@
 // finding (medium); an Allow header that names undocumented methods is noted (info).
 #include <set>
 
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 #include "util/strings.hpp"
 
 namespace authdiff::judge {
@@ -21,16 +21,25 @@ std::set<std::string> documented(const plan::Plan& plan, const std::string& path
 
 class Undocumented final : public Check {
  public:
-  std::string_view name() const override { return "undocumented"; }
-  std::string_view title() const override { return "The path does more than the spec says"; }
-  std::string_view owasp() const override { return "API9:2023 Improper Inventory Management"; }
-  Severity severity() const override { return Severity::medium; }
-  std::string_view description() const override {
-    return "Once per path, as an anonymous caller: OPTIONS, whose Allow header names the methods "
-           "the server routes (undocumented ones are noted, info), and GET where the spec has "
-           "none: a 2xx JSON answer with data is a finding (medium). Unsafe undocumented "
-           "methods are never sent.";
-  }
+  Undocumented()
+      : Check({.name = "undocumented",
+               .title = "The path does more than the spec says",
+               .owasp = "API9:2023 Improper Inventory Management",
+               .severity = Severity::medium,
+               .description =
+                   "Once per path, as an anonymous caller: OPTIONS, whose Allow header names the "
+                   "methods "
+                   "the server routes (undocumented ones are noted, info), and GET where the spec "
+                   "has "
+                   "none: a 2xx JSON answer with data is a finding (medium). Unsafe undocumented "
+                   "methods are never sent.",
+               .sends = "once per path, anonymously: OPTIONS, and GET where the spec documents "
+                        "none (unsafe "
+                        "undocumented methods are never sent)",
+               .finds = "an undocumented GET answers 2xx with JSON data public operations do not "
+                        "show anyone "
+                        "(medium); `Allow` names undocumented methods (info)",
+               .tests_access = false}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

@@ -1,7 +1,7 @@
 // weaker-identity (API5): an operation reserved for a higher level, requested by each identity
 // below it with the same parameters. Bypassed when a 2xx carries the higher identity's data
 // that the weaker one never legitimately saw.
-#include "judge/checks/checks.hpp"
+#include "judge/check.hpp"
 
 namespace authdiff::judge {
 
@@ -9,17 +9,24 @@ namespace {
 
 class WeakerIdentity final : public Check {
  public:
-  std::string_view name() const override { return "weaker-identity"; }
-  std::string_view title() const override { return "A lower privilege level reaches it"; }
-  std::string_view owasp() const override {
-    return "API5:2023 Broken Function Level Authorization";
-  }
-  Severity severity() const override { return Severity::high; }
-  std::string_view description() const override {
-    return "Requests each operation reserved for a higher level (config `level >= N`, `nobody`, or "
-           "OAuth2 scopes) as every identity that may not call it, with the parameters of an "
-           "allowed identity's baseline. A 2xx carrying that baseline's data is a finding.";
-  }
+  WeakerIdentity()
+      : Check(
+            {.name = "weaker-identity",
+             .title = "A lower privilege level reaches it",
+             .owasp = "API5:2023 Broken Function Level Authorization",
+             .severity = Severity::high,
+             .description =
+                 "Requests each operation reserved for a higher level (config `level >= N`, "
+                 "`nobody`, or "
+                 "OAuth2 scopes) as every identity that may not call it, with the parameters of an "
+                 "allowed identity's baseline. A 2xx carrying that baseline's data is a finding.",
+             .sends =
+                 "operations reserved for a level (`level >= N`, `nobody`, OAuth2 scopes) as every "
+                 "identity below it",
+             .finds =
+                 "a 2xx carries the allowed caller's data the weaker identity never saw; where no "
+                 "identity may call the operation at all, a 2xx with specific values nobody public "
+                 "sees"}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
@@ -34,6 +41,7 @@ class WeakerIdentity final : public Check {
       if (plan::may_access(p, &id)) continue;
       plan::Probe probe;
       probe.check = std::string(name());
+      probe.plain = true;
       probe.kind = "as " + id.name + " (level " + std::to_string(id.level) + ")";
       probe.operation = op;
       probe.identity = id.name;
