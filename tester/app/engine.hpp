@@ -36,10 +36,11 @@ report::ScanResult execute(plan::Plan& plan, const config::Config& config,
                            const Console& console, const PlanProbes& plan_probes = {});
 
 // Why nothing of `plan` was tested, or "": among the operations with a guard and sent probes,
-// none has a baseline that can be told from a denial (README "Never green when blind").
+// none has a baseline that can be told from a denial (docs/verdicts.md "Never green when blind").
 std::string blindness(const plan::Plan& plan, const judge::Knowledge& knowledge);
 
-// The operations of `plan` that `results` did not test, with why (README "What was not tested").
+// The operations of `plan` that `results` did not test, with why (docs/verdicts.md "What was not
+// tested").
 std::vector<report::Untested> untested_operations(const plan::Plan& plan,
                                                   const config::Config& config,
                                                   const std::vector<judge::ProbeResult>& results);

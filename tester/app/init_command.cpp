@@ -118,14 +118,15 @@ std::string suggested_rules(const spec::Api& api) {
 int init_command(const InitArgs& args) {
   auto api = spec::load_api(args.spec);
   if (!api) throw Failure(api.error(), k_exit_usage);
-  std::string out = "# authdiff config for " + args.spec + " (" + api->title + " " + api->version +
-                    "), written by `authdiff init`.\n"
-                    "# Fill in the base URL and each identity's credential (values come from the\n"
-                    "# environment: never commit a token), check the suggestions at the end, then\n"
-                    "# run `authdiff plan --spec " +
-                    args.spec +
-                    " --config THIS_FILE` to see every\n"
-                    "# request a scan would send. Reference: README, \"Config reference\".\n\n";
+  std::string out =
+      "# authdiff config for " + args.spec + " (" + api->title + " " + api->version +
+      "), written by `authdiff init`.\n"
+      "# Fill in the base URL and each identity's credential (values come from the\n"
+      "# environment: never commit a token), check the suggestions at the end, then\n"
+      "# run `authdiff plan --spec " +
+      args.spec +
+      " --config THIS_FILE` to see every\n"
+      "# request a scan would send. Reference: docs/config.md, \"Config reference\".\n\n";
   std::string base = "https://staging.example.com";
   for (const auto& s : api->servers) {
     if (s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0) {
@@ -183,7 +184,7 @@ int init_command(const InitArgs& args) {
   out +=
       "\n# One privileged identity and two peers of the same level: cross-owner needs two users\n"
       "# who each own objects. Instead of a token, an identity can sign in itself: see\n"
-      "# README \"Identities that sign in\" (login, oauth2 and command tables).\n";
+      "# docs/sign-in.md \"Identities that sign in\" (login, oauth2 and command tables).\n";
   out += "\n[identities.admin]\nlevel = 10\n" + credential_lines(scheme, "admin");
   if (!scopes.empty())
     out += "scopes = [" + [&] {

@@ -1,5 +1,6 @@
 #pragma once
-// `authdiff plan` output: a readable text listing and the stable JSON form (README documents it).
+// `authdiff plan` output: a readable text listing and the stable JSON form (docs/reports.md
+// documents it).
 #include <string>
 
 #include "config/config.hpp"

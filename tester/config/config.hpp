@@ -1,6 +1,6 @@
 #pragma once
 // The run's configuration (TOML): target, identities, limits, expectations. Defaults live here,
-// where the fields are declared; README "Config reference" documents every key.
+// where the fields are declared; docs/config.md "Config reference" documents every key.
 #include <cstddef>
 #include <functional>
 #include <map>

@@ -208,7 +208,7 @@ bool no_allowed_caller(const PlanContext& ctx, std::size_t op);
 Verdict judge_without_baseline(const JudgeContext& ctx, const plan::Probe& probe,
                                const plan::Response& response, const std::string& prober);
 
-// What a write did to the object made for it (README "Writes"), from its owner's reads: two
+// What a write did to the object made for it (docs/scan.md "Writes"), from its owner's reads: two
 // right after the object was made (`before`, `again`: what changes between them is volatile),
 // one after the write was sent (`after`). Gone or changed: the write went through (bypassed);
 // unchanged: it did not (enforced); nullopt: the reads cannot tell.

@@ -1,7 +1,7 @@
 #pragma once
 // What the scan learned before probing: each baseline (two copies, volatile leaves), each
 // operation's denied fingerprint, and which values each identity legitimately sees. The verdict
-// rules of README "How authdiff decides" live here and in check.cpp.
+// rules of docs/verdicts.md "How authdiff decides" live here and in check.cpp.
 #include <map>
 #include <optional>
 #include <set>

@@ -1,6 +1,6 @@
 #pragma once
-// The JSON report: everything a run produced, versioned (`"authdiff_report": 1`, README "JSON
-// report"). It is the input of `recheck` and `merge`, so it reads back into the same value.
+// The JSON report: everything a run produced, versioned (`"authdiff_report": 1`, docs/reports.md
+// "JSON report"). It is the input of `recheck` and `merge`, so it reads back into the same value.
 // Identities appear by name only; evidence is masked; requests carry no credential.
 #include <string>
 

@@ -32,8 +32,8 @@ class NoAuth final : public Check {
     const config::Identity* victim = guarded_victim(ctx, op, ids);
     std::vector<plan::Probe> out;
     if (victim == nullptr && no_allowed_caller(ctx, op)) {
-      // Nobody may call it: judged against what a denial looks like (README "Operations no
-      // identity may call").
+      // Nobody may call it: judged against what a denial looks like (docs/verdicts.md "Operations
+      // no identity may call").
       plan::Probe none;
       none.check = std::string(name());
       none.kind = "no credential (no caller is allowed)";
