@@ -36,7 +36,8 @@ int audit_command(const AuditArgs& args) {
   const judge::Mutations mutations = judge::Mutations::defaults();
   auto options = judge::CheckOptions::from(config);
   if (!options) throw Failure(options.error(), k_exit_usage);
-  const judge::PlanContext pctx{plan, config, mutations, *options};
+  const plan::Principals principals(config.identities);
+  const judge::PlanContext pctx{plan, config, principals, mutations, *options};
 
   report::ScanResult result;
   result.operations = operation_infos(plan);
@@ -52,8 +53,8 @@ int audit_command(const AuditArgs& args) {
   }
   const judge::Knowledge knowledge;
   const judge::Detectors detectors;
-  judge::judge_all({plan, config, knowledge, detectors, *options}, result.results);
-  result.findings = judge::collect_findings(plan, config, result.results);
+  judge::judge_all({plan, config, principals, knowledge, detectors, *options}, result.results);
+  result.findings = judge::collect_findings(plan, config, principals, result.results);
 
   result.run.command = "audit";
   result.run.version = AUTHDIFF_VERSION;

@@ -1,8 +1,11 @@
 #pragma once
-// The sending half of `scan` and `recheck`: DESIGN.md's stages in order, each fully concurrent
-// inside: (1) positive control of every identity, (2) every baseline, sent twice, and a denied
-// fingerprint per operation that has probes, (3) the probes already in the plan, (4) the
-// positive control again; then judging.
+// The sending half of `scan` and `recheck`: the stages in order, each fully concurrent inside,
+// each a function of engine.cpp with a named input and output: (1) the positive control of
+// every identity (and the proof that its credential matters), discovery of what each owns, the
+// objects the run makes, the checks' probes; (2) every baseline, sent twice, and a denied
+// fingerprint per operation that has probes -> judge::Knowledge; (3) the probes; (4) the
+// positive control again; the run's objects removed; then judging. The config is read-only;
+// what the run learns about the identities lives in one plan::Principals.
 #include <functional>
 #include <string>
 
@@ -11,13 +14,14 @@
 #include "judge/check.hpp"
 #include "judge/knowledge.hpp"
 #include "plan/plan.hpp"
+#include "plan/principals.hpp"
 #include "report/scan_result.hpp"
 
 namespace authdiff::app {
 
 // What plans the probes once the identities' IDs are known (after discovery); empty when the
 // plan already holds them (recheck).
-using PlanProbes = std::function<void(plan::Plan&, const config::Config&)>;
+using PlanProbes = std::function<void(plan::Plan&, const plan::Principals&)>;
 
 // What the run prints on stderr while it sends.
 struct Console {
@@ -42,7 +46,7 @@ std::string blindness(const plan::Plan& plan, const judge::Knowledge& knowledge)
 // The operations of `plan` that `results` did not test, with why (docs/verdicts.md "What was not
 // tested").
 std::vector<report::Untested> untested_operations(const plan::Plan& plan,
-                                                  const config::Config& config,
+                                                  const plan::Principals& principals,
                                                   const std::vector<judge::ProbeResult>& results);
 
 // The operations of `plan` as reports name them (lines unknown).

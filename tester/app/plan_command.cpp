@@ -39,8 +39,8 @@ int plan_command(const PlanArgs& args) {
   if (cfg) {
     auto check_options = judge::CheckOptions::from(*cfg);
     if (!check_options) throw Failure(check_options.error(), k_exit_usage);
-    plan_probes(p, *cfg, judge::Mutations::defaults(), *check_options,
-                select_checks("", "", *check_options), {});
+    plan_probes(p, *cfg, plan::Principals(cfg->identities), judge::Mutations::defaults(),
+                *check_options, select_checks("", "", *check_options), {});
   }
   const std::string out = args.format == "json" ? plan_json(*api, cfg ? &*cfg : nullptr, p)
                                                 : plan_text(*api, cfg ? &*cfg : nullptr, p);

@@ -111,7 +111,7 @@ int recheck_command(const RecheckArgs& args) {
   }
   std::set<const plan::Probe*> lost;
   std::map<const plan::Probe*, std::string> lost_why;
-  const auto remap = [&](plan::Plan& current, const config::Config& now) {
+  const auto remap = [&](plan::Plan& current, const plan::Principals& now) {
     for (auto& o : current.operations) {
       for (auto& probe : o.probes) {
         if (probe.static_only) continue;

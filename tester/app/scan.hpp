@@ -36,7 +36,8 @@ struct Shard {
 Shard parse_shard(const std::string& text);
 
 // Fill every operation's `probes` from `checks` (only the shard's operations).
-void plan_probes(plan::Plan& plan, const config::Config& config, const judge::Mutations& mutations,
+void plan_probes(plan::Plan& plan, const config::Config& config,
+                 const plan::Principals& principals, const judge::Mutations& mutations,
                  const judge::CheckOptions& options, const std::vector<const judge::Check*>& checks,
                  const Shard& shard = {});
 

@@ -108,10 +108,11 @@ Shard parse_shard(const std::string& text) {
   return s;
 }
 
-void plan_probes(plan::Plan& plan, const config::Config& config, const judge::Mutations& mutations,
-                 const judge::CheckOptions& options, const std::vector<const judge::Check*>& checks,
-                 const Shard& shard) {
-  const judge::PlanContext ctx{plan, config, mutations, options};
+void plan_probes(plan::Plan& plan, const config::Config& config,
+                 const plan::Principals& principals, const judge::Mutations& mutations,
+                 const judge::CheckOptions& options,
+                 const std::vector<const judge::Check*>& checks, const Shard& shard) {
+  const judge::PlanContext ctx{plan, config, principals, mutations, options};
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
     if (!shard.contains(plan.operations[i].op->method, plan.operations[i].op->path)) {
       plan.operations[i].other_shard = true;
@@ -224,8 +225,9 @@ int scan_command(const ScanArgs& args) {
   }
   const auto checks = select_checks(args.only, args.skip, prepared->options);
   // The checks plan their probes once discovery has told who owns which IDs.
-  const auto probes = [&](plan::Plan& plan, const config::Config& config) {
-    plan_probes(plan, config, prepared->mutations, prepared->options, checks, shard);
+  const auto probes = [&](plan::Plan& plan, const plan::Principals& principals) {
+    plan_probes(plan, prepared->config, principals, prepared->mutations, prepared->options, checks,
+                shard);
   };
   report::ScanResult result;
   try {
@@ -261,8 +263,9 @@ int learn_command(const LearnArgs& args) {
   auto prepared = prepare(args.scan);
   prepared->options.learn_access = true;
   const auto checks = judge::checks_with(&judge::CheckInfo::records_reach);
-  const auto probes = [&](plan::Plan& plan, const config::Config& config) {
-    plan_probes(plan, config, prepared->mutations, prepared->options, checks);
+  const auto probes = [&](plan::Plan& plan, const plan::Principals& principals) {
+    plan_probes(plan, prepared->config, principals, prepared->mutations, prepared->options,
+                checks);
   };
   report::ScanResult result = execute(prepared->plan, prepared->config, prepared->mutations,
                                       prepared->options, console_for(args.scan), probes);

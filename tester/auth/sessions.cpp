@@ -87,27 +87,23 @@ std::map<std::string, std::string> set_cookies(const plan::Response& response) {
   return out;
 }
 
-Sessions::Sessions(std::vector<config::Identity>& identities, http::Options options)
-    : m_identities(identities), m_base_url(options.base_url) {
+Sessions::Sessions(plan::Principals& principals, http::Options options)
+    : m_principals(principals), m_base_url(options.base_url) {
   options.concurrency = 1;  // logins are few and in order (a CSRF request, then the login)
-  m_sender = std::make_unique<http::Sender>(options, std::vector<config::Identity>{});
-  for (const auto& id : identities) m_static[id.name] = id.credentials;
+  m_sender = std::make_unique<http::Sender>(options, nullptr);
+  for (const auto& id : principals.identities()) m_static[id.name] = id.credentials;
 }
 
 Sessions::~Sessions() = default;
 
 config::Identity& Sessions::identity(const std::string& name) {
-  for (auto& id : m_identities) {
-    if (id.name == name) return id;
-  }
+  if (config::Identity* id = m_principals.learn(name)) return *id;
   throw Failure(Error{"", 0, 0, "no identity " + name}, k_exit_usage);
 }
 
 bool Sessions::renewable(const std::string& name) const {
-  for (const auto& id : m_identities) {
-    if (id.name == name) return id.login.has_value();
-  }
-  return false;
+  const config::Identity* id = m_principals.identity(name);
+  return id != nullptr && id->login.has_value();
 }
 
 void Sessions::keep_answer(const std::string& identity, const plan::Request& request,
@@ -121,7 +117,8 @@ void Sessions::keep_answer(const std::string& identity, const plan::Request& req
 }
 
 void Sessions::login_all() {
-  for (auto& id : m_identities) {
+  for (const auto& declared : m_principals.identities()) {
+    config::Identity& id = identity(declared.name);
     // A static JWT names its user too.
     if (!id.login && id.user_id.empty()) {
       if (auto uid = plan::user_id_in(json(), id.credentials.first_value())) id.user_id = *uid;

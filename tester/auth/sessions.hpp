@@ -12,14 +12,15 @@
 
 #include "config/config.hpp"
 #include "http/sender.hpp"
+#include "plan/principals.hpp"
 
 namespace authdiff::auth {
 
 class Sessions {
  public:
-  // `identities`: the run's identities; those with a `login` get their credentials filled in
-  // by login_all() and renew(). `options`: the scan's sender options (scope, TLS, proxy).
-  Sessions(std::vector<config::Identity>& identities, http::Options options);
+  // `principals`: the run's identities; those with a `login` get their credentials filled in
+  // there by login_all() and renew(), which the scan's sender reads as it sends. `options`: the scan's sender options (scope, TLS, proxy).
+  Sessions(plan::Principals& principals, http::Options options);
   ~Sessions();
 
   // Log in every identity that has a login. Throws Failure (exit 3) naming the identity and
@@ -58,7 +59,7 @@ class Sessions {
   std::string log_in_oauth2(config::Identity& id, const config::Login& l);
   std::string log_in_command(config::Identity& id, const config::Login& l);
 
-  std::vector<config::Identity>& m_identities;
+  plan::Principals& m_principals;
   std::string m_base_url;
   std::unique_ptr<http::Sender> m_sender;  // for login requests only
   std::map<std::string, State> m_state;

@@ -10,7 +10,7 @@
 
 #include <curl/curl.h>
 
-#include "plan/tamper.hpp"
+#include "http/credentials.hpp"
 #include "util/json_items.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
@@ -142,94 +142,84 @@ class TokenBucket {
   Clock::time_point m_last = Clock::now();
 };
 
+
+// "scheme://host:port" of `url` as curl's URL API reads it (the port made explicit); nullopt
+// and `why` for a URL curl would not send, or one that is not http(s).
+std::optional<std::string> curl_origin(const std::string& url, std::string* why) {
+  CURLU* u = curl_url();
+  if (u == nullptr) {
+    *why = "out of memory";
+    return std::nullopt;
+  }
+  std::optional<std::string> out;
+  if (const CURLUcode rc = curl_url_set(u, CURLUPART_URL, url.c_str(), 0); rc != CURLUE_OK) {
+    *why = curl_url_strerror(rc);
+  } else {
+    char* scheme = nullptr;
+    char* host = nullptr;
+    char* port = nullptr;
+    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+    curl_url_get(u, CURLUPART_HOST, &host, 0);
+    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT);
+    const std::string s = scheme == nullptr ? "" : to_lower(scheme);
+    if (s != "http" && s != "https") {
+      *why = "scheme " + (s.empty() ? std::string("missing") : s);
+    } else if (host == nullptr || *host == '\0') {
+      *why = "no host";
+    } else {
+      out = s + "://" + to_lower(host) + ":" + (port == nullptr ? "" : port);
+    }
+    curl_free(scheme);
+    curl_free(host);
+    curl_free(port);
+  }
+  curl_url_cleanup(u);
+  return out;
+}
+
 }  // namespace
 
-std::string garbage_like(const std::string& like) {
-  static const char* alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  std::string out = "authdiff-garbage-";
-  const std::size_t n = std::max<std::size_t>(like.size(), out.size() + 16);
-  while (out.size() < n) out += alphabet[gen() % 62];
-  return out;
+std::string budget_refusal(std::size_t budget) {
+  return "refused: the request budget (" + std::to_string(budget) + ") is used up";
 }
 
 struct Sender::Impl {
   Options options;
-  std::vector<config::Identity> identities;
+  const plan::Principals* principals = nullptr;
   Url scope;
+  std::string scope_origin;  // scheme://host:port as curl reads the base URL
   CURLM* multi = nullptr;
   std::vector<Transfer> pool;  // one per concurrency slot; easy handles reused
   std::size_t attempts = 0;
   std::size_t refused = 0;
   double seconds = 0;  // wall time spent inside send()
 
-  const config::Identity* identity(const std::string& name) const {
-    for (const auto& id : identities) {
-      if (id.name == name) return &id;
-    }
-    return nullptr;
-  }
-
-  // Refuse what is outside the scope: another scheme, host or port, or a non-http URL.
+  // Refuse what is outside the scope: another scheme, host or port, or a non-http URL. The URL
+  // is read by curl's own URL parser, the one the transfer will use: no URL can mean one host
+  // to the guard and another to curl.
   std::string scope_problem(const std::string& url) const {
     std::string why;
-    const auto u = parse_url(url.substr(0, url.find_first_of("?#")), &why);
-    if (!u) return "refused: not an http(s) URL (" + why + ")";
-    if (u->origin() != scope.origin()) {
-      return "refused: " + u->origin() + " is outside the scope " + scope.origin();
+    const auto origin = curl_origin(url, &why);
+    if (!origin) return "refused: not an http(s) URL (" + why + ")";
+    if (*origin != scope_origin) {
+      return "refused: " + *origin + " is outside the scope " + scope_origin;
     }
     return "";
   }
 
-  // The URL, headers and body of `req` with its credential attached.
+  // The URL and headers of `req` with its credential attached (http/credentials.hpp).
   void prepare(Transfer& t, const plan::Request& req) {
-    std::string url = req.url;
-    std::vector<std::string> header_lines;
-    std::vector<std::string> cookies;
-    for (const auto& [k, v] : options.extra_headers) header_lines.push_back(k + ": " + v);
-    for (const auto& [k, v] : req.headers) header_lines.push_back(k + ": " + v);
-    const config::Identity* id = req.identity.empty() ? nullptr : identity(req.identity);
-    if (id != nullptr && req.credential != plan::Credential::none) {
-      const bool fake = req.credential == plan::Credential::garbage;
-      const config::Identity* other =
-          req.tamper_other.empty() ? nullptr : identity(req.tamper_other);
-      const std::string other_token = other == nullptr ? "" : other->credentials.first_value();
-      const auto value = [&](const config::Secret& s) {
-        if (req.credential == plan::Credential::tampered) {
-          // A rule that does not fit this value sends garbage: never the real credential.
-          return plan::tamper(s.reveal(), req.tamper, other_token)
-              .value_or(garbage_like(s.reveal()));
-        }
-        return fake ? garbage_like(s.reveal()) : s.reveal();
-      };
-      const auto& c = id->credentials;
-      if (c.bearer) header_lines.push_back("Authorization: Bearer " + value(*c.bearer));
-      if (c.basic_user) {
-        const std::string user = fake ? garbage_like(*c.basic_user) : *c.basic_user;
-        curl_easy_setopt(t.easy, CURLOPT_USERNAME, user.c_str());
-        curl_easy_setopt(t.easy, CURLOPT_PASSWORD, value(*c.basic_password).c_str());
-        curl_easy_setopt(t.easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
-      }
-      for (const auto& [k, v] : c.headers) header_lines.push_back(k + ": " + value(v));
-      for (const auto& [k, v] : c.cookies) cookies.push_back(k + "=" + value(v));
-      for (const auto& [k, v] : c.query) {
-        char* key = curl_easy_escape(t.easy, k.c_str(), static_cast<int>(k.size()));
-        const std::string raw = value(v);
-        char* val = curl_easy_escape(t.easy, raw.c_str(), static_cast<int>(raw.size()));
-        const auto hash = url.find('#');
-        const std::string frag = hash == std::string::npos ? "" : url.substr(hash);
-        if (hash != std::string::npos) url.resize(hash);
-        url +=
-            (url.find('?') == std::string::npos ? "?" : "&") + std::string(key) + "=" + val + frag;
-        curl_free(key);
-        curl_free(val);
-      }
+    Wire wire = attach_credentials(req, principals, options.extra_headers);
+    if (wire.basic) {
+      curl_easy_setopt(t.easy, CURLOPT_USERNAME, wire.basic->first.c_str());
+      curl_easy_setopt(t.easy, CURLOPT_PASSWORD, wire.basic->second.c_str());
+      curl_easy_setopt(t.easy, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
     }
-    if (!cookies.empty()) header_lines.push_back("Cookie: " + join(cookies, "; "));
     // curl adds "Expect: 100-continue" to larger bodies; servers under test should not need it.
-    header_lines.push_back("Expect:");
-    for (const auto& line : header_lines) t.headers = curl_slist_append(t.headers, line.c_str());
-    t.url = std::move(url);
+    wire.header_lines.push_back("Expect:");
+    for (const auto& line : wire.header_lines)
+      t.headers = curl_slist_append(t.headers, line.c_str());
+    t.url = std::move(wire.url);
   }
 
   // Options that are the same for every request, set once per easy handle.
@@ -299,7 +289,7 @@ struct Sender::Impl {
   }
 };
 
-Sender::Sender(Options options, std::vector<config::Identity> identities)
+Sender::Sender(Options options, const plan::Principals* principals)
     : m_impl(std::make_unique<Impl>()) {
   static const bool initialised = [] {
     return curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
@@ -309,9 +299,12 @@ Sender::Sender(Options options, std::vector<config::Identity> identities)
   auto scope = parse_url(options.base_url, &why);
   if (!scope) throw std::runtime_error("base URL " + options.base_url + ": " + why);
   m_impl->scope = *scope;
+  auto origin = curl_origin(options.base_url, &why);
+  if (!origin) throw std::runtime_error("base URL " + options.base_url + ": " + why);
+  m_impl->scope_origin = *origin;
   options.concurrency = std::max(1, options.concurrency);
   m_impl->options = std::move(options);
-  m_impl->identities = std::move(identities);
+  m_impl->principals = principals;
   m_impl->multi = curl_multi_init();
   curl_multi_setopt(m_impl->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
   curl_multi_setopt(m_impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
@@ -334,10 +327,8 @@ Sender::~Sender() {
   curl_multi_cleanup(m_impl->multi);
 }
 
-void Sender::set_credentials(const std::string& identity, const config::Credentials& credentials) {
-  for (auto& id : m_impl->identities) {
-    if (id.name == identity) id.credentials = credentials;
-  }
+bool Sender::exhausted() const {
+  return m_impl->attempts >= m_impl->options.budget;
 }
 
 double Sender::seconds() const {
@@ -390,8 +381,7 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
         continue;
       }
       if (s.attempts >= s.options.budget) {
-        out[it->index].error =
-            "refused: the request budget (" + std::to_string(s.options.budget) + ") is used up";
+        out[it->index].error = budget_refusal(s.options.budget);
         it = queue.erase(it);
         ++done;
         continue;

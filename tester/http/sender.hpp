@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "config/config.hpp"
 #include "plan/exchange.hpp"
+#include "plan/principals.hpp"
 
 namespace authdiff::http {
 
@@ -29,7 +29,7 @@ struct Options {
   std::string ca_file;
   plan::Headers extra_headers;  // sent with every request
   // Called as each attempt ends (retries too), with the request as planned: it holds no
-  // credential, those are attached inside the sender.
+  // credential (attach_credentials puts that on the wire copy only).
   std::function<void(const plan::Request&, const plan::Response&)> log;
 };
 
@@ -38,8 +38,9 @@ using Progress = std::function<void(std::size_t done, std::size_t total)>;
 
 class Sender {
  public:
-  // `identities` provides the credentials attached to requests (by identity name).
-  Sender(Options options, std::vector<config::Identity> identities);
+  // `principals` provides the credentials attached to requests (by identity name), read when
+  // each request starts, so a renewed credential is used at once; nullptr: none (sign-ins).
+  Sender(Options options, const plan::Principals* principals);
   ~Sender();
   Sender(const Sender&) = delete;
   Sender& operator=(const Sender&) = delete;
@@ -49,8 +50,8 @@ class Sender {
   std::vector<plan::Response> send(const std::vector<plan::Request>& requests,
                                    const Progress& progress = {});
 
-  // Replace the credentials attached for `identity` (a login renewed them).
-  void set_credentials(const std::string& identity, const config::Credentials& credentials);
+  // Whether the request budget is used up: every further request is refused.
+  bool exhausted() const;
 
   std::size_t attempts() const;  // attempts made so far (budget used)
   double seconds() const;        // wall time spent sending so far
@@ -62,7 +63,7 @@ class Sender {
   std::unique_ptr<Impl> m_impl;
 };
 
-// A value for `Credential::garbage`: as long as `like` and of the same alphabet family, random.
-std::string garbage_like(const std::string& like);
+// The error of a request refused because the budget is used up.
+std::string budget_refusal(std::size_t budget);
 
 }  // namespace authdiff::http

@@ -111,14 +111,15 @@ std::vector<Detection> sensitive_data(const Detectors& detectors, const plan::Re
   return found;
 }
 
-bool ordinary_caller(const config::Config& config, const std::string& identity) {
+bool ordinary_caller(const config::Config& config, const plan::Principals& principals,
+                     const std::string& identity) {
   if (identity.empty()) return true;
-  const config::Identity* id = config.identity(identity);
+  const config::Identity* id = principals.identity(identity);
   if (id == nullptr) return true;
   std::optional<int> privileged = config.sensitive.privileged_level;
   if (!privileged) {
     int lo = id->level, hi = id->level;
-    for (const auto& other : config.identities) {
+    for (const auto& other : principals.identities()) {
       lo = std::min(lo, other.level);
       hi = std::max(hi, other.level);
     }
@@ -131,7 +132,7 @@ bool ordinary_caller(const config::Config& config, const std::string& identity) 
 const config::Identity* victim_for(const PlanContext& ctx, std::size_t op) {
   const plan::OperationPlan& p = ctx.plan.operations[op];
   const config::Identity* best = nullptr;
-  for (const auto& id : ctx.config.identities) {
+  for (const auto& id : ctx.principals.identities()) {
     if (!plan::may_access(p, &id)) continue;
     if (p.expect.access == config::Access::owner) {
       plan::Overrides ids;
@@ -203,7 +204,7 @@ bool tests_access(std::string_view name) {
 bool no_allowed_caller(const PlanContext& ctx, std::size_t op) {
   const plan::OperationPlan& p = ctx.plan.operations[op];
   if (p.skipped || p.expect.access == config::Access::everyone) return false;
-  return std::none_of(ctx.config.identities.begin(), ctx.config.identities.end(),
+  return std::none_of(ctx.principals.identities().begin(), ctx.principals.identities().end(),
                       [&](const config::Identity& id) { return plan::may_access(p, &id); });
 }
 
@@ -266,10 +267,10 @@ Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
   return v;
 }
 
-std::string item_owner(const plan::Plan& plan, std::size_t op, const config::Config& config,
+std::string item_owner(const plan::Plan& plan, std::size_t op, const plan::Principals& principals,
                        const nlohmann::json& item, std::string* how) {
   if (!item.is_object()) return "";
-  if (std::string owner = plan::owner_of(item, config.identities); !owner.empty()) {
+  if (std::string owner = plan::owner_of(item, principals.identities()); !owner.empty()) {
     if (how != nullptr) *how = "owner field";
     return owner;
   }
@@ -291,7 +292,7 @@ std::string item_owner(const plan::Plan& plan, std::size_t op, const config::Con
     const auto it = item.find(key);
     if (it == item.end() || !(it->is_string() || it->is_number_integer())) continue;
     const std::string text = it->is_string() ? it->get<std::string>() : it->dump();
-    for (const auto& a : config.identities) {
+    for (const auto& a : principals.identities()) {
       for (const auto& [path, param] : item_ops) {
         const auto* ids = plan::owned_ids(a, path, param);
         if (ids != nullptr && std::find(ids->begin(), ids->end(), text) != ids->end()) {
@@ -305,11 +306,11 @@ std::string item_owner(const plan::Plan& plan, std::size_t op, const config::Con
 }
 
 std::vector<std::string> foreign_items(const plan::Plan& plan, std::size_t op,
-                                       const config::Config& config, const std::string& identity,
-                                       const plan::Response& response) {
+                                       const plan::Principals& principals,
+                                       const std::string& identity, const plan::Response& response) {
   std::vector<std::string> out;
   const plan::OperationPlan& p = plan.operations[op];
-  const config::Identity* me = identity.empty() ? nullptr : config.identity(identity);
+  const config::Identity* me = identity.empty() ? nullptr : principals.identity(identity);
   const bool declared_shared =
       p.expect.access != config::Access::owner && p.expect.source.starts_with("config");
   if (me == nullptr || !p.op->is_list || declared_shared) return out;
@@ -325,8 +326,8 @@ std::vector<std::string> foreign_items(const plan::Plan& plan, std::size_t op,
   }
   if (!list->is_array()) return out;
   for (std::size_t i = 0; i < list->size(); ++i) {
-    const std::string owner = item_owner(plan, op, config, (*list)[i]);
-    const config::Identity* other = owner.empty() ? nullptr : config.identity(owner);
+    const std::string owner = item_owner(plan, op, principals, (*list)[i]);
+    const config::Identity* other = owner.empty() ? nullptr : principals.identity(owner);
     if (other != nullptr && other != me && other->level >= me->level)
       out.push_back(p.op->list_pointer + "/" + std::to_string(i));
   }

@@ -14,6 +14,7 @@
 #include "judge/detect.hpp"
 #include "judge/knowledge.hpp"
 #include "judge/verdict.hpp"
+#include "plan/principals.hpp"
 #include "plan/probe.hpp"
 
 namespace authdiff::judge {
@@ -62,6 +63,7 @@ class CheckOptions {
 struct PlanContext {
   const plan::Plan& plan;
   const config::Config& config;
+  const plan::Principals& principals;  // the identities as the run knows them
   const Mutations& mutations;
   const CheckOptions& options;
 };
@@ -69,6 +71,7 @@ struct PlanContext {
 struct JudgeContext {
   const plan::Plan& plan;
   const config::Config& config;
+  const plan::Principals& principals;  // the identities as the run knows them
   const Knowledge& knowledge;
   const Detectors& detectors;  // sensitive data in responses
   const CheckOptions& options;
@@ -168,7 +171,8 @@ std::vector<Detection> sensitive_data(const Detectors& detectors, const plan::Re
 
 // Whether `identity` ("" = anonymous) is an ordinary caller, one who should not see personal
 // data of others unmasked (see config::SensitiveData::privileged_level).
-bool ordinary_caller(const config::Config& config, const std::string& identity);
+bool ordinary_caller(const config::Config& config, const plan::Principals& principals,
+                     const std::string& identity);
 
 // Judge every result (`response` filled, `check` set), then let each check relate them.
 // `revise` runs between the two: what the run knows beyond one exchange (what a write did to
@@ -223,15 +227,15 @@ Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
 // Whose item `item` of list operation `op` is: the identity its data names (a field holding its
 // user id, whatever the field is called), else the identity that owns its ID for the resource
 // the list is; "" when neither tells. `how`: "owner field" or the ID member that told.
-std::string item_owner(const plan::Plan& plan, std::size_t op, const config::Config& config,
+std::string item_owner(const plan::Plan& plan, std::size_t op, const plan::Principals& principals,
                        const nlohmann::json& item, std::string* how = nullptr);
 
 // The pointers of the items of `identity`'s answer to list operation `op` that belong to
 // another identity of the same or a higher level: what reached the caller through a leak.
 // Empty where the config declares the list shared (access other than owner).
 std::vector<std::string> foreign_items(const plan::Plan& plan, std::size_t op,
-                                       const config::Config& config, const std::string& identity,
-                                       const plan::Response& response);
+                                       const plan::Principals& principals,
+                                       const std::string& identity, const plan::Response& response);
 
 // The list pointer of `op` (nullopt when it is not a list operation).
 std::optional<std::string> list_pointer_of(const plan::Plan& plan, std::size_t op);

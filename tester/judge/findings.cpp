@@ -36,6 +36,7 @@ void add_classes(std::vector<std::string>& to, const std::vector<std::string>& f
 }  // namespace
 
 std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Config& config,
+                                      const plan::Principals& principals,
                                       std::vector<ProbeResult>& results) {
   std::vector<Finding> out;
   std::map<std::string, std::size_t> by_id;
@@ -45,7 +46,7 @@ std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Conf
     const std::string id = finding_id_of(r.probe, op.method, op.path);
     r.finding = id;
     // A spec finding has no request to reproduce.
-    r.curl = r.probe.static_only ? std::string() : plan::curl_command(r.probe.request, config);
+    r.curl = r.probe.static_only ? std::string() : plan::curl_command(r.probe.request, config, principals);
     const auto it = by_id.find(id);
     if (it != by_id.end()) {
       Finding& f = out[it->second];

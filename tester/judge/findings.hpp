@@ -36,6 +36,7 @@ std::string finding_id_of(const plan::Probe& probe, std::string_view method, std
 // Group the bypassed results into findings (most severe first, then in result order) and mark
 // each bypassed result with its finding's id and a curl command.
 std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Config& config,
+                                      const plan::Principals& principals,
                                       std::vector<ProbeResult>& results);
 
 }  // namespace authdiff::judge

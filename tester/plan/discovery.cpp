@@ -160,22 +160,22 @@ std::string parent_of(const std::string& path) {
 
 }  // namespace
 
-std::vector<Baseline> discovery_requests(const Plan& plan, const config::Config& config) {
+std::vector<Baseline> discovery_requests(const Plan& plan, const Principals& principals) {
   std::vector<Baseline> out;
-  for (const auto& id : config.identities) {
+  for (const auto& id : principals.identities()) {
     for (std::size_t i = 0; i < plan.operations.size(); ++i) {
       const OperationPlan& p = plan.operations[i];
       if (p.skipped || p.op->method != "GET" || !may_access(p, &id)) continue;
       const bool path_params = std::any_of(p.op->parameters.begin(), p.op->parameters.end(),
                                            [](const auto& q) { return q.in == "path"; });
       if (path_params) continue;
-      out.push_back({i, id.name, make_request(plan, i, config, id.name, Credential::own)});
+      out.push_back({i, id.name, make_request(plan, i, principals, id.name, Credential::own)});
     }
   }
   return out;
 }
 
-Discovery discover_ids(const Plan& plan, const config::Config& config,
+Discovery discover_ids(const Plan& plan, const Principals& principals,
                        const std::vector<Baseline>& requests,
                        const std::vector<Response>& responses) {
   const Linker linker(plan);
@@ -189,7 +189,7 @@ Discovery discover_ids(const Plan& plan, const config::Config& config,
   }
   // First who each identity is: "me" answers tell its user id, unless the config or the
   // sign-in already did. Owner fields are then read against those ids.
-  std::vector<config::Identity> identities = config.identities;
+  std::vector<config::Identity> identities = principals.identities();
   for (std::size_t i = 0; i < requests.size() && i < responses.size(); ++i) {
     const spec::Operation& op = *plan.operations[requests[i].operation].op;
     if (!is_me_like(op.path) || !bodies[i].is_object()) continue;
@@ -257,7 +257,7 @@ Discovery discover_ids(const Plan& plan, const config::Config& config,
     }
   }
   std::map<std::string, int> level;
-  for (const auto& id : config.identities) level[id.name] = id.level;
+  for (const auto& id : principals.identities()) level[id.name] = id.level;
   // (resource, value) -> who saw it (and where), and whom its data names as the owner.
   struct Seen {
     std::map<std::string, std::string> by;  // identity -> source
@@ -291,7 +291,7 @@ Discovery discover_ids(const Plan& plan, const config::Config& config,
         ++d.shared;
         continue;
       }
-      const config::Identity* id = config.identity(identity);
+      const config::Identity* id = principals.identity(identity);
       if (id == nullptr) continue;
       const std::string& param = x.parameter;
       // IDs the config gives for this resource (or its parameter) are the config's own.
@@ -304,17 +304,10 @@ Discovery discover_ids(const Plan& plan, const config::Config& config,
   return d;
 }
 
-void adopt(config::Config& config, const Discovery& discovery) {
-  for (const auto& found : discovery.owned) {
-    for (auto& id : config.identities) {
-      if (id.name == found.identity) id.owns[found.resource].push_back(found.value);
-    }
-  }
-  for (const auto& [name, user_id] : discovery.user_ids) {
-    for (auto& id : config.identities) {
-      if (id.name == name && id.user_id.empty()) id.user_id = user_id;
-    }
-  }
+void adopt(Principals& principals, const Discovery& discovery) {
+  for (const auto& found : discovery.owned)
+    principals.add_owned(found.identity, found.resource, found.value);
+  for (const auto& [name, user_id] : discovery.user_ids) principals.learn_user_id(name, user_id);
 }
 
 namespace {

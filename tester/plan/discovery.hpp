@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "plan/principals.hpp"
 #include "plan/exchange.hpp"
 #include "plan/plan.hpp"
 #include "plan/probe.hpp"
@@ -41,13 +42,13 @@ struct Discovery {
 };
 
 // Per identity, the GET operations it may call that take no path parameter.
-std::vector<Baseline> discovery_requests(const Plan& plan, const config::Config& config);
+std::vector<Baseline> discovery_requests(const Plan& plan, const Principals& principals);
 
 // The IDs in `responses` (answers to `requests`), linked and attributed. An ID is owned by an
 // identity that saw it when no other identity of the same or a lower level saw it too;
 // higher levels are expected to see more and do not make an ID shared. Parameters the config
 // already lists IDs for (for that identity) are left alone.
-Discovery discover_ids(const Plan& plan, const config::Config& config,
+Discovery discover_ids(const Plan& plan, const Principals& principals,
                        const std::vector<Baseline>& requests,
                        const std::vector<Response>& responses);
 
@@ -63,7 +64,7 @@ std::optional<Request> next_page(const Plan& plan, const Baseline& request, cons
 
 // Add the discovered IDs to the identities' `owns`, keyed by resource (and `user_id` where
 // the config and the sign-in gave none).
-void adopt(config::Config& config, const Discovery& discovery);
+void adopt(Principals& principals, const Discovery& discovery);
 
 // With --allow-unsafe: a POST that creates objects of an ID parameter's collection
 // (POST /orders for {orderId} of /orders/{orderId}), and the DELETE that removes one, if any.

@@ -86,12 +86,12 @@ bool may_access(const OperationPlan& op, const config::Identity* identity) {
   return true;
 }
 
-Request make_request(const Plan& plan, std::size_t op_index, const config::Config& config,
+Request make_request(const Plan& plan, std::size_t op_index, const Principals& principals,
                      const std::string& identity, Credential credential, const Overrides& overrides,
                      const std::set<std::string>& omit) {
   const OperationPlan& p = plan.operations[op_index];
   const spec::Operation& op = *p.op;
-  const config::Identity* id = identity.empty() ? nullptr : config.identity(identity);
+  const config::Identity* id = identity.empty() ? nullptr : principals.identity(identity);
   const std::string url =
       build_url(plan.base_url, op, [&](const spec::Parameter& param) -> std::optional<std::string> {
         if (omit.contains(param.name)) return std::nullopt;
@@ -122,15 +122,15 @@ Request make_request(const Plan& plan, std::size_t op_index, const config::Confi
 }
 
 std::vector<Baseline> operation_baselines(const Plan& plan, std::size_t i,
-                                          const config::Config& config) {
+                                          const Principals& principals) {
   std::vector<Baseline> out;
   const OperationPlan& p = plan.operations[i];
   if (p.skipped) return out;
   if (p.expect.access == Access::everyone) {
-    out.push_back({i, "", make_request(plan, i, config, "", Credential::none)});
+    out.push_back({i, "", make_request(plan, i, principals, "", Credential::none)});
     return out;
   }
-  for (const auto& id : config.identities) {
+  for (const auto& id : principals.identities()) {
     if (!may_access(p, &id)) continue;
     Overrides ids;
     if (p.expect.access == Access::owner) {
@@ -139,20 +139,21 @@ std::vector<Baseline> operation_baselines(const Plan& plan, std::size_t i,
                       [](const auto& q) { return q.in == "path" && q.is_id(); });
       if (has_id_param && !owned_path_ids(p, id, ids)) continue;
     }
-    out.push_back({i, id.name, make_request(plan, i, config, id.name, Credential::own, ids)});
+    out.push_back({i, id.name, make_request(plan, i, principals, id.name, Credential::own, ids)});
   }
   return out;
 }
 
-std::vector<Baseline> plan_baselines(const Plan& plan, const config::Config& config) {
+std::vector<Baseline> plan_baselines(const Plan& plan, const Principals& principals) {
   std::vector<Baseline> out;
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
-    for (auto& b : operation_baselines(plan, i, config)) out.push_back(std::move(b));
+    for (auto& b : operation_baselines(plan, i, principals)) out.push_back(std::move(b));
   }
   return out;
 }
 
-std::string curl_command(const Request& request, const config::Config& config) {
+std::string curl_command(const Request& request, const config::Config& config,
+                         const Principals& principals) {
   std::string cmd = "curl -i";
   // Dot segments and doubled slashes reach the server as written (curl would squash them).
   const std::string path = request.url.substr(0, request.url.find('?'));
@@ -166,7 +167,7 @@ std::string curl_command(const Request& request, const config::Config& config) {
   }
   std::string url = request.url;
   const config::Identity* id =
-      request.identity.empty() ? nullptr : config.identity(request.identity);
+      request.identity.empty() ? nullptr : principals.identity(request.identity);
   std::string auth;
   if (id != nullptr && request.credential != Credential::none) {
     const bool fake = request.credential == Credential::garbage;

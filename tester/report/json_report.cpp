@@ -67,6 +67,7 @@ json run_json(const RunInfo& run) {
   if (!run.merged_shards.empty()) out["merged_shards"] = run.merged_shards;
   out["aborted"] = run.aborted;
   out["blind"] = run.blind;
+  out["budget"] = run.budget;
   out["warnings"] = run.warnings;
   json discovered = json::array();
   for (const auto& d : run.discovered) {
@@ -319,6 +320,7 @@ ScanResult read(const Reader& root) {
   }
   if (run.has("aborted")) out.run.aborted = run.str("aborted");
   if (run.has("blind")) out.run.blind = run.str("blind");
+  if (run.has("budget")) out.run.budget = run.str("budget");
   if (run.has("warnings")) out.run.warnings = run.at("warnings").strings();
   if (run.has("merged_shards")) {
     const Reader m = run.at("merged_shards");

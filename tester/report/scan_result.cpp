@@ -72,6 +72,7 @@ std::size_t ScanResult::failing() const {
 std::string ScanResult::could_not_conclude() const {
   if (!run.aborted.empty()) return run.aborted;
   if (command_is_recheck()) return "";
+  if (!run.budget.empty()) return run.budget;
   if (!run.blind.empty()) return run.blind;
   const std::size_t inconclusive = count(judge::State::inconclusive);
   if (!results.empty() && static_cast<double>(inconclusive) >

@@ -48,6 +48,9 @@ struct RunInfo {
   // Why nothing the run judged is trustworthy although it ran to the end, or "": no allowed
   // caller's answer could be told from a denial (a front end's page, `{}` for every path).
   std::string blind;
+  // Why the run stopped sending before its end: the request budget ran out (how much was sent).
+  // What was sent is judged; findings still fail the run, otherwise it could not conclude.
+  std::string budget;
   // What a reader must know about the verdicts (a credential no operation proved, ...).
   std::vector<std::string> warnings;
 };

@@ -8,6 +8,7 @@
 // parses (fuzz_support.hpp).
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,8 @@ struct Fixture {
   plan::Plan plan;
   std::vector<plan::Baseline> baselines;
   judge::Detectors detectors;
+  std::unique_ptr<plan::Principals> principals;
+  judge::CheckOptions options;
 };
 
 const Fixture& fixture() {
@@ -47,8 +50,10 @@ const Fixture& fixture() {
     out->config = fuzz::config_from("[target]\nbase_url = \"http://127.0.0.1:9\"\n" + *text);
     out->plan = plan::make_plan(out->api, &out->config, {});
     std::vector<const judge::Check*> checks(judge::registry().begin(), judge::registry().end());
-    app::plan_probes(out->plan, out->config, out->mutations, checks);
-    out->baselines = plan::plan_baselines(out->plan, out->config);
+    out->principals = std::make_unique<plan::Principals>(out->config.identities);
+    app::plan_probes(out->plan, out->config, *out->principals, out->mutations, out->options,
+                     checks);
+    out->baselines = plan::plan_baselines(out->plan, *out->principals);
     auto detectors = judge::detectors_for(out->config);
     if (!detectors) fuzz::broken("the detectors build", detectors.error().to_string());
     out->detectors = std::move(detectors.value());
@@ -109,8 +114,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       result.results.push_back(std::move(r));
     }
   }
-  const judge::CheckOptions options;
-  const judge::JudgeContext ctx{f.plan, f.config, knowledge, f.detectors, options};
+  const judge::JudgeContext ctx{f.plan, f.config, *f.principals, knowledge, f.detectors, f.options};
   judge::judge_all(ctx, result.results);
 
   for (const plan::Response* answer : {&baseline, &other, &probe}) {
@@ -127,7 +131,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
   for (auto& r : result.results) r.response.body = std::string();
-  result.findings = judge::collect_findings(f.plan, f.config, result.results);
+  result.findings = judge::collect_findings(f.plan, f.config, *f.principals, result.results);
   result.run.base_url = f.plan.base_url;
   fuzz::check_reports(result);
   return 0;

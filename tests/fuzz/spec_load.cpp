@@ -75,7 +75,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   plan::Plan p = plan::make_plan(*api, &config, {});
   std::vector<const judge::Check*> checks(judge::registry().begin(), judge::registry().end());
   static const judge::Mutations mutations = judge::Mutations::defaults();
-  app::plan_probes(p, config, mutations, checks);
+  static const judge::CheckOptions options;
+  app::plan_probes(p, config, plan::Principals(config.identities), mutations, options, checks);
   for (const auto& op : p.operations) {
     for (const auto& probe : op.probes) {
       const auto& r = probe.request;

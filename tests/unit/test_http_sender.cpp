@@ -128,7 +128,8 @@ Options options_for(const Server& s) {
 
 TEST(Sender, AttachesEveryCredentialOnlyWhenAsked) {
   Server s;
-  Sender sender(options_for(s), {identity_with_everything()});
+  const plan::Principals principals({identity_with_everything()});
+  Sender sender(options_for(s), &principals);
   const auto r = sender.send({get(s.url() + "/ok", "alice", plan::Credential::own),
                               get(s.url() + "/ok", "alice", plan::Credential::none),
                               get(s.url() + "/ok", "alice", plan::Credential::garbage)});

@@ -44,7 +44,7 @@ TEST(Discovery, LinksListItemsMeRecordsAndNamedMembersToTheirOwners) {
   config::Config config;
   config.identities = {identity("alice", 1), identity("bob", 1), identity("admin", 10)};
   const Plan plan = make_plan(api, &config, {"http://127.0.0.1:1", false});
-  const auto requests = discovery_requests(plan, config);
+  const auto requests = discovery_requests(plan, Principals(config.identities));
   ASSERT_EQ(requests.size(), 6u);  // /me and /orders, for each identity
   std::vector<Response> responses;
   for (const auto& r : requests) {
@@ -60,7 +60,7 @@ TEST(Discovery, LinksListItemsMeRecordsAndNamedMembersToTheirOwners) {
       responses.push_back(
           ok(me ? R"({"id": 1, "departmentId": 2})" : R"({"items": [{"id": 5}, {"id": 999}]})"));
   }
-  const Discovery d = discover_ids(plan, config, requests, responses);
+  const Discovery d = discover_ids(plan, Principals(config.identities), requests, responses);
   std::set<std::string> owned;
   for (const auto& x : d.owned) owned.insert(x.identity + " " + x.parameter + "=" + x.value);
   EXPECT_EQ(owned, (std::set<std::string>{
@@ -70,12 +70,12 @@ TEST(Discovery, LinksListItemsMeRecordsAndNamedMembersToTheirOwners) {
   // 999 is in bob's list and in admin's: admin ranks higher, so it is bob's; for admin a lower
   // level saw it too, so it is not admin's. Department 2 likewise (alice's, not admin's).
   EXPECT_EQ(d.shared, 2u);
-  config::Config adopted = config;
+  Principals adopted(config.identities);
   adopt(adopted, d);
   // Owned IDs are kept per resource (the collection), not per parameter name.
-  EXPECT_EQ(adopted.identities[0].owns.at("/orders"), (std::vector<std::string>{"101", "102"}));
-  EXPECT_EQ(adopted.identities[0].owns.at("/departments"), (std::vector<std::string>{"2"}));
-  EXPECT_EQ(adopted.identities[0].user_id, "17");
+  EXPECT_EQ(adopted.identities()[0].owns.at("/orders"), (std::vector<std::string>{"101", "102"}));
+  EXPECT_EQ(adopted.identities()[0].owns.at("/departments"), (std::vector<std::string>{"2"}));
+  EXPECT_EQ(adopted.identities()[0].user_id, "17");
 }
 
 TEST(Discovery, FollowsOpenApiLinks) {
@@ -93,11 +93,11 @@ TEST(Discovery, FollowsOpenApiLinks) {
   config::Config config;
   config.identities = {identity("alice", 1), identity("bob", 1)};
   const Plan plan = make_plan(api, &config, {"http://127.0.0.1:1", false});
-  const auto requests = discovery_requests(plan, config);
+  const auto requests = discovery_requests(plan, Principals(config.identities));
   ASSERT_EQ(requests.size(), 2u);
   const std::vector<Response> responses = {ok(R"({"account": {"number": "AC-77"}})"),
                                            ok(R"({"account": {"number": "AC-88"}})")};
-  const Discovery d = discover_ids(plan, config, requests, responses);
+  const Discovery d = discover_ids(plan, Principals(config.identities), requests, responses);
   ASSERT_EQ(d.owned.size(), 2u);
   EXPECT_EQ(d.owned[0].parameter, "accountNo");
   EXPECT_EQ(d.owned[0].value, "AC-77");

@@ -118,7 +118,7 @@ TEST(Discovery, IdsOfOneParameterNameStayWithTheirResourceAndOwnerFieldsDecide) 
   config::Config config;
   config.identities = {identity("alice", 1, k_alice), identity("bob", 1)};
   const Plan plan = make_plan(api, &config, {"http://127.0.0.1:1", false});
-  const auto requests = discovery_requests(plan, config);
+  const auto requests = discovery_requests(plan, Principals(config.identities));
   std::vector<Response> responses;
   const std::string carts = R"({"carts": [{"_id": "c0000000000000000000000a", "idUsuario": ")" +
                             k_alice + R"("}, {"_id": "c0000000000000000000000b", "idUsuario": ")" +
@@ -133,7 +133,7 @@ TEST(Discovery, IdsOfOneParameterNameStayWithTheirResourceAndOwnerFieldsDecide) 
     else
       responses.push_back(ok(R"({"orders": []})"));
   }
-  const Discovery d = discover_ids(plan, config, requests, responses);
+  const Discovery d = discover_ids(plan, Principals(config.identities), requests, responses);
   std::set<std::string> owned;
   for (const auto& x : d.owned) owned.insert(x.identity + " " + x.resource + "=" + x.value);
   EXPECT_EQ(owned, (std::set<std::string>{"alice /users=" + k_alice, "bob /users=" + k_bob,
@@ -141,12 +141,12 @@ TEST(Discovery, IdsOfOneParameterNameStayWithTheirResourceAndOwnerFieldsDecide) 
                                           "bob /carts=c0000000000000000000000b"}));
   // bob's user id came from his "me" answer.
   ASSERT_EQ(d.user_ids.size(), 2u);
-  config::Config adopted = config;
+  Principals adopted(config.identities);
   adopt(adopted, d);
-  EXPECT_EQ(adopted.identities[1].user_id, k_bob);
-  EXPECT_EQ(owned_ids(adopted.identities[0], "/carts/{id}", "id")->front(),
+  EXPECT_EQ(adopted.identities()[1].user_id, k_bob);
+  EXPECT_EQ(owned_ids(adopted.identities()[0], "/carts/{id}", "id")->front(),
             "c0000000000000000000000a");
-  EXPECT_EQ(owned_ids(adopted.identities[0], "/users/{id}", "id")->front(), k_alice);
+  EXPECT_EQ(owned_ids(adopted.identities()[0], "/users/{id}", "id")->front(), k_alice);
 }
 
 TEST(Discovery, NextPagesFromLinksHeadersAndPageNumbers) {
@@ -159,7 +159,7 @@ TEST(Discovery, NextPagesFromLinksHeadersAndPageNumbers) {
     if (plan.operations[i].op->key() == "GET /orders") orders = i;
     if (plan.operations[i].op->key() == "GET /carts") carts = i;
   }
-  Baseline list{orders, "alice", make_request(plan, orders, config, "alice", Credential::own)};
+  Baseline list{orders, "alice", make_request(plan, orders, Principals(config.identities), "alice", Credential::own)};
   // A `next` path in the body.
   auto next = next_page(plan, list, ok(R"({"orders": [1], "next": "/api/orders?page=2"})"));
   ASSERT_TRUE(next);
@@ -176,7 +176,7 @@ TEST(Discovery, NextPagesFromLinksHeadersAndPageNumbers) {
   second.request.url = next->url;
   EXPECT_FALSE(next_page(plan, second, ok(R"({"orders": [1], "page": 2, "pages": 2})")));
   // RFC 8288 Link header.
-  Baseline cart_list{carts, "alice", make_request(plan, carts, config, "alice", Credential::own)};
+  Baseline cart_list{carts, "alice", make_request(plan, carts, Principals(config.identities), "alice", Credential::own)};
   Response linked = ok(R"({"carts": []})");
   linked.headers.emplace_back(
       "link", "<http://127.0.0.1:1/api/carts?cursor=abc>; rel=\"next\", <x>; rel=\"prev\"");

@@ -40,7 +40,7 @@ TEST(CurlCommand, PlaceholdersNeverSecrets) {
   r.credential = plan::Credential::own;
   r.headers = {{"Content-Type", "application/json"}};
   r.body = R"({"note": "it's"})";
-  const std::string cmd = plan::curl_command(r, c);
+  const std::string cmd = plan::curl_command(r, c, plan::Principals(c.identities));
   EXPECT_EQ(cmd.find("real-"), std::string::npos) << cmd;
   EXPECT_NE(cmd.find("$AUTHDIFF_ALI_CE_TOKEN"), std::string::npos) << cmd;
   EXPECT_NE(cmd.find("SESSION=$AUTHDIFF_ALI_CE_COOKIE_SESSION"), std::string::npos) << cmd;
@@ -48,7 +48,7 @@ TEST(CurlCommand, PlaceholdersNeverSecrets) {
   EXPECT_NE(cmd.find("-X POST"), std::string::npos);
   EXPECT_NE(cmd.find(R"(--data-raw '{"note": "it'\''s"}')"), std::string::npos) << cmd;
   r.credential = plan::Credential::garbage;
-  EXPECT_EQ(plan::curl_command(r, c).find("$AUTHDIFF"), std::string::npos);
+  EXPECT_EQ(plan::curl_command(r, c, plan::Principals(c.identities)).find("$AUTHDIFF"), std::string::npos);
 }
 
 TEST(Junit, HostileTextStillValidatesAgainstTheAntSchema) {

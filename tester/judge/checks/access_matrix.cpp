@@ -37,7 +37,7 @@ class AccessMatrixCheck final : public Check {
     if (p.skipped || !available(ctx.options)) return {};
     const config::Identity* victim = victim_for(ctx, op);
     std::vector<const config::Identity*> principals = {nullptr};
-    for (const auto& id : ctx.config.identities) principals.push_back(&id);
+    for (const auto& id : ctx.principals.identities()) principals.push_back(&id);
     std::vector<plan::Probe> out;
     for (const config::Identity* who : principals) {
       // The caller's own objects where it has them, else the objects the baseline caller reaches.
@@ -53,7 +53,7 @@ class AccessMatrixCheck final : public Check {
       probe.identity = who == nullptr ? "" : who->name;
       probe.victim = victim == nullptr ? "" : victim->name;
       probe.request =
-          plan::make_request(ctx.plan, op, ctx.config, probe.identity,
+          plan::make_request(ctx.plan, op, ctx.principals, probe.identity,
                              who == nullptr ? plan::Credential::none : plan::Credential::own, ids);
       out.push_back(std::move(probe));
     }
@@ -115,7 +115,7 @@ class AccessMatrixCheck final : public Check {
     if (o.status == 400 || o.status == 404 || o.status == 410 || o.status == 422) {
       const auto& p = ctx.plan.operations[probe.operation];
       const config::Identity* who =
-          probe.identity.empty() ? nullptr : ctx.config.identity(probe.identity);
+          probe.identity.empty() ? nullptr : ctx.principals.identity(probe.identity);
       plan::Overrides ids;
       const std::string owner =
           who != nullptr && plan::owned_path_ids(p, *who, ids) ? who->name : probe.victim;

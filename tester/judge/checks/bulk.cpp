@@ -58,7 +58,7 @@ class Bulk final : public Check {
     const spec::Parameter* size = page_size_param(*p.op);
     if (size == nullptr) {
       probe.kind = "no page-size parameter";
-      probe.request = plan::make_request(ctx.plan, op, ctx.config, identity, credential, base);
+      probe.request = plan::make_request(ctx.plan, op, ctx.principals, identity, credential, base);
       out.push_back(probe);
       return out;
     }
@@ -84,7 +84,7 @@ class Bulk final : public Check {
         probe.kind = size->name + "=" + v;
       }
       probe.value = v;
-      probe.request = plan::make_request(ctx.plan, op, ctx.config, identity, credential, o, omit);
+      probe.request = plan::make_request(ctx.plan, op, ctx.principals, identity, credential, o, omit);
       out.push_back(probe);
     }
     return out;

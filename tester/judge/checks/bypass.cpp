@@ -96,7 +96,7 @@ class Bypass final : public Check {
     std::vector<const config::Identity*> callers = {nullptr};
     if (p.expect.access != config::Access::owner) {
       const config::Identity* low = nullptr;
-      for (const auto& id : ctx.config.identities) {
+      for (const auto& id : ctx.principals.identities()) {
         if (!plan::may_access(p, &id) && (low == nullptr || id.level < low->level)) low = &id;
       }
       if (low != nullptr) callers.push_back(low);
@@ -107,7 +107,7 @@ class Bypass final : public Check {
     for (const config::Identity* caller : callers) {
       const std::string who = caller == nullptr ? "" : caller->name;
       const plan::Request plain = plan::make_request(
-          ctx.plan, op, ctx.config, who,
+          ctx.plan, op, ctx.principals, who,
           caller == nullptr ? plan::Credential::none : plan::Credential::own, ids);
       // The plain request itself, for comparison: a variant only bypasses a guard that stops it.
       plan::Probe reference;

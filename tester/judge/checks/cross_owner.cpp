@@ -40,7 +40,7 @@ class CrossOwner final : public Check {
     const auto& p = ctx.plan.operations[op];
     std::vector<plan::Probe> out;
     if (p.skipped || p.expect.access == config::Access::everyone) return out;
-    const auto& ids = ctx.config.identities;
+    const auto& ids = ctx.principals.identities();
     if (p.expect.access == config::Access::owner && has_id_path_param(p)) {
       for (const auto& a : ids) {
         plan::Overrides owned;
@@ -56,7 +56,7 @@ class CrossOwner final : public Check {
           probe.parameter = owned.begin()->first;
           probe.value = owned.begin()->second;
           probe.request =
-              plan::make_request(ctx.plan, op, ctx.config, b.name, plan::Credential::own, owned);
+              plan::make_request(ctx.plan, op, ctx.principals, b.name, plan::Credential::own, owned);
           out.push_back(std::move(probe));
         }
       }
@@ -80,7 +80,7 @@ class CrossOwner final : public Check {
         probe.operation = op;
         probe.identity = b.name;
         probe.request =
-            plan::make_request(ctx.plan, op, ctx.config, b.name, plan::Credential::own, own);
+            plan::make_request(ctx.plan, op, ctx.principals, b.name, plan::Credential::own, own);
         out.push_back(std::move(probe));
       }
     }
@@ -112,15 +112,15 @@ class CrossOwner final : public Check {
       }
     }
     if (!list->is_array()) return enforced("no list at " + (pointer->empty() ? "/" : *pointer));
-    const config::Identity* b = ctx.config.identity(probe.identity);
+    const config::Identity* b = ctx.principals.identity(probe.identity);
     Verdict v;
     std::vector<std::string> owners;
     for (std::size_t i = 0; i < list->size(); ++i) {
       const auto& item = (*list)[i];
       if (!item.is_object() || b == nullptr) continue;
       std::string hit;
-      const std::string owner = item_owner(ctx.plan, probe.operation, ctx.config, item, &hit);
-      const config::Identity* a = owner.empty() ? nullptr : ctx.config.identity(owner);
+      const std::string owner = item_owner(ctx.plan, probe.operation, ctx.principals, item, &hit);
+      const config::Identity* a = owner.empty() ? nullptr : ctx.principals.identity(owner);
       if (a == nullptr || a == b || a->level != b->level) continue;
       ++v.leaked;
       if (std::find(owners.begin(), owners.end(), a->name) == owners.end())

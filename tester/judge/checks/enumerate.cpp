@@ -24,7 +24,7 @@ bool looks_uuid(const std::string& s) {
 // The values the rules give for an owned ID `base` of parameter `param`.
 std::vector<std::string> mutate(const std::vector<std::string>& rules, const std::string& base,
                                 const std::string& path, const std::string& param,
-                                const config::Config& config, const std::string& owner) {
+                                const plan::Principals& principals, const std::string& owner) {
   std::vector<std::string> out;
   const auto n = as_integer(base);
   const auto add = [&](std::string v) {
@@ -32,7 +32,7 @@ std::vector<std::string> mutate(const std::vector<std::string>& rules, const std
   };
   for (const auto& rule : rules) {
     if (rule == "others") {
-      for (const auto& id : config.identities) {
+      for (const auto& id : principals.identities()) {
         if (id.name == owner) continue;
         if (const auto* ids = plan::owned_ids(id, path, param)) {
           for (const auto& v : *ids) add(v);
@@ -84,7 +84,7 @@ class Enumerate final : public Check {
     // they are the baseline others are judged against). Without a credential it always does.
     const auto privileged = [&](const config::Identity& id) {
       bool lower = false;
-      for (const auto& other : ctx.config.identities) {
+      for (const auto& other : ctx.principals.identities()) {
         if (&other == &id || !plan::may_access(p, &other)) continue;
         if (other.level >= id.level) return false;
         lower = true;
@@ -94,14 +94,14 @@ class Enumerate final : public Check {
     for (const auto& param : p.op->parameters) {
       if (param.in != "path" || !param.is_id()) continue;
       bool anonymous_done = false;
-      for (const auto& id : ctx.config.identities) {
+      for (const auto& id : ctx.principals.identities()) {
         if (!plan::may_access(p, &id)) continue;
         const bool as_identity = p.expect.access == config::Access::owner && !privileged(id);
         if (!as_identity && anonymous_done) continue;
         plan::Overrides own;
         if (!plan::owned_path_ids(p, id, own) || !own.contains(param.name)) continue;
         for (const auto& value : mutate(ctx.mutations.ids, own[param.name], p.op->path, param.name,
-                                        ctx.config, id.name)) {
+                                        ctx.principals, id.name)) {
           plan::Overrides changed = own;
           changed[param.name] = value;
           const auto* ids = plan::owned_ids(id, p.op->path, param.name);
@@ -115,13 +115,13 @@ class Enumerate final : public Check {
           probe.parameter = param.name;
           probe.value = value;
           probe.request =
-              plan::make_request(ctx.plan, op, ctx.config, id.name, plan::Credential::own, changed);
+              plan::make_request(ctx.plan, op, ctx.principals, id.name, plan::Credential::own, changed);
           if (as_identity) out.push_back(probe);
           if (!anonymous_done) {
             probe.kind = param.name + "=" + value + " with no credential";
             probe.identity.clear();
             probe.request =
-                plan::make_request(ctx.plan, op, ctx.config, "", plan::Credential::none, changed);
+                plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, changed);
             out.push_back(std::move(probe));
           }
         }
@@ -139,7 +139,7 @@ class Enumerate final : public Check {
     // A guessed ID that is the caller's own object (its owner field says so) leaks nothing,
     // even where discovery did not list it (a later page, a cap).
     if (!probe.identity.empty() && o.json &&
-        plan::owner_of(o.doc, ctx.config.identities) == probe.identity) {
+        plan::owner_of(o.doc, ctx.principals.identities()) == probe.identity) {
       return enforced(std::to_string(o.status) + " for " + probe.parameter + "=" + probe.value +
                       ": " + probe.identity + "'s own record (its owner field says so)");
     }

@@ -80,14 +80,14 @@ class ExistenceOracle final : public Check {
     if (victim == nullptr) return {};
     // The lowest-level other identity: it asks for the victim's object.
     const config::Identity* asker = nullptr;
-    for (const auto& id : ctx.config.identities) {
+    for (const auto& id : ctx.principals.identities()) {
       if (&id != victim && (asker == nullptr || id.level < asker->level)) asker = &id;
     }
     if (asker == nullptr || asker->level > victim->level) return {};
     plan::Overrides ids;
     plan::owned_path_ids(p, *victim, ids);
     const plan::Request existing_request =
-        plan::make_request(ctx.plan, op, ctx.config, asker->name, plan::Credential::own, ids);
+        plan::make_request(ctx.plan, op, ctx.principals, asker->name, plan::Credential::own, ids);
     // The value that request carries for the parameter: the victim's own, or the example.
     std::string existing;
     if (const auto it = ids.find(param->name); it != ids.end()) {
@@ -110,7 +110,7 @@ class ExistenceOracle final : public Check {
       plan::Overrides values = ids;
       values[param->name] = probe.value;
       probe.request = real ? existing_request
-                           : plan::make_request(ctx.plan, op, ctx.config, asker->name,
+                           : plan::make_request(ctx.plan, op, ctx.principals, asker->name,
                                                 plan::Credential::own, values);
       out.push_back(std::move(probe));
     }

@@ -88,7 +88,7 @@ class RateLimit final : public Check {
     plan::Overrides ids;
     plan::owned_path_ids(p, *victim, ids);
     const plan::Request request =
-        plan::make_request(ctx.plan, op, ctx.config, victim->name, plan::Credential::own, ids);
+        plan::make_request(ctx.plan, op, ctx.principals, victim->name, plan::Credential::own, ids);
     std::vector<plan::Probe> out;
     const auto n = ctx.options.value(*this, "requests");
     for (int k = 1; k <= n; ++k) {

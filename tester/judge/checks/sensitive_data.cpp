@@ -52,7 +52,7 @@ class SensitiveDataCheck final : public Check {
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     std::vector<plan::Probe> out;
-    for (auto& b : plan::operation_baselines(ctx.plan, op, ctx.config)) {
+    for (auto& b : plan::operation_baselines(ctx.plan, op, ctx.principals)) {
       plan::Probe probe;
       probe.check = std::string(name());
       probe.kind =
@@ -71,7 +71,7 @@ class SensitiveDataCheck final : public Check {
     if (!response.ok()) return inconclusive("no answer: " + response.error);
     if (response.status < 200 || response.status >= 300)
       return enforced("answered " + std::to_string(response.status) + ": nothing to read");
-    const bool ordinary = ordinary_caller(ctx.config, probe.identity);
+    const bool ordinary = ordinary_caller(ctx.config, ctx.principals, probe.identity);
     auto found = sensitive_data(ctx.detectors, response);
     // A sign-in answers with a token by design: the token itself is no finding (what its
     // claims carry is: pointers "...#/claim").
@@ -96,7 +96,7 @@ class SensitiveDataCheck final : public Check {
       std::erase_if(found, [&](const Detection& d) {
         // Inside a token (pointer "...#/claim") nothing is "one's own": the token travels.
         if (d.pointer.find('#') != std::string::npos) return false;
-        if (!own_answer && !(o.json && owned_by(o.doc, d.pointer, ctx.config, probe.identity)))
+        if (!own_answer && !(o.json && owned_by(o.doc, d.pointer, ctx.principals, probe.identity)))
           return false;
         own.push_back(d);
         return true;
@@ -189,10 +189,10 @@ class SensitiveDataCheck final : public Check {
         last == "current")
       return true;
     if (p.expect.access != config::Access::owner || p.op->is_list) return false;
-    const config::Identity* id = ctx.config.identity(probe.identity);
+    const config::Identity* id = ctx.principals.identity(probe.identity);
     plan::Overrides ids;
     return id != nullptr && plan::owned_path_ids(p, *id, ids) &&
-           probe.request.url == plan::make_request(ctx.plan, probe.operation, ctx.config,
+           probe.request.url == plan::make_request(ctx.plan, probe.operation, ctx.principals,
                                                    probe.identity, plan::Credential::own, ids)
                                     .url;
   }
@@ -200,7 +200,7 @@ class SensitiveDataCheck final : public Check {
   // Whether an object on the way from `doc`'s root to `pointer` belongs to `identity` by its
   // owner field (the nearest object that names an owner decides).
   static bool owned_by(const nlohmann::json& doc, const std::string& pointer,
-                       const config::Config& config, const std::string& identity) {
+                       const plan::Principals& principals, const std::string& identity) {
     std::vector<const nlohmann::json*> chain = {&doc};
     const nlohmann::json* at = &doc;
     for (const auto& token : split(pointer.empty() ? "" : pointer.substr(1), '/')) {
@@ -221,7 +221,7 @@ class SensitiveDataCheck final : public Check {
     }
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
       if (!(*it)->is_object()) continue;
-      const std::string owner = plan::owner_of(**it, config.identities);
+      const std::string owner = plan::owner_of(**it, principals.identities());
       if (!owner.empty()) return owner == identity;
     }
     return false;

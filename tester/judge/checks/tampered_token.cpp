@@ -49,7 +49,7 @@ class TamperedToken final : public Check {
     if (token.empty()) return {};
     // The lowest-level other identity with a JWT: it claims to be the victim.
     const config::Identity* low = nullptr;
-    for (const auto& id : ctx.config.identities) {
+    for (const auto& id : ctx.principals.identities()) {
       if (&id == victim || !plan::looks_like_jwt(last_word(id.credentials.first_value()))) continue;
       if (low == nullptr || id.level < low->level) low = &id;
     }
@@ -68,7 +68,7 @@ class TamperedToken final : public Check {
       probe.identity = sender.name;
       probe.victim = victim->name;
       probe.value = rule.name;
-      probe.request = plan::make_request(ctx.plan, op, ctx.config, sender.name,
+      probe.request = plan::make_request(ctx.plan, op, ctx.principals, sender.name,
                                          plan::Credential::tampered, ids);
       probe.request.tamper = rule.name;
       if (rule.escalates) probe.request.tamper_other = victim->name;

@@ -37,7 +37,7 @@ class WeakerIdentity final : public Check {
     const bool nobody = victim == nullptr && no_allowed_caller(ctx, op);
     if (victim == nullptr && !nobody) return {};
     std::vector<plan::Probe> out;
-    for (const auto& id : ctx.config.identities) {
+    for (const auto& id : ctx.principals.identities()) {
       if (plan::may_access(p, &id)) continue;
       plan::Probe probe;
       probe.check = std::string(name());
@@ -47,7 +47,7 @@ class WeakerIdentity final : public Check {
       probe.identity = id.name;
       probe.victim = nobody ? "" : victim->name;
       probe.request =
-          plan::make_request(ctx.plan, op, ctx.config, id.name, plan::Credential::own, ids);
+          plan::make_request(ctx.plan, op, ctx.principals, id.name, plan::Credential::own, ids);
       out.push_back(std::move(probe));
     }
     return out;

@@ -1,0 +1,107 @@
+#pragma once
+// The sending side of a run, under the stages of engine.cpp: one Sender, the identities'
+// sessions and their control requests (Traffic), and the requests of one step sent together
+// with each answer delivered where its request asked (Batch).
+#include <cstddef>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "auth/sessions.hpp"
+#include "http/sender.hpp"
+#include "plan/exchange.hpp"
+#include "plan/principals.hpp"
+
+namespace authdiff::app {
+
+// Progress on a terminal only: requests done / total for the stage.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool enabled) : m_enabled(enabled) {}
+  http::Progress stage(const std::string& name) const;
+  void clear() const;
+
+ private:
+  bool m_enabled;
+};
+
+// One Sender, the identities' sessions (which sign in on construction), and each identity's
+// positive-control requests. send() goes in chunks of about a second of traffic; before each,
+// credentials about to expire are renewed; after each, an identity whose own requests got 401
+// has its positive control re-checked, and if that fails too its credential is renewed (or the
+// run stops, naming it) and those requests are sent again. A credential that dies mid-run
+// never turns into a flood of "enforced". Once the request budget is used up nothing more is
+// sent: every later request is answered "not sent" and counted (budget_note()).
+class Traffic {
+ public:
+  Traffic(const http::Options& options, plan::Principals& principals,
+          const ProgressLine& progress);
+
+  auth::Sessions& sessions() { return m_sessions; }
+  const auth::Sessions& sessions() const { return m_sessions; }
+
+  void set_controls(std::map<std::string, std::vector<plan::Request>> controls);
+  // Whether `identity` still gets a usable answer from one of its control requests; `got`: what
+  // the first one got when none did.
+  bool control_works(const std::string& identity, std::string* got = nullptr);
+
+  // Send `requests` (in chunks, renewing and recovering credentials) as stage `stage`.
+  std::vector<plan::Response> send(const std::vector<plan::Request>& requests,
+                                   const std::string& stage);
+  // Send `requests` at once, without chunks or recovery (the positive controls).
+  std::vector<plan::Response> send_once(const std::vector<plan::Request>& requests,
+                                        const std::string& stage);
+
+  // Renew the credentials that expire within `margin` seconds.
+  void renew_expiring(double margin);
+  // Get `name` a fresh credential (Failure, exit 3, when that fails).
+  void renew(const std::string& name);
+
+  // "" while the budget lasts; else what ran out and how much of the run was not sent.
+  std::string budget_note() const;
+  bool exhausted() const { return m_sender->exhausted(); }
+
+  std::size_t requests() const { return m_sender->attempts() + m_sessions.requests(); }
+  double seconds() const { return m_sender->seconds(); }
+
+ private:
+  void recover(const std::vector<plan::Request>& part, std::vector<plan::Response>& responses);
+  void count_unsent(const std::vector<plan::Response>& responses);
+
+  auth::Sessions m_sessions;
+  const ProgressLine& m_progress;
+  std::unique_ptr<http::Sender> m_sender;
+  std::map<std::string, std::vector<plan::Request>> m_controls;
+  std::size_t m_chunk = 2000;
+  double m_last_chunk = 0;
+  std::size_t m_budget = 0;
+  std::size_t m_unsent = 0;  // requests not sent because the budget was used up
+};
+
+// The requests of one step, sent together. Each request names where its answer goes (one or
+// more places), so no stage keeps parallel vectors or index arithmetic.
+class Batch {
+ public:
+  void add(plan::Request request, std::vector<plan::Response*> answers);
+  bool empty() const { return m_requests.empty(); }
+  // Send them (nothing when empty) and deliver every answer.
+  void send(Traffic& traffic, const std::string& stage);
+  // After send(): the requests and their answers, in the order added.
+  const std::vector<plan::Request>& requests() const { return m_requests; }
+  const std::vector<plan::Response>& answers() const { return m_answers; }
+  std::vector<plan::Request>& requests() { return m_requests; }
+
+ private:
+  std::vector<plan::Request> m_requests;
+  std::vector<std::vector<plan::Response*>> m_to;
+  std::vector<plan::Response> m_answers;
+};
+
+// Whether `r` is a usable 2xx answer: a body that is no error message and not empty.
+bool works(const plan::Response& r);
+
+// "GET /orders/7 answered 401" (the path without the origin), or the transport error.
+std::string describe(const plan::Request& req, const plan::Response& r);
+
+}  // namespace authdiff::app
