@@ -12,15 +12,6 @@ namespace {
 const std::vector<std::string> k_states = {"allowed", "denied", "n/a"};
 const std::vector<std::string> k_keys = {"allowed", "denied", "na"};
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 Result<AccessMatrix> parse_access(std::string_view text, const std::string& path) {
@@ -73,15 +64,15 @@ std::string access_toml(const AccessMatrix& matrix, const std::vector<std::strin
       "# says denied fails the run; denied where this says allowed is reported as narrowed.\n"
       "# \"na\": no usable answer either way (a server error, no object to ask for).\n\n"
       "authdiff_access = " +
-      std::to_string(k_access_version) + "\nspec = " + quoted(spec_file) + "\n";
+      std::to_string(k_access_version) + "\nspec = " + toml_quoted(spec_file) + "\n";
   for (const auto& op : order) {
     const auto it = matrix.operations.find(op);
     if (it == matrix.operations.end()) continue;
-    out += "\n[" + quoted(op) + "]\n";
+    out += "\n[" + toml_quoted(op) + "]\n";
     for (std::size_t i = 0; i < k_keys.size(); ++i) {
       std::string list;
       for (const auto& [who, state] : it->second) {
-        if (state == k_states[i]) list += (list.empty() ? "" : ", ") + quoted(who);
+        if (state == k_states[i]) list += (list.empty() ? "" : ", ") + toml_quoted(who);
       }
       out += k_keys[i] + " = [" + list + "]\n";
     }

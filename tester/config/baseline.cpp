@@ -23,27 +23,6 @@ bool is_date(const std::string& s) {
   return month >= 1 && month <= 12 && day >= 1 && day <= 31;
 }
 
-// A TOML string with everything TOML needs escaped.
-std::string toml_string(const std::string& s) {
-  std::string out = "\"";
-  for (const char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (u < 0x20 || u == 0x7f) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
 KnownFinding read_entry(const toml::node& node, std::size_t index, const Context& ctx) {
   const std::string where = "known[" + std::to_string(index) + "]";
   if (!node.is_table()) ctx.fail(node.source(), where + " must be a table");
@@ -144,14 +123,14 @@ std::string baseline_toml(const std::vector<KnownFinding>& known) {
       "authdiff_baseline = " +
       std::to_string(k_baseline_version) + "\n";
   for (const auto* k : sorted) {
-    out += "\n[[known]]\nid = " + toml_string(k->id) + "\n";
+    out += "\n[[known]]\nid = " + toml_quoted(k->id) + "\n";
     for (const auto& [key, value] :
          {std::pair{"check", &k->check}, std::pair{"operation", &k->operation},
           std::pair{"identity", &k->identity}, std::pair{"victim", &k->victim},
           std::pair{"parameter", &k->parameter}, std::pair{"severity", &k->severity}}) {
-      if (!value->empty()) out += std::string(key) + " = " + toml_string(*value) + "\n";
+      if (!value->empty()) out += std::string(key) + " = " + toml_quoted(*value) + "\n";
     }
-    out += "reason = " + toml_string(k->reason) + "\n";
+    out += "reason = " + toml_quoted(k->reason) + "\n";
     if (!k->expires.empty()) out += "expires = " + k->expires + "\n";
   }
   return out;

@@ -15,63 +15,67 @@ namespace authdiff::config {
 
 namespace {
 
-// 1.5 / "1500ms" / "2s" / "1m" -> seconds.
-double duration(KeyReader& r, const std::string& key, double fallback, const Context& ctx) {
+using Units = std::initializer_list<std::pair<std::string_view, double>>;
+
+// "1500ms", "8 MiB": the number times its unit's factor (units compared without case; no unit
+// is the first entry's ""); nullopt when the text is not a number and one of `units`.
+std::optional<double> with_unit(std::string_view text, Units units) {
+  const std::string s(trim(text));
+  std::size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  const std::string unit = to_lower(trim(s.substr(used)));
+  for (const auto& [name, factor] : units) {
+    if (unit == name) return v * factor;
+  }
+  return std::nullopt;
+}
+
+// A number of `key`, or a string with a unit of `units`, at least `least`: the value in the
+// units' base (seconds, bytes); `fallback` when absent.
+double quantity(KeyReader& r, const std::string& key, double fallback, double least, Units units,
+                const std::string& example, const Context& ctx) {
   const toml::node* n = r.raw().get(key);
+  std::optional<double> v;
   if (n != nullptr && n->is_string()) {
     r.get(key);
-    const std::string s(trim(n->as_string()->get()));
-    std::size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(s, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    const std::string unit = s.substr(used);
-    const double scale = unit == "ms"                  ? 0.001
-                         : unit == "s" || unit.empty() ? 1
-                         : unit == "m"                 ? 60
-                                                       : -1;
-    if (used == 0 || scale < 0 || v <= 0) {
-      ctx.fail(n->source(), r.name(key) + " must be a duration such as 10, \"10s\" or \"500ms\"");
-    }
-    return v * scale;
+    v = with_unit(n->as_string()->get(), units);
+    if (!v || *v < least) ctx.fail(n->source(), r.name(key) + " must be " + example);
+    return *v;
   }
-  const auto v = r.number(key);
-  if (v && *v <= 0) ctx.fail(n->source(), r.name(key) + " must be positive");
+  v = r.number(key);
+  if (v && *v < least) ctx.fail(n->source(), r.name(key) + " must be " + example);
   return v.value_or(fallback);
+}
+
+// 1.5 / "1500ms" / "2s" / "1m" -> seconds.
+double duration(KeyReader& r, const std::string& key, double fallback, const Context& ctx) {
+  return quantity(r, key, fallback, 1e-6, {{"", 1}, {"ms", 0.001}, {"s", 1}, {"m", 60}},
+                  "a positive duration such as 10, \"10s\" or \"500ms\"", ctx);
 }
 
 // 1048576 / "8MiB" / "512KiB" / "1MB" -> bytes.
 std::size_t size(KeyReader& r, const std::string& key, std::size_t fallback, const Context& ctx) {
-  const toml::node* n = r.raw().get(key);
-  if (n != nullptr && n->is_string()) {
-    r.get(key);
-    const std::string s(trim(n->as_string()->get()));
-    std::size_t used = 0;
-    double v = 0;
-    try {
-      v = std::stod(s, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    const std::string unit = to_lower(trim(s.substr(used)));
-    double scale = -1;
-    if (unit.empty() || unit == "b") scale = 1;
-    if (unit == "kib" || unit == "k") scale = 1024;
-    if (unit == "mib" || unit == "m") scale = 1024.0 * 1024;
-    if (unit == "gib" || unit == "g") scale = 1024.0 * 1024 * 1024;
-    if (unit == "kb") scale = 1000;
-    if (unit == "mb") scale = 1e6;
-    if (unit == "gb") scale = 1e9;
-    if (used == 0 || scale < 0 || v < 1) {
-      ctx.fail(n->source(), r.name(key) + " must be a size such as 8388608 or \"8MiB\"");
-    }
-    return static_cast<std::size_t>(v * scale);
-  }
-  const auto v = r.integer(key, 1, std::int64_t{1} << 40);
-  return v ? static_cast<std::size_t>(*v) : fallback;
+  const double bytes = quantity(r, key, static_cast<double>(fallback), 1,
+                                {{"", 1},
+                                 {"b", 1},
+                                 {"k", 1024},
+                                 {"kib", 1024},
+                                 {"m", 1 << 20},
+                                 {"mib", 1 << 20},
+                                 {"g", 1 << 30},
+                                 {"gib", 1 << 30},
+                                 {"kb", 1e3},
+                                 {"mb", 1e6},
+                                 {"gb", 1e9}},
+                                "a size such as 8388608 or \"8MiB\"", ctx);
+  if (bytes > static_cast<double>(std::int64_t{1} << 40))
+    ctx.fail(r.raw().get(key)->source(), r.name(key) + " must be at most 1 TiB");
+  return static_cast<std::size_t>(bytes);
 }
 
 void read_target(KeyReader& r, Target& t, const Context& ctx) {

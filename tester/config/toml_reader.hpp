@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -190,6 +191,16 @@ class KeyReader {
   const Context& m_ctx;
   std::vector<std::string> m_known;
 };
+
+// `s` as a TOML basic string (a value or a quoted key), escaped by toml++'s own formatter:
+// quotes, backslashes and every control character.
+inline std::string toml_quoted(std::string_view s) {
+  std::ostringstream out;
+  // Basic strings (double quotes) always, so written files look the same whatever they hold.
+  const toml::value<std::string> value{std::string(s)};
+  out << toml::toml_formatter(value, toml::format_flags::allow_unicode_strings);
+  return out.str();
+}
 
 // Parse TOML text; a syntax error is an Error with the file, line and column.
 inline Result<toml::table> parse_toml(std::string_view text, const std::string& path) {

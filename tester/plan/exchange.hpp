@@ -1,6 +1,6 @@
 #pragma once
-// The values that cross the wire: what a probe asks for (Request), what came back (Response),
-// and the pair (Exchange). Plain data: `http` fills them, `judge` reads them. A Request never
+// The values that cross the wire: what a probe asks for (Request) and what came back
+// (Response). Plain data: `http` fills them, `judge` reads them. A Request never
 // holds a secret: it names whose credential to attach and how, and `http` attaches it.
 #include <cstddef>
 #include <optional>
@@ -73,11 +73,6 @@ struct Probe {
   // The operation's own request, changed only in who sends it and with which credential: what
   // variants of it (bypass) and other credentials (tampered-token) are compared with.
   bool plain = false;
-};
-
-struct Exchange {
-  Request request;
-  Response response;
 };
 
 }  // namespace authdiff::plan

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "config/access.hpp"
 #include "config/baseline.hpp"
 
 namespace authdiff::config {
@@ -21,6 +22,30 @@ TEST(Baseline, WrittenBaselinesReadBack) {
   EXPECT_EQ(a->parameter, "pageSize");
   EXPECT_EQ(back->find("fedcba9876543210")->expires, "");
   EXPECT_EQ(back->find("nope"), nullptr);
+}
+
+// Control characters (a tab, an escape, DEL) in what reports and specs bring in are escaped by
+// the TOML formatter: the files read back exactly.
+TEST(Baseline, ControlCharactersInWrittenFilesReadBack) {
+  const std::string odd = std::string("tab\there, esc \x1b[31m, del \x7f, quote \" and \\");
+  std::vector<KnownFinding> known = {
+      {"0123456789abcdef", "bulk", "GET /a", "admin", "", "pageSize", "medium", odd, "", 0}};
+  const auto back = parse_baseline(baseline_toml(known), "b.toml");
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(back->known.at(0).reason, odd);
+
+  AccessMatrix matrix;
+  const std::string op = "GET /x/" + odd;
+  matrix.operations[op]
+                   ["ali\x01"
+                    "ce"] = "allowed";
+  matrix.operations[op]["anonymous"] = "denied";
+  const auto read = parse_access(access_toml(matrix, {op}, "spec \x02.yaml"), "a.toml");
+  ASSERT_TRUE(read) << read.error().to_string();
+  EXPECT_EQ(read->operations.at(op).at("ali\x01"
+                                       "ce"),
+            "allowed");
+  EXPECT_EQ(read->operations.at(op).at("anonymous"), "denied");
 }
 
 TEST(Baseline, MistakesAreErrorsWithTheirLine) {

@@ -782,12 +782,10 @@ TEST_F(CheckBypass, AVariantStaysBypassedWhereThePlainRequestGotNoAnswer) {
   EXPECT_EQ(results[1].verdict.state, State::bypassed) << results[1].verdict.reason;
 }
 
-// BUG (bypass relate): a plain reference answered 5xx clears a variant that got the admin's data
-// as "not a bypass: the plain request is answered 500 too", though a 500 is no answer (the
-// reference itself is inconclusive) and a reference with no answer at all (above) leaves the
-// variant bypassed. A server that crashes on the plain anonymous request but serves the data
-// with X-Forwarded-For: 127.0.0.1 is reported enforced.
-TEST_F(CheckBypass, DISABLED_AServerErrorOnThePlainRequestDoesNotClearAVariantThatGotIn) {
+// A plain reference answered 5xx is no answer (like no answer at all, above): it does not clear
+// a variant that got the admin's data (a server that crashes on the plain anonymous request but
+// serves the data with X-Forwarded-For: 127.0.0.1).
+TEST_F(CheckBypass, AServerErrorOnThePlainRequestDoesNotClearAVariantThatGotIn) {
   const auto reference = w.probe("bypass", k_users, "bypass: the plain request, for comparison");
   const auto variant = w.probe("bypass", k_users, "bypass: header X-Forwarded-For: 127.0.0.1");
   const auto results =
@@ -796,9 +794,9 @@ TEST_F(CheckBypass, DISABLED_AServerErrorOnThePlainRequestDoesNotClearAVariantTh
   EXPECT_NE(results[1].verdict.state, State::enforced) << results[1].verdict.reason;
 }
 
-// BUG (bypass plan, minor): on a one-segment path `{dir}` is empty, so "path {dir}//{last}" is
-// the same request as "path /{path}" (GET //orders, sent and judged twice).
-TEST_F(CheckBypass, DISABLED_PlansNoDuplicateRequestOnAOneSegmentPath) {
+// On a one-segment path `{dir}` is empty, so "path {dir}//{last}" is the same request as
+// "path /{path}" (GET //orders): it is planned once.
+TEST_F(CheckBypass, PlansNoDuplicateRequestOnAOneSegmentPath) {
   std::set<std::string> requests;
   for (const auto& p : w.probes("bypass", k_orders)) {
     std::string request = p.identity + " " + p.request.method + " " + p.request.url;
@@ -949,10 +947,10 @@ TEST(CheckRateLimitSettings, PlanHonoursRequestsAndOperations) {
   EXPECT_TRUE(w.probes("rate-limit", k_order).empty());
 }
 
-// BUG (rate-limit plan): a sensitive read no identity may call (no victim, so no burst) still
-// takes one of the `operations` slots: with operations = 1 and GET /admin/users (the plan's first
-// sensitive read) declared `nobody`, no operation gets a burst at all.
-TEST(CheckRateLimitSettings, DISABLED_ABurstSlotIsNotSpentOnAReadNoIdentityMayCall) {
+// A sensitive read no identity may call (no victim, so no burst) takes none of the `operations`
+// slots: with operations = 1 and GET /admin/users (the plan's first sensitive read) declared
+// `nobody`, the next sensitive read gets the burst.
+TEST(CheckRateLimitSettings, ABurstSlotIsNotSpentOnAReadNoIdentityMayCall) {
   World w(k_spec, replaced(k_config, "access = \"level >= 3\"", "access = \"nobody\"") +
                       "\n[checks.rate-limit]\noperations = 1\n");
   ASSERT_EQ(w.op(k_users), 0u);
@@ -1137,10 +1135,10 @@ TEST(CheckAuditCareless, InAScanUnconfirmedRulesAreInfoConfirmedOnesKeepTheirSev
   EXPECT_EQ(results[0].verdict.severity, Severity::low);
 }
 
-// BUG (audit plan): "plain-http-server" is told on operation 0 only, and "api-key-in-query" on
-// the first operation using the scheme, whether or not the config excludes that operation
-// (`skip = true`), whose audit then plans nothing: the spec-wide finding is lost.
-TEST(CheckAuditCareless, DISABLED_ThePlainHttpServerIsToldWhenTheFirstOperationIsSkipped) {
+// "plain-http-server" (once per spec) and "api-key-in-query" (once per scheme) are told on the
+// first operation the config does not exclude (`skip = true`): a skipped first operation does
+// not lose the spec-wide finding.
+TEST(CheckAuditCareless, ThePlainHttpServerIsToldWhenTheFirstOperationIsSkipped) {
   World w(k_careless_spec,
           "[target]\nbase_url = \"http://api.test\"\n\n[[expect]]\nmatch = \"GET /health\"\n"
           "skip = true\n");
@@ -1152,7 +1150,7 @@ TEST(CheckAuditCareless, DISABLED_ThePlainHttpServerIsToldWhenTheFirstOperationI
   EXPECT_TRUE(rules.contains("plain-http-server"));
 }
 
-TEST(CheckAuditCareless, DISABLED_AnApiKeyInTheQueryIsToldWhenItsFirstOperationIsSkipped) {
+TEST(CheckAuditCareless, AnApiKeyInTheQueryIsToldWhenItsFirstOperationIsSkipped) {
   // GET /health uses the query key too, and comes first.
   const std::string spec = replaced(k_careless_spec, R"("/health": {"get": {"security": [])",
                                     R"("/health": {"get": {"security": [{"key": []}])");

@@ -92,7 +92,10 @@ bool holds(const plan::Plan& plan, std::size_t op, std::string_view rule, std::s
   }
   if (plan.api == nullptr) return false;
   if (rule == "plain-http-server") {
-    if (op != 0) return false;  // one finding for the spec, on its first operation
+    // One finding for the spec, on its first operation the config does not exclude.
+    for (std::size_t i = 0; i < op; ++i) {
+      if (!plan.operations[i].excluded) return false;
+    }
     for (const auto& s : plan.api->servers) {
       const auto u = parse_url(s);
       if (u && u->scheme == "http" && !loopback(u->host)) {
@@ -109,8 +112,9 @@ bool holds(const plan::Plan& plan, std::size_t op, std::string_view rule, std::s
         if (it == plan.api->schemes.end() || it->second.kind != spec::SchemeKind::api_key ||
             it->second.location != "query")
           continue;
-        // One finding per scheme, on the first operation that uses it.
+        // One finding per scheme, on the first operation that uses it (and is audited).
         for (std::size_t i = 0; i < op; ++i) {
+          if (plan.operations[i].excluded) continue;
           for (const auto& a : plan.operations[i].op->security.alternatives) {
             for (const auto& u : a) {
               if (u.scheme == use.scheme) return false;

@@ -84,7 +84,8 @@ class Bulk final : public Check {
         probe.kind = size->name + "=" + v;
       }
       probe.value = v;
-      probe.request = plan::make_request(ctx.plan, op, ctx.principals, identity, credential, o, omit);
+      probe.request =
+          plan::make_request(ctx.plan, op, ctx.principals, identity, credential, o, omit);
       out.push_back(probe);
     }
     return out;

@@ -120,6 +120,7 @@ class Bypass final : public Check {
       reference.request = plain;
       out.push_back(std::move(reference));
       const SplitUrl u = split_url(plain.url);
+      std::set<std::string> sent;  // method, URL and headers of the variants planned
       for (const auto& rule : ctx.mutations.bypass) {
         const auto space = rule.find(' ');
         const std::string verb = rule.substr(0, space);
@@ -152,6 +153,10 @@ class Bypass final : public Check {
         } else {
           continue;
         }
+        // Two rules can make the same request ({dir}//{last} and /{path} on /orders): once.
+        std::string key = req.method + " " + req.url;
+        for (const auto& [k, v] : req.headers) key += "\n" + k + ": " + v;
+        if (!sent.insert(key).second) continue;
         plan::Probe probe;
         probe.check = std::string(name());
         probe.kind = "bypass: " + rule;
@@ -203,8 +208,10 @@ class Bypass final : public Check {
       if (it == reference.end()) continue;
       const ProbeResult& p = *it->second;
       const Observation o = observe(p.response, std::nullopt);
+      // A plain request that got no answer or a server error tells nothing against the variant.
       if (p.verdict.state == State::bypassed ||
-          (!o.transport_error && !ctx.knowledge.looks_denied(r.probe.operation, o, nullptr))) {
+          (!o.transport_error && o.status < 500 &&
+           !ctx.knowledge.looks_denied(r.probe.operation, o, nullptr))) {
         r.verdict = enforced("not a bypass: the plain request is answered " +
                              std::to_string(p.response.status) + " too");
       }

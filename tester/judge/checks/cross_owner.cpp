@@ -55,8 +55,8 @@ class CrossOwner final : public Check {
           probe.victim = a.name;
           probe.parameter = owned.begin()->first;
           probe.value = owned.begin()->second;
-          probe.request =
-              plan::make_request(ctx.plan, op, ctx.principals, b.name, plan::Credential::own, owned);
+          probe.request = plan::make_request(ctx.plan, op, ctx.principals, b.name,
+                                             plan::Credential::own, owned);
           out.push_back(std::move(probe));
         }
       }

@@ -114,14 +114,14 @@ class Enumerate final : public Check {
           probe.victim = id.name;  // judged against what this identity may see
           probe.parameter = param.name;
           probe.value = value;
-          probe.request =
-              plan::make_request(ctx.plan, op, ctx.principals, id.name, plan::Credential::own, changed);
+          probe.request = plan::make_request(ctx.plan, op, ctx.principals, id.name,
+                                             plan::Credential::own, changed);
           if (as_identity) out.push_back(probe);
           if (!anonymous_done) {
             probe.kind = param.name + "=" + value + " with no credential";
             probe.identity.clear();
-            probe.request =
-                plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, changed);
+            probe.request = plan::make_request(ctx.plan, op, ctx.principals, "",
+                                               plan::Credential::none, changed);
             out.push_back(std::move(probe));
           }
         }

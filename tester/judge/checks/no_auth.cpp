@@ -38,7 +38,8 @@ class NoAuth final : public Check {
       none.check = std::string(name());
       none.kind = "no credential (no caller is allowed)";
       none.operation = op;
-      none.request = plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, ids);
+      none.request =
+          plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, ids);
       out.push_back(std::move(none));
       return out;
     }
@@ -49,12 +50,13 @@ class NoAuth final : public Check {
     none.plain = true;
     none.operation = op;
     none.victim = victim->name;
-    none.request = plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, ids);
+    none.request =
+        plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, ids);
     out.push_back(none);
     plan::Probe garbage = none;
     garbage.kind = "garbage credential";
-    garbage.request =
-        plan::make_request(ctx.plan, op, ctx.principals, victim->name, plan::Credential::garbage, ids);
+    garbage.request = plan::make_request(ctx.plan, op, ctx.principals, victim->name,
+                                         plan::Credential::garbage, ids);
     out.push_back(garbage);
     return out;
   }

@@ -76,15 +76,16 @@ class RateLimit final : public Check {
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
-    if (!sensitive_read(p)) return {};
-    // The first `operations` sensitive reads of the plan get a burst.
+    const config::Identity* victim = victim_for(ctx, op);
+    if (!sensitive_read(p) || victim == nullptr) return {};
+    // The first `operations` sensitive reads of this shard that someone may call get a burst.
     int before = 0;
     const auto operations = ctx.options.value(*this, "operations");
-    for (std::size_t i = 0; i < op && before < operations; ++i)
-      before += sensitive_read(ctx.plan.operations[i]) ? 1 : 0;
+    for (std::size_t i = 0; i < op && before < operations; ++i) {
+      const auto& o = ctx.plan.operations[i];
+      before += !o.other_shard && sensitive_read(o) && victim_for(ctx, i) != nullptr ? 1 : 0;
+    }
     if (before >= operations) return {};
-    const config::Identity* victim = victim_for(ctx, op);
-    if (victim == nullptr) return {};
     plan::Overrides ids;
     plan::owned_path_ids(p, *victim, ids);
     const plan::Request request =

@@ -201,24 +201,17 @@ class SensitiveDataCheck final : public Check {
   // owner field (the nearest object that names an owner decides).
   static bool owned_by(const nlohmann::json& doc, const std::string& pointer,
                        const plan::Principals& principals, const std::string& identity) {
-    std::vector<const nlohmann::json*> chain = {&doc};
-    const nlohmann::json* at = &doc;
-    for (const auto& token : split(pointer.empty() ? "" : pointer.substr(1), '/')) {
-      if (pointer.empty()) break;
-      std::string key = token;
-      for (std::size_t i; (i = key.find("~1")) != std::string::npos;) key.replace(i, 2, "/");
-      for (std::size_t i; (i = key.find("~0")) != std::string::npos;) key.replace(i, 2, "~");
-      if (at->is_object() && at->contains(key)) {
-        at = &(*at)[key];
-      } else if (at->is_array() && !key.empty() && key.size() < 10 &&
-                 key.find_first_not_of("0123456789") == std::string::npos &&
-                 std::stoul(key) < at->size()) {
-        at = &(*at)[std::stoul(key)];
-      } else {
-        break;
+    // The objects from the value up to the root, through nlohmann's JSON Pointer.
+    std::vector<const nlohmann::json*> chain;
+    try {
+      for (nlohmann::json::json_pointer at(pointer);; at = at.parent_pointer()) {
+        if (doc.contains(at)) chain.push_back(&doc.at(at));
+        if (at.empty()) break;
       }
-      chain.push_back(at);
+    } catch (const nlohmann::json::exception&) {
+      chain = {&doc};  // not a pointer into it: only the root can tell
     }
+    std::reverse(chain.begin(), chain.end());
     for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
       if (!(*it)->is_object()) continue;
       const std::string owner = plan::owner_of(**it, principals.identities());
