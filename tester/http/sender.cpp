@@ -142,7 +142,6 @@ class TokenBucket {
   Clock::time_point m_last = Clock::now();
 };
 
-
 // "scheme://host:port" of `url` as curl's URL API reads it (the port made explicit); nullopt
 // and `why` for a URL curl would not send, or one that is not http(s).
 std::optional<std::string> curl_origin(const std::string& url, std::string* why) {
@@ -182,6 +181,41 @@ std::optional<std::string> curl_origin(const std::string& url, std::string* why)
 std::string budget_refusal(std::size_t budget) {
   return "refused: the request budget (" + std::to_string(budget) + ") is used up";
 }
+
+namespace {
+
+// One call of Sender::send: what waits, what is in flight, and what came back.
+struct Round {
+  struct Pending {
+    std::size_t index;
+    int attempts;  // made so far
+    Clock::time_point not_before;
+  };
+  const std::vector<plan::Request>& requests;
+  const Progress& progress;
+  std::vector<plan::Response> out;
+  std::deque<Pending> queue;
+  std::vector<Transfer*> free_slots;
+  std::vector<int> attempts_of, throttled_of;  // per request; throttled: answered 429 or 503
+  TokenBucket bucket;
+  std::size_t done = 0, in_flight = 0;
+
+  Round(const std::vector<plan::Request>& r, const Progress& p, const Options& o)
+      : requests(r),
+        progress(p),
+        out(r.size()),
+        attempts_of(r.size(), 0),
+        throttled_of(r.size(), 0),
+        bucket(o.rate, std::max(1.0, std::min<double>(o.concurrency, o.rate))) {}
+
+  void finish(std::size_t index, plan::Response r) {
+    out[index] = std::move(r);
+    ++done;
+    if (progress) progress(done, requests.size());
+  }
+};
+
+}  // namespace
 
 struct Sender::Impl {
   Options options;
@@ -250,6 +284,11 @@ struct Sender::Impl {
     curl_easy_setopt(e, CURLOPT_PRIVATE, &t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
   }
+
+  void refill(Round& round);
+  void drain(Round& round);
+  void retry_or_finish(Round& round, Transfer& t, CURLcode rc);
+  void wait(Round& round);
 
   void start(Transfer& t, const plan::Request& req, std::size_t index) {
     if (t.headers != nullptr) curl_slist_free_all(t.headers);
@@ -347,127 +386,131 @@ std::string Sender::origin() const {
 std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& requests,
                                          const Progress& progress) {
   Impl& s = *m_impl;
-  const auto batch_started = Clock::now();
-  std::vector<plan::Response> out(requests.size());
-  struct Pending {
-    std::size_t index;
-    int attempts;  // made so far
-    Clock::time_point not_before;
-  };
-  std::deque<Pending> queue;
+  const auto started = Clock::now();
+  Round round(requests, progress, s.options);
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (std::string problem = s.scope_problem(requests[i].url); !problem.empty()) {
-      out[i].error = std::move(problem);
+      round.out[i].error = std::move(problem);
+      ++round.done;
       ++s.refused;
       continue;
     }
-    queue.push_back({i, 0, Clock::now()});
+    round.queue.push_back({i, 0, Clock::now()});
   }
-  std::vector<Transfer*> free_slots;
-  for (auto& t : s.pool) free_slots.push_back(&t);
-  std::vector<int> attempts_of(requests.size(), 0);
-  std::vector<int> throttled_of(requests.size(), 0);  // attempts answered 429 or 503
-  TokenBucket bucket(s.options.rate,
-                     std::max(1.0, std::min<double>(s.options.concurrency, s.options.rate)));
-  std::size_t done = requests.size() - queue.size();
-  std::size_t in_flight = 0;
+  for (auto& t : s.pool) round.free_slots.push_back(&t);
+  while (!round.queue.empty() || round.in_flight > 0) {
+    s.refill(round);
+    s.drain(round);
+    s.wait(round);
+  }
+  s.seconds += std::chrono::duration<double>(Clock::now() - started).count();
+  return std::move(round.out);
+}
 
-  while (!queue.empty() || in_flight > 0) {
-    const auto now = Clock::now();
-    // Refill the transfers up to the concurrency limit, as the rate and the budget allow.
-    for (auto it = queue.begin(); it != queue.end() && !free_slots.empty();) {
-      if (it->not_before > now) {
-        ++it;
-        continue;
-      }
-      if (s.attempts >= s.options.budget) {
-        out[it->index].error = budget_refusal(s.options.budget);
-        it = queue.erase(it);
-        ++done;
-        continue;
-      }
-      if (!bucket.take(now)) break;
-      Transfer* t = free_slots.back();
-      free_slots.pop_back();
-      attempts_of[it->index] = it->attempts + 1;
-      s.start(*t, requests[it->index], it->index);
-      ++in_flight;
-      it = queue.erase(it);
+// Start waiting requests on free transfers, as far as the rate and the budget allow.
+void Sender::Impl::refill(Round& round) {
+  const auto now = Clock::now();
+  for (auto it = round.queue.begin(); it != round.queue.end() && !round.free_slots.empty();) {
+    if (it->not_before > now) {
+      ++it;
+      continue;
     }
-    int running = 0;
-    curl_multi_perform(s.multi, &running);
-    int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(s.multi, &left)) {
-      if (msg->msg != CURLMSG_DONE) continue;
-      Transfer* t = nullptr;
-      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
-      const CURLcode rc = msg->data.result;
-      curl_multi_remove_handle(s.multi, msg->easy_handle);
-      --in_flight;
-      plan::Response r = std::move(t->response);
-      if (t->counter && !t->stream_timed_out) {
-        // As judge::observe does for a kept body: the spec's list, else the largest array.
-        r.items = t->counter->result();
-        if (!r.items) r.items = t->counter->largest();
-      }
-      t->counter.reset();
-      r.attempts = attempts_of[t->index];
-      r.throttled = throttled_of[t->index];
-      r.seconds = std::chrono::duration<double>(Clock::now() - t->started).count();
-      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r.status);
-      const bool timed_out = rc == CURLE_OPERATION_TIMEDOUT || t->stream_timed_out;
-      const bool capped = rc == CURLE_WRITE_ERROR && r.truncated && !t->stream_timed_out;
-      if (timed_out) {
-        r.error = "timed out after " + format_seconds(s.options.timeout);
-      } else if (rc != CURLE_OK && !capped) {
-        // curl's buffer names the cause ("no alternative certificate subject name matches
-        // target host name ..."); the generic text only the kind.
-        r.error = t->error[0] != '\0' ? std::string(t->error) : curl_easy_strerror(rc);
-        r.status = 0;
-      }
-      if (s.options.log) s.options.log(requests[t->index], r);
-      // Recovery: retry connection failures, 429 and 503 a bounded number of times.
-      const bool retry = (r.error.empty() && (r.status == 429 || r.status == 503)) ||
-                         (!r.error.empty() && retryable_error(rc));
-      if (retry && r.attempts <= s.options.max_retries) {
-        if (r.status == 429 || r.status == 503) ++throttled_of[t->index];
-        double wait = 0.5 * (1 << (r.attempts - 1));
-        if (auto after = retry_after(r)) wait = *after;
-        wait = std::min(wait, s.options.max_retry_wait);
-        queue.push_back({t->index, r.attempts,
-                         Clock::now() + std::chrono::milliseconds(static_cast<long>(wait * 1000))});
-      } else {
-        out[t->index] = std::move(r);
-        ++done;
-        if (progress) progress(done, requests.size());
-      }
-      free_slots.push_back(t);
+    if (attempts >= options.budget) {
+      plan::Response unsent;
+      unsent.error = budget_refusal(options.budget);
+      round.finish(it->index, std::move(unsent));
+      it = round.queue.erase(it);
+      continue;
     }
-    // Sleep only until something can happen: a transfer's socket (curl wakes us), a retry
-    // coming due, or a token for a request that has a free slot; not at all when one can start.
-    long sleep_ms = in_flight > 0 ? 100 : 0;
-    if (!queue.empty() && !free_slots.empty()) {
-      const auto later = Clock::now();
-      long until_ready = 100;
-      for (const auto& pending : queue) {
-        const auto due =
-            std::chrono::duration_cast<std::chrono::milliseconds>(pending.not_before - later);
-        until_ready = std::min<long>(until_ready, std::max<long>(0, due.count() + 1));
-        if (pending.not_before <= later) {
-          until_ready = 0;
-          break;
-        }
-      }
-      sleep_ms = std::max(until_ready, bucket.wait_ms(later));
-      if (in_flight > 0) sleep_ms = std::min<long>(sleep_ms, 100);
-    }
-    if (sleep_ms > 0) {
-      int fds = 0;
-      curl_multi_poll(s.multi, nullptr, 0, static_cast<int>(sleep_ms), &fds);
-    }
+    if (!round.bucket.take(now)) break;
+    Transfer* t = round.free_slots.back();
+    round.free_slots.pop_back();
+    round.attempts_of[it->index] = it->attempts + 1;
+    start(*t, round.requests[it->index], it->index);
+    ++round.in_flight;
+    it = round.queue.erase(it);
   }
-  s.seconds += std::chrono::duration<double>(Clock::now() - batch_started).count();
-  return out;
+}
+
+// Let curl move every transfer on, and take each that ended to the one rule below.
+void Sender::Impl::drain(Round& round) {
+  int running = 0;
+  curl_multi_perform(multi, &running);
+  int left = 0;
+  while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    if (msg->msg != CURLMSG_DONE) continue;
+    Transfer* t = nullptr;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &t);
+    const CURLcode rc = msg->data.result;
+    curl_multi_remove_handle(multi, msg->easy_handle);
+    --round.in_flight;
+    retry_or_finish(round, *t, rc);
+    round.free_slots.push_back(t);
+  }
+}
+
+// What an ended transfer got; then one rule: a connection failure, 429 or 503 is tried again
+// (at most max_retries times, after a backoff or its Retry-After), anything else is the answer.
+void Sender::Impl::retry_or_finish(Round& round, Transfer& t, CURLcode rc) {
+  plan::Response r = std::move(t.response);
+  if (t.counter && !t.stream_timed_out) {
+    // As judge::observe does for a kept body: the spec's list, else the largest array.
+    r.items = t.counter->result();
+    if (!r.items) r.items = t.counter->largest();
+  }
+  t.counter.reset();
+  r.attempts = round.attempts_of[t.index];
+  r.throttled = round.throttled_of[t.index];
+  r.seconds = std::chrono::duration<double>(Clock::now() - t.started).count();
+  curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &r.status);
+  const bool timed_out = rc == CURLE_OPERATION_TIMEDOUT || t.stream_timed_out;
+  const bool capped = rc == CURLE_WRITE_ERROR && r.truncated && !t.stream_timed_out;
+  if (timed_out) {
+    r.error = "timed out after " + format_seconds(options.timeout);
+  } else if (rc != CURLE_OK && !capped) {
+    // curl's buffer names the cause ("no alternative certificate subject name matches target
+    // host name ..."); the generic text only the kind.
+    r.error = t.error[0] != '\0' ? std::string(t.error) : curl_easy_strerror(rc);
+    r.status = 0;
+  }
+  if (options.log) options.log(round.requests[t.index], r);
+  const bool throttled = r.error.empty() && (r.status == 429 || r.status == 503);
+  const bool retry = throttled || (!r.error.empty() && retryable_error(rc));
+  if (!retry || r.attempts > options.max_retries) {
+    round.finish(t.index, std::move(r));
+    return;
+  }
+  if (throttled) ++round.throttled_of[t.index];
+  double wait = 0.5 * (1 << (r.attempts - 1));
+  if (auto after = retry_after(r)) wait = *after;
+  wait = std::min(wait, options.max_retry_wait);
+  round.queue.push_back({t.index, r.attempts,
+                         Clock::now() + std::chrono::milliseconds(static_cast<long>(wait * 1000))});
+}
+
+// Sleep only until something can happen: a transfer's socket (curl wakes us), a retry coming
+// due, or a token for a request that has a free slot; not at all when one can start.
+void Sender::Impl::wait(Round& round) {
+  long sleep_ms = round.in_flight > 0 ? 100 : 0;
+  if (!round.queue.empty() && !round.free_slots.empty()) {
+    const auto now = Clock::now();
+    long until_ready = 100;
+    for (const auto& pending : round.queue) {
+      const auto due =
+          std::chrono::duration_cast<std::chrono::milliseconds>(pending.not_before - now);
+      until_ready = std::min<long>(until_ready, std::max<long>(0, due.count() + 1));
+      if (pending.not_before <= now) {
+        until_ready = 0;
+        break;
+      }
+    }
+    sleep_ms = std::max(until_ready, round.bucket.wait_ms(now));
+    if (round.in_flight > 0) sleep_ms = std::min<long>(sleep_ms, 100);
+  }
+  if (sleep_ms > 0) {
+    int fds = 0;
+    curl_multi_poll(multi, nullptr, 0, static_cast<int>(sleep_ms), &fds);
+  }
 }
 
 }  // namespace authdiff::http
