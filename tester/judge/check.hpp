@@ -158,6 +158,21 @@ class Check {
   // needs two answers; a burst is judged as a whole). `results` holds every check's results.
   virtual void relate(const JudgeContext& /*ctx*/, std::vector<ProbeResult>& /*results*/) const {}
 
+ protected:
+  // A probe of this check: what it varies for people (`kind`), of operation `op`, sent by
+  // `identity` ("" = anonymous) and judged against `victim`'s baseline.
+  plan::Probe probe(std::string kind, std::size_t op, std::string identity, std::string victim,
+                    plan::Request request) const {
+    plan::Probe p;
+    p.check = std::string(name());
+    p.kind = std::move(kind);
+    p.operation = op;
+    p.identity = std::move(identity);
+    p.victim = std::move(victim);
+    p.request = std::move(request);
+    return p;
+  }
+
  private:
   CheckInfo m_info;
 };

@@ -110,14 +110,9 @@ class Bypass final : public Check {
           ctx.plan, op, ctx.principals, who,
           caller == nullptr ? plan::Credential::none : plan::Credential::own, ids);
       // The plain request itself, for comparison: a variant only bypasses a guard that stops it.
-      plan::Probe reference;
-      reference.check = std::string(name());
-      reference.kind = "bypass: the plain request, for comparison";
-      reference.operation = op;
-      reference.identity = who;
-      reference.victim = victim->name;
+      plan::Probe reference =
+          probe("bypass: the plain request, for comparison", op, who, victim->name, plain);
       reference.plain = true;
-      reference.request = plain;
       out.push_back(std::move(reference));
       const SplitUrl u = split_url(plain.url);
       std::set<std::string> sent;  // method, URL and headers of the variants planned

@@ -34,24 +34,16 @@ class NoAuth final : public Check {
     if (victim == nullptr && no_allowed_caller(ctx, op)) {
       // Nobody may call it: judged against what a denial looks like (docs/verdicts.md "Operations
       // no identity may call").
-      plan::Probe none;
-      none.check = std::string(name());
-      none.kind = "no credential (no caller is allowed)";
-      none.operation = op;
-      none.request =
-          plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, ids);
-      out.push_back(std::move(none));
+      out.push_back(
+          probe("no credential (no caller is allowed)", op, "", "",
+                plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, ids)));
       return out;
     }
     if (victim == nullptr) return {};
-    plan::Probe none;
-    none.check = std::string(name());
-    none.kind = "no credential";
+    plan::Probe none =
+        probe("no credential", op, "", victim->name,
+              plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, ids));
     none.plain = true;
-    none.operation = op;
-    none.victim = victim->name;
-    none.request =
-        plan::make_request(ctx.plan, op, ctx.principals, "", plan::Credential::none, ids);
     out.push_back(none);
     plan::Probe garbage = none;
     garbage.kind = "garbage credential";
