@@ -77,7 +77,9 @@ config::Login login_of(const json& l, const std::string& where) {
       out.body = config::Secret(json{{uf, user}, {pf, pass}}.dump());
     }
   }
-  const bool cookies = l.value("expectCookies", false);
+  if (l.contains("expectCookies") && !l["expectCookies"].is_boolean())
+    throw BadWfc{where + ".expectCookies must be true or false"};
+  const bool cookies = l.contains("expectCookies") && l["expectCookies"].get<bool>();
   if (l.contains("token") && l["token"].is_object()) {
     const json& t = l["token"];
     out.token_pointer = text_at(t, "extractFromField", where + ".token");

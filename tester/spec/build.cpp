@@ -274,6 +274,23 @@ class Builder {
     std::vector<Parameter> form_params;  // Swagger 2.0 `in: formData`
   };
 
+  // A parameter's schema whose `type` is not one type name (`type: 5`, a list that is not of
+  // type names) is read without it: the readers of a parameter's schema here and in the checks
+  // take `type` to be text. OpenAPI 3.1 lists of type names were rewritten at load (refs.cpp).
+  // `param` names the parameter in the warning when its schema is not in a document (2.0).
+  Node checked_schema(Node schema, const std::string& param) {
+    const Node s = m_ws->deref(schema);
+    if (!s || !s->is_object()) return schema;
+    const auto t = s->find("type");
+    if (t == s->end() || t->is_string()) return schema;
+    const std::string at = m_ws->pointer_of(s);
+    warn((at.empty() ? param + ": its schema's type" : at + "/type") +
+         (t->is_array() ? " lists other than type names" : " is not a type name") + "; ignored");
+    json copy = *s;
+    copy.erase("type");
+    return m_ws->own(std::move(copy));
+  }
+
   void add_parameters(const json* list, const Document* doc, const std::string& where,
                       RawParams& out) {
     if (list == nullptr) return;
@@ -297,7 +314,8 @@ class Builder {
         out.body_params.push_back(p);
         continue;
       }
-      param.schema = schema_of_parameter(p);
+      param.schema =
+          checked_schema(schema_of_parameter(p), where + ": parameter " + in_quotes(param.name));
       param.example = parameter_example(p, param.schema);
       auto& target = param.in == "formData" ? out.form_params : out.params;
       // Operation-level parameters replace path-level ones with the same name and location.
@@ -542,6 +560,7 @@ Result<Api> build_api(std::shared_ptr<Workspace> workspace) {
   Api api;
   api.workspace = workspace;
   api.file = workspace->root().doc->path;
+  api.warnings = workspace->warnings();
   try {
     Builder builder(workspace, api);
     if (auto ok = builder.run(); !ok) return ok.error();

@@ -23,20 +23,6 @@ std::string squash(std::string_view name) {
   return out;
 }
 
-std::string schema_type(const Workspace& ws, Node schema) {
-  const Node s = ws.deref(schema);
-  if (!s || !s->is_object()) return "";
-  const auto it = s->find("type");
-  if (it == s->end()) return "";
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_array()) {
-    for (const auto& t : *it) {
-      if (t.is_string() && t != "null") return t.get<std::string>();
-    }
-  }
-  return "";
-}
-
 std::string schema_format(const Workspace& ws, Node schema) {
   const Node s = ws.deref(schema);
   if (!s || !s->is_object()) return "";
@@ -55,6 +41,20 @@ constexpr std::array k_not_ids = {"version", "apiversion", "format", "lang",
                                   "locale",  "language",   "ext",    "extension"};
 
 }  // namespace
+
+std::string schema_type(const Workspace& ws, Node schema) {
+  const Node s = ws.deref(schema);
+  if (!s || !s->is_object()) return "";
+  const auto it = s->find("type");
+  if (it == s->end()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_array()) {
+    for (const auto& t : *it) {
+      if (t.is_string() && t != "null") return t.get<std::string>();
+    }
+  }
+  return "";
+}
 
 std::string id_reason(const Workspace& ws, const Parameter& param) {
   const std::string& n = param.name;

@@ -6,6 +6,10 @@
 
 namespace authdiff::spec {
 
+// The type `schema` declares (through its $ref): `type: x`, or the first type other than "null"
+// of a list; "" when it declares none or `type` is not text. Never throws, whatever the shape.
+std::string schema_type(const Workspace& ws, Node schema);
+
 // Non-empty when `param` names an object (the reason, e.g. "name ends in Id").
 std::string id_reason(const Workspace& ws, const Parameter& param);
 

@@ -1,5 +1,7 @@
 #include "spec/refs.hpp"
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <unordered_set>
 
@@ -71,8 +73,88 @@ void collect_refs(const Document& doc, std::vector<PendingRef>& out) {
   }
 }
 
+constexpr std::array k_type_names = {"string", "number", "integer", "boolean",
+                                     "array",  "object", "null"};
+constexpr std::size_t k_max_type_warnings = 20;
+
+bool is_type_name(const json& v) {
+  return v.is_string() && std::find(k_type_names.begin(), k_type_names.end(),
+                                    v.get_ref<const std::string&>()) != k_type_names.end();
+}
+
 // The JSON pointer of `target` inside `root` (for messages; walks the tree once).
-std::string pointer_of(const json& root, const json* target) {
+std::string pointer_in(const json& root, const json* target);
+
+// OpenAPI 3.1 (JSON Schema 2020-12) lets a schema list its types: `type: [string, "null"]`, where
+// OpenAPI 3.0 writes `type: string` with `nullable: true`. Every reader of a schema, in spec and
+// in the modules after it, takes `type` to be one name, so a list is rewritten in the 3.0 form
+// when its document is loaded, before any pointer into it is kept: the first type other than
+// "null", and `nullable: true` when the list has "null". A list of several other types keeps the
+// first and says so in a warning. Only lists of type names are read this way, and only where
+// schema keywords can be: literal values (example, default, enum, const, x-*), maps of names
+// (properties, link parameters, ...) and security requirements (a scheme may be called `type`)
+// are left alone.
+void normalize_types(json& root, const std::string& where_prefix,
+                     std::vector<std::string>& warnings) {
+  struct Item {
+    json* value;
+    bool names;           // members are names chosen by the author, not keywords
+    bool example_map;     // members are Example Objects whose `value` is literal
+    bool elements_named;  // array: its mappings are maps of names (security requirements)
+  };
+  std::size_t warned = 0;
+  const auto warn = [&](const json* schema, std::string message) {
+    if (++warned > k_max_type_warnings) return;
+    if (warned == k_max_type_warnings) message += " (further `type` lists are not reported)";
+    std::string pointer = pointer_in(root, schema);
+    if (pointer == "/") pointer.clear();
+    warnings.push_back(where_prefix + pointer + "/type " + std::move(message));
+  };
+  std::vector<Item> stack{{&root, false, false, false}};
+  while (!stack.empty()) {
+    const Item item = stack.back();
+    stack.pop_back();
+    json& v = *item.value;
+    if (v.is_object()) {
+      if (const auto t = v.find("type"); !item.names && t != v.end() && t->is_array() &&
+                                         !t->empty() &&
+                                         std::all_of(t->begin(), t->end(), is_type_name)) {
+        std::vector<std::string> types;
+        bool nullable = false;
+        for (const auto& name : *t) {
+          if (name == "null") {
+            nullable = true;
+          } else if (const std::string& n = name.get_ref<const std::string&>();
+                     std::find(types.begin(), types.end(), n) == types.end()) {
+            types.push_back(n);
+          }
+        }
+        if (types.size() > 1) {
+          warn(&v, "lists " + join(types, ", ") + ": read as " + types.front());
+        }
+        *t = types.empty() ? std::string("null") : types.front();
+        if (nullable && !types.empty() && !v.contains("nullable")) v["nullable"] = true;
+      }
+      for (auto& [key, child] : v.items()) {
+        if (!child.is_structured()) continue;
+        if (!item.names && is_literal_key(key)) continue;
+        if (!item.names && key == "examples" && child.is_array()) continue;  // JSON Schema form
+        if (item.example_map && key == "value") continue;
+        const bool named =
+            !item.names && (holds_names(key) || (key == "parameters" && child.is_object()));
+        stack.push_back({&child, named, !item.names && key == "examples" && child.is_object(),
+                         !item.names && key == "security" && child.is_array()});
+      }
+    } else if (v.is_array()) {
+      for (auto& child : v) {
+        if (child.is_structured()) stack.push_back({&child, item.elements_named, false, false});
+      }
+    }
+  }
+}
+
+// The JSON pointer of `target` inside `root` (for messages; walks the tree once).
+std::string pointer_in(const json& root, const json* target) {
   struct Item {
     const json* value;
     std::string pointer;
@@ -115,6 +197,7 @@ Result<std::shared_ptr<Workspace>> Workspace::from_json(json root, const std::st
   doc->path = path;
   doc->dir = dir_of(path);
   doc->root = std::move(root);
+  normalize_types(doc->root, "", ws->m_warnings);
   std::error_code ec;
   ws->m_by_path[fs::weakly_canonical(path, ec).string()] = doc.get();
   ws->m_docs.push_back(std::move(doc));
@@ -149,6 +232,7 @@ Result<const Document*> Workspace::document_for(const Document& from, const std:
   doc->path = target.lexically_normal().string();
   doc->dir = dir_of(doc->path);
   doc->root = std::move(root.value());
+  normalize_types(doc->root, doc->path + "#", m_warnings);
   const Document* raw = doc.get();
   m_by_path[key] = raw;
   m_docs.push_back(std::move(doc));
@@ -157,7 +241,7 @@ Result<const Document*> Workspace::document_for(const Document& from, const std:
 
 Result<Node> Workspace::resolve_ref(const Document& from, const std::string& ref,
                                     const json* ref_object) {
-  const auto at = [&] { return pointer_of(from.root, ref_object); };
+  const auto at = [&] { return pointer_in(from.root, ref_object); };
   const std::size_t hash = ref.find('#');
   const std::string file = ref.substr(0, hash);
   const std::string fragment = hash == std::string::npos ? "" : ref.substr(hash + 1);
@@ -237,6 +321,15 @@ Node Workspace::deref(Node node) const {
     node = it->second;
   }
   return node;
+}
+
+std::string Workspace::pointer_of(Node node) const {
+  if (!node) return "";
+  for (const auto& owned : m_owned) {
+    if (&owned == node.value) return "";
+  }
+  const std::string pointer = pointer_in(node.doc->root, node.value);
+  return node.doc == m_docs.front().get() ? pointer : node.doc->path + "#" + pointer;
 }
 
 Node Workspace::own(json value) {

@@ -1,7 +1,8 @@
 #pragma once
 // The documents of one spec and `$ref` resolution between them. Refs are checked once at load
 // (dangling or cyclic-only refs are errors naming file and pointer) and followed lazily after:
-// recursive schemas are never inlined, so they cannot loop or blow up memory.
+// recursive schemas are never inlined, so they cannot loop or blow up memory. OpenAPI 3.1 `type`
+// lists are read in the 3.0 form (`type` and `nullable`) as each document is loaded.
 #include <deque>
 #include <memory>
 #include <string>
@@ -47,6 +48,14 @@ class Workspace {
 
   std::size_t document_count() const { return m_docs.size(); }
 
+  // Problems found while loading that do not stop it (OpenAPI 3.1 `type` lists of several
+  // types), one line each, naming the JSON pointer.
+  const std::vector<std::string>& warnings() const { return m_warnings; }
+
+  // Where `node` is, for messages: its JSON pointer, after "file#" when it is not in the root
+  // document; "" for a value the workspace owns.
+  std::string pointer_of(Node node) const;
+
  private:
   Workspace() = default;
   Result<bool> check_refs();
@@ -60,6 +69,7 @@ class Workspace {
   // The target of each `{"$ref": ...}` object (one hop).
   std::unordered_map<const nlohmann::json*, Node> m_targets;
   std::deque<nlohmann::json> m_owned;
+  std::vector<std::string> m_warnings;
 };
 
 }  // namespace authdiff::spec

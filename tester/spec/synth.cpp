@@ -179,7 +179,9 @@ class Synthesizer {
     const json* items = member(s, "items");
     if (items == nullptr || !items->is_object()) return out;
     std::size_t n = 1;
-    if (auto min = number_of(s, "minItems"); min && *min > 1) n = std::min<std::size_t>(3, *min);
+    if (auto min = number_of(s, "minItems"); min && *min > 1) {
+      n = *min >= 3 ? 3 : static_cast<std::size_t>(*min);
+    }
     if (auto max = number_of(s, "maxItems"); max && *max < 1) n = 0;
     for (std::size_t i = 0; i < n; ++i) {
       auto v = value(Node{items, node.doc}, depth + 1);
@@ -210,14 +212,20 @@ class Synthesizer {
     if (auto step = number_of(s, "multipleOf"); step && *step >= 1) {
       v = std::ceil(v / *step) * *step;
     }
-    return static_cast<std::int64_t>(v);
+    return whole(v);
+  }
+
+  // An integral value as an integer when it fits one (bounds like `minimum: 1e300` do not).
+  static json whole(double v) {
+    if (std::fabs(v) < 9e15) return static_cast<std::int64_t>(v);
+    return v;
   }
 
   static json number(const json& s) {
     double lo, hi;
     bounds(s, lo, hi, 0.01);
     const double v = std::clamp(1.0, lo, std::max(lo, hi));
-    if (v == std::floor(v)) return static_cast<std::int64_t>(v);
+    if (v == std::floor(v)) return whole(v);
     return v;
   }
 

@@ -1,5 +1,6 @@
 // YAML -> JSON through libyaml's event API: no intermediate node graph, scalars resolved by the
-// YAML 1.2 core schema, anchors copied on use with a bound on the expanded size.
+// YAML 1.2 core schema, anchors copied on use with a bound on what the copies add, checked before
+// each copy is made.
 // (yaml-cpp's event interface was measured first: 1.01 s for GitHub's description converted to
 // YAML, 5x the JSON path; libyaml's parser does the same work several times faster.)
 #include <charconv>
@@ -18,8 +19,21 @@ namespace {
 
 using nlohmann::json;
 
-// Expanded nodes allowed per document: anchors copied by aliases count again ("billion laughs").
+// Nodes a document may hold. Its own nodes take at least two bytes of text each, so this only
+// bounds a very large file; copies are bounded by the two limits below.
 constexpr std::size_t k_max_nodes = 50'000'000;
+// What copies may add to a document: each alias copies its anchor's whole subtree, and each
+// anchor keeps a copy of its value for the aliases that follow. Nested aliases multiply ("billion
+// laughs": nine levels of nine aliases of the level before are ~10 lines and 387 million nodes),
+// so each anchored subtree's size is counted when it is anchored and added to these totals before
+// anything is copied. Real specs copy little: GitHub's REST description (13 MB of JSON, about 10 MB
+// as YAML) is 476 thousand nodes with 5.6 MB of text and uses no aliases; shared parameter lists or
+// error responses aliased into every operation copy thousands of nodes. One million copied nodes
+// (twice GitHub's whole description) and 16 MiB of copied text leave ample room for those, and
+// cap what copies can cost at about 100 MB (a node is 50-100 bytes in memory) instead of the 3.8 GB
+// and 15 s a 50-million-node bound allowed.
+constexpr std::size_t k_max_copied_nodes = 1'000'000;
+constexpr std::size_t k_max_copied_bytes = std::size_t{16} << 20;
 constexpr std::size_t k_max_depth = 1'000;
 
 bool is_digits(std::string_view s, int base) {
@@ -62,7 +76,10 @@ json resolve_plain(const std::string& v) {
         return static_cast<std::int64_t>(0 - magnitude);
       }
     }
-    if (base == 10) return std::strtod(v.c_str(), nullptr);  // too large for 64 bits
+    if (base == 10) {  // too large for 64 bits; beyond a double's range it stays text
+      const double d = std::strtod(v.c_str(), nullptr);
+      if (std::isfinite(d)) return d;
+    }
     return v;
   }
   // Floats: [-+]? ( . digits | digits [. digits*] ) ([eE] [-+]? digits)?
@@ -128,13 +145,19 @@ class JsonBuilder {
     } else {
       v = std::move(value);  // quoted or block scalars are strings
     }
-    add(mark, std::move(v), anchor, 1);
+    const Size size{1, v.is_string() ? v.get_ref<const std::string&>().size() : 0};
+    count(mark, size);
+    if (!anchor.empty()) keep_anchor(mark, anchor, v, size);
+    add(std::move(v));
   }
 
   void alias(const Mark& mark, const std::string& anchor) {
     const auto it = m_anchors.find(anchor);
     if (it == m_anchors.end()) fail(mark, "alias *" + anchor + " refers to an unknown anchor");
-    add(mark, it->second.value, "", it->second.nodes);
+    // Counted before the copy is made: a rejected alias costs nothing.
+    count_copy(mark, it->second.size, "alias *" + anchor);
+    count(mark, it->second.size);
+    add(json(it->second.value));
   }
 
   void open(const Mark& mark, json container, const std::string& anchor) {
@@ -142,33 +165,44 @@ class JsonBuilder {
       fail(mark, "mapping keys must be scalars to be read as JSON");
     }
     if (m_stack.size() >= k_max_depth) fail(mark, "nesting deeper than 1000 levels");
-    count(mark, 1);
+    count(mark, Size{1, 0});
     Frame f;
     f.value = std::move(container);
     f.anchor = anchor;
-    f.nodes_at_start = m_nodes;
+    f.mark = mark;
+    f.at_start = m_size;
     m_stack.push_back(std::move(f));
   }
 
   void close() {
     Frame f = std::move(m_stack.back());
     m_stack.pop_back();
-    if (!f.anchor.empty()) m_anchors[f.anchor] = Anchored{f.value, m_nodes - f.nodes_at_start + 1};
-    place(std::move(f.value));
+    if (!f.anchor.empty()) {
+      // The frame's own node was counted before `at_start` was taken.
+      const Size size{m_size.nodes - f.at_start.nodes + 1, m_size.bytes - f.at_start.bytes};
+      keep_anchor(f.mark, f.anchor, f.value, size);
+    }
+    add(std::move(f.value));
   }
 
  private:
+  // What a subtree holds: nodes (mapping keys included) and bytes of text (keys and strings).
+  struct Size {
+    std::size_t nodes = 0;
+    std::size_t bytes = 0;
+  };
   struct Frame {
     json value;
     std::string anchor;
-    std::size_t nodes_at_start = 0;
+    Mark mark;             // where the container starts (for an anchor's errors)
+    Size at_start;         // m_size after the container's own node
     bool has_key = false;  // maps: a key is waiting for its value
     std::string key;
     bool key_is_merge = false;  // the waiting key is a plain `<<`
   };
   struct Anchored {
     json value;
-    std::size_t nodes = 0;
+    Size size;  // of the whole subtree, aliases in it expanded
   };
 
   bool is_key_position() const {
@@ -179,21 +213,44 @@ class JsonBuilder {
     throw YamlError{mark, std::move(message)};
   }
 
-  void count(const Mark& mark, std::size_t n) {
-    m_nodes += n;
-    if (m_nodes > k_max_nodes) {
-      fail(mark, "document expands to more than " + std::to_string(k_max_nodes) +
-                     " nodes (aliases of aliases?)");
+  // Nodes and text in the tree being built.
+  void count(const Mark& mark, const Size& size) {
+    m_size.nodes += size.nodes;
+    m_size.bytes += size.bytes;
+    if (m_size.nodes > k_max_nodes) {
+      fail(mark, "document has more than " + std::to_string(k_max_nodes) + " nodes");
     }
   }
 
-  void add(const Mark& mark, json value, const std::string& anchor, std::size_t nodes) {
-    count(mark, nodes);
-    if (!anchor.empty()) m_anchors[anchor] = Anchored{value, nodes};
+  // Nodes and text about to be copied by `what`; fails before anything is copied.
+  void count_copy(const Mark& mark, const Size& size, const std::string& what) {
+    if (size.nodes > k_max_copied_nodes - m_copied.nodes) {
+      fail(mark, what + " would expand the document by more than " +
+                     std::to_string(k_max_copied_nodes) +
+                     " copied nodes (aliases of aliases: an alias bomb?)");
+    }
+    if (size.bytes > k_max_copied_bytes - m_copied.bytes) {
+      fail(mark, what + " would expand the document by more than " +
+                     std::to_string(k_max_copied_bytes >> 20) +
+                     " MiB of copied text (aliases of aliases: an alias bomb?)");
+    }
+    m_copied.nodes += size.nodes;
+    m_copied.bytes += size.bytes;
+  }
+
+  // An anchor keeps a copy of its value for later aliases; that copy counts too, or nested
+  // anchors around one large value would each hold a copy of it.
+  void keep_anchor(const Mark& mark, const std::string& anchor, const json& value,
+                   const Size& size) {
+    count_copy(mark, size, "anchor &" + anchor);
+    m_anchors.insert_or_assign(anchor, Anchored{value, size});
+  }
+
+  void add(json value) {
     if (is_key_position()) {
       Frame& top = m_stack.back();
       top.key_is_merge = value.is_string() && value.get_ref<const std::string&>() == "<<";
-      top.key = value.is_string() ? value.get<std::string>() : value.dump();
+      top.key = value.is_string() ? std::move(value.get_ref<std::string&>()) : value.dump();
       top.has_key = true;
       return;
     }
@@ -212,28 +269,29 @@ class JsonBuilder {
     }
     top.has_key = false;
     if (top.key_is_merge && (value.is_object() || value.is_array())) {
-      merge_into(top.value, value);
+      merge_into(top.value, std::move(value));
       return;
     }
     top.value[std::move(top.key)] = std::move(value);
   }
 
   // `<<: *base` (or a list of them): keys the mapping does not set itself come from the bases.
-  static void merge_into(json& target, const json& source) {
+  static void merge_into(json& target, json&& source) {
     if (source.is_array()) {
-      for (const auto& item : source) merge_into(target, item);
+      for (auto& item : source) merge_into(target, std::move(item));
       return;
     }
     if (!source.is_object()) return;
-    for (const auto& [k, v] : source.items()) {
-      if (!target.contains(k)) target[k] = v;
+    for (auto& [k, v] : source.items()) {
+      if (!target.contains(k)) target[k] = std::move(v);
     }
   }
 
   json m_root;
   std::vector<Frame> m_stack;
   std::unordered_map<std::string, Anchored> m_anchors;
-  std::size_t m_nodes = 0;
+  Size m_size;    // in the tree, copies included
+  Size m_copied;  // made by aliases and kept by anchors
 };
 
 // Owns a libyaml parser and one event at a time.

@@ -1,5 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "judge/check.hpp"
+#include "judge/findings.hpp"
+#include "plan/plan.hpp"
+#include "plan/principals.hpp"
+#include "spec/classify.hpp"
 #include "spec/model.hpp"
 #include "test_helpers.hpp"
 
@@ -281,6 +288,149 @@ TEST(Documents, OddShapesAreWarningsNotCrashes) {
                        "responses": []}}}})");
   EXPECT_EQ(api.operations.size(), 1u);
   EXPECT_GE(api.warnings.size(), 3u);
+}
+
+bool has_warning(const Api& api, const std::string& text) {
+  for (const auto& w : api.warnings) {
+    if (w.find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// OpenAPI 3.1 lists types (`type: [string, "null"]`); 3.0 says `type: string, nullable: true`.
+// The list is read in the 3.0 form where schema keywords can be, and nowhere else.
+TEST(OpenApi31, TypeListsAreReadAsOneTypeAndNullable) {
+  auto ws = Workspace::from_json(nlohmann::json::parse(R"({
+    "openapi": "3.1.0", "info": {"title": "t", "version": "1"},
+    "paths": {"/a": {"get": {
+      "security": [{"type": ["string"]}],
+      "responses": {"200": {"description": "ok",
+        "links": {"next": {"operationId": "x", "parameters": {"type": ["integer", "null"]}}},
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/A"}}}}}}}},
+    "components": {"securitySchemes": {"type": {"type": "apiKey", "in": "header", "name": "T"}},
+      "schemas": {"A": {
+        "type": ["object", "null"],
+        "properties": {
+          "type": {"type": ["null", "string"]},
+          "both": {"type": ["integer", "string"]},
+          "only_null": {"type": ["null"]},
+          "set": {"type": ["string", "null"], "nullable": false},
+          "bad": {"type": ["text"]},
+          "literal": {"type": "object", "example": {"type": ["string", "null"]},
+                      "default": {"type": ["string", "null"]}, "enum": [{"type": ["null"]}],
+                      "examples": [{"type": ["string", "null"]}],
+                      "x-note": {"type": ["string", "null"]}}}}}}})"),
+                                 "t.json");
+  ASSERT_TRUE(ws.ok()) << ws.error().to_string();
+  const nlohmann::json& root = *(*ws)->root();
+  const nlohmann::json& a = root["components"]["schemas"]["A"];
+  EXPECT_EQ(a["type"], "object");
+  EXPECT_EQ(a["nullable"], true);
+  const nlohmann::json& props = a["properties"];
+  EXPECT_EQ(props["type"]["type"], "string");  // a property called `type` is a schema
+  EXPECT_EQ(props["type"]["nullable"], true);
+  EXPECT_EQ(props["both"]["type"], "integer");
+  EXPECT_FALSE(props["both"].contains("nullable"));
+  EXPECT_EQ(props["only_null"]["type"], "null");
+  EXPECT_EQ(props["set"]["nullable"], false);                        // the author's own word stays
+  EXPECT_EQ(props["bad"]["type"], nlohmann::json::array({"text"}));  // not type names: untouched
+  // Literal values, security requirements and link parameters are not schemas.
+  const nlohmann::json& literal = props["literal"];
+  for (const char* key : {"example", "default"}) {
+    EXPECT_EQ(literal[key]["type"], nlohmann::json::array({"string", "null"})) << key;
+  }
+  EXPECT_EQ(literal["enum"][0]["type"], nlohmann::json::array({"null"}));
+  EXPECT_EQ(literal["examples"][0]["type"], nlohmann::json::array({"string", "null"}));
+  EXPECT_EQ(literal["x-note"]["type"], nlohmann::json::array({"string", "null"}));
+  const nlohmann::json& get = root["paths"]["/a"]["get"];
+  EXPECT_EQ(get["security"][0]["type"], nlohmann::json::array({"string"}));
+  EXPECT_EQ(get["responses"]["200"]["links"]["next"]["parameters"]["type"],
+            nlohmann::json::array({"integer", "null"}));
+  // Several types other than null: the first is used, and a warning names where.
+  ASSERT_EQ((*ws)->warnings().size(), 1u);
+  EXPECT_EQ((*ws)->warnings()[0],
+            "/components/schemas/A/properties/both/type lists integer, string: read as integer");
+}
+
+// A reduced form of what stopped `authdiff audit` on a real 3.1 description with "type must be
+// string, but is array": parameter schemas with type lists (one through a $ref), JSON Schema
+// `examples` lists and numeric `exclusiveMinimum`, a list of several types, and a `type` that is
+// not a type name. The seed is the fuzz corpus's (JSON and YAML); this runs what `audit` runs.
+TEST(OpenApi31, AuditReadsTypeListsAndOddTypes) {
+  for (const char* seed :
+       {"/corpus/spec_json/crash-type-list", "/corpus/spec_yaml/crash-type-list"}) {
+    SCOPED_TRACE(seed);
+    auto api = load_api(std::string(AUTHDIFF_SOURCE_DIR) + seed);
+    ASSERT_TRUE(api.ok()) << api.error().to_string();
+    const Operation* op = find_op(*api, "GET /teams/{teamId}/members");
+    ASSERT_NE(op, nullptr);
+    const Parameter* team = find_param(*op, "teamId");
+    ASSERT_NE(team, nullptr);
+    EXPECT_EQ((*team->schema)["type"], "integer");
+    EXPECT_EQ((*team->schema)["nullable"], true);
+    EXPECT_EQ(team->id_reason, "name ends in id");
+    EXPECT_EQ(team->example.value, 1);
+    EXPECT_EQ(schema_type(*api->workspace, team->schema), "integer");
+    EXPECT_EQ(schema_type(*api->workspace, find_param(*op, "odd")->schema), "");
+    const Parameter* limit = find_param(*op, "limit");
+    ASSERT_NE(limit, nullptr);
+    EXPECT_TRUE(limit->is_page_size());
+    EXPECT_EQ(limit->example.value, 20);  // the first of the schema's `examples`
+    EXPECT_EQ(find_param(*op, "role")->example.value, "owner");
+    EXPECT_TRUE(op->is_list);
+    EXPECT_EQ(op->list_pointer, "/members");
+    EXPECT_TRUE(
+        has_warning(*api,
+                    "/paths/~1teams~1{teamId}~1members/get/parameters/2/schema/type lists string, "
+                    "number: read as string"));
+    EXPECT_TRUE(
+        has_warning(*api,
+                    "/paths/~1teams~1{teamId}~1members/get/parameters/4/schema/type is not a type "
+                    "name; ignored"));
+
+    // What `authdiff audit` does with it (app/audit_command.cpp).
+    const config::Config config;
+    const plan::Plan plan = plan::make_plan(*api, nullptr, plan::Options{});
+    const judge::Mutations mutations = judge::Mutations::defaults();
+    auto options = judge::CheckOptions::from(config);
+    ASSERT_TRUE(options.ok()) << options.error().to_string();
+    const plan::Principals principals(config.identities);
+    const judge::PlanContext pctx{.plan = plan,
+                                  .config = config,
+                                  .principals = principals,
+                                  .mutations = mutations,
+                                  .options = *options};
+    std::vector<judge::ProbeResult> results;
+    for (std::size_t i = 0; i < plan.operations.size(); ++i) {
+      for (const judge::Check* check : judge::checks_with(&judge::CheckInfo::spec_only)) {
+        for (auto& probe : check->plan(pctx, i)) {
+          judge::ProbeResult r;
+          r.probe = std::move(probe);
+          r.check = check;
+          results.push_back(std::move(r));
+        }
+      }
+    }
+    const judge::Knowledge knowledge;
+    const judge::Detectors detectors;
+    judge::judge_all({.plan = plan,
+                      .config = config,
+                      .principals = principals,
+                      .knowledge = knowledge,
+                      .detectors = detectors,
+                      .options = *options},
+                     results);
+    const auto findings = judge::collect_findings(plan, config, principals, results);
+    std::vector<std::string> reasons;
+    for (const auto& f : findings) reasons.push_back(f.reason);
+    ASSERT_EQ(reasons.size(), 2u) << ::testing::PrintToString(reasons);
+    EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
+      return r.starts_with("path parameter teamId is an integer");
+    })) << ::testing::PrintToString(reasons);
+    EXPECT_TRUE(std::any_of(reasons.begin(), reasons.end(), [](const std::string& r) {
+      return r.starts_with("page-size parameter limit has no `maximum`");
+    })) << ::testing::PrintToString(reasons);
+  }
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // plain http, API keys in query strings. Each rule is one probe that is never sent: judge()
 // reads the operation (on recheck: the current spec) and says whether the rule still holds.
 #include "judge/check.hpp"
+#include "spec/classify.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
 
@@ -71,11 +72,12 @@ bool holds(const plan::Plan& plan, std::size_t op, std::string_view rule, std::s
   }
   if (rule == "sequential-ids" || rule == "unbounded-page-size") {
     for (const auto& q : o.parameters) {
-      // The parameter's schema, through its $ref where it has one.
-      const spec::Node schema = plan.api != nullptr && plan.api->workspace
-                                    ? plan.api->workspace->deref(q.schema)
-                                    : q.schema;
-      const bool integer = schema && schema->is_object() && schema->value("type", "") == "integer";
+      // The parameter's schema, through its $ref where it has one; a `type` that is not one
+      // name (3.1 allows lists) is read by spec::schema_type, never as a string.
+      const bool integer = plan.api != nullptr && plan.api->workspace
+                               ? spec::schema_type(*plan.api->workspace, q.schema) == "integer"
+                               : q.schema && q.schema->is_object() && q.schema->contains("type") &&
+                                     (*q.schema)["type"] == "integer";
       if (rule == "sequential-ids" && q.in == "path" && q.is_id() && integer) {
         *why = "path parameter " + q.name +
                " is an integer: counting up and down from one ID finds the others (enumeration)";
