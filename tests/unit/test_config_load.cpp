@@ -150,9 +150,9 @@ enabled = false
   const auto check_error = [](const std::string& text) {
     auto parsed = parse(text);
     EXPECT_TRUE(parsed.ok());
-    auto options = judge::CheckOptions::from(*parsed);
-    EXPECT_FALSE(options.ok());
-    return options.ok() ? Error{} : options.error();
+    auto checked = judge::CheckOptions::from(*parsed);
+    EXPECT_FALSE(checked.ok());
+    return checked.ok() ? Error{} : checked.error();
   };
   auto burst = check_error("[checks.rate-limit]\nrequests = 100000\n");
   EXPECT_EQ(burst.line, 2);

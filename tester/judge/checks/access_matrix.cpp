@@ -26,7 +26,8 @@ class AccessMatrixCheck final : public Check {
              .sends =
                  "with `--expect FILE` only: every operation as every identity and anonymously",
              .finds = "someone is allowed where the committed matrix says denied",
-             .records_reach = true}) {}
+             .records_reach = true,
+             .settings = {}}) {}
 
   bool available(const CheckOptions& options) const override {
     return options.expected_access != nullptr || options.learn_access;

@@ -163,7 +163,8 @@ class Audit final : public Check {
                  "severities. Operations the config skips are not audited",
              .wrong_caller = false,
              .tests_access = false,
-             .spec_only = true}) {}
+             .spec_only = true,
+             .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     std::vector<plan::Probe> out;

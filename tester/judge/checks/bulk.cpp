@@ -35,7 +35,8 @@ class Bulk final : public Check {
                  "values "
                  "(huge, past the schema's maximum, -1, 0, omitted); lists without one as they are",
              .finds = "more items than the schema's `maximum` (or `limits.max_items`)",
-             .wrong_caller = false}) {}
+             .wrong_caller = false,
+             .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

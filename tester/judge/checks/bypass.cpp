@@ -85,7 +85,8 @@ class Bypass final : public Check {
                       "POST)",
              .finds = "a variant gets the allowed caller's data (HEAD: a `Content-Length` the size "
                       "of the "
-                      "authorised answer) while the plain request is denied"}) {}
+                      "authorised answer) while the plain request is denied",
+             .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

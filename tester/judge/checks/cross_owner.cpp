@@ -34,7 +34,8 @@ class CrossOwner final : public Check {
                       "than `owner`)",
              .finds = "B gets A's data; B's list holds A's objects (by ID, or by any field holding "
                       "A's user "
-                      "id)"}) {}
+                      "id)",
+             .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

@@ -72,7 +72,8 @@ class Enumerate final : public Check {
                         "above all "
                         "others)",
                .finds = "a 2xx carries data the sender never legitimately saw",
-               .per_victim = false}) {}
+               .per_victim = false,
+               .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

@@ -60,8 +60,8 @@ class ExistenceOracle final : public Check {
                       "ID of the "
                       "same shape",
              .finds =
-                 "the two are denied differently (403 vs 404): the answer tells which IDs exist"}) {
-  }
+                 "the two are denied differently (403 vs 404): the answer tells which IDs exist",
+             .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

@@ -25,7 +25,8 @@ class NoAuth final : public Check {
                         "may call "
                         "the operation (`nobody`, a level none has), a 2xx with specific values "
                         "nobody public "
-                        "sees"}) {}
+                        "sees",
+               .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     plan::Overrides ids;

@@ -48,7 +48,8 @@ class SensitiveDataCheck final : public Check {
                  "cloud keys (medium)",
              .wrong_caller = false,
              .tests_access = false,
-             .reads_sign_in = true}) {}
+             .reads_sign_in = true,
+             .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     std::vector<plan::Probe> out;

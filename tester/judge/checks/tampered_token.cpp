@@ -39,7 +39,8 @@ class TamperedToken final : public Check {
                  "truncated and case-swapped",
              .finds = "any 2xx that is not the operation's denial (where no credential at all gets "
                       "the data, "
-                      "no-auth has the finding instead)"}) {}
+                      "no-auth has the finding instead)",
+             .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     plan::Overrides ids;

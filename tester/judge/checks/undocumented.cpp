@@ -39,7 +39,8 @@ class Undocumented final : public Check {
                .finds = "an undocumented GET answers 2xx with JSON data public operations do not "
                         "show anyone "
                         "(medium); `Allow` names undocumented methods (info)",
-               .tests_access = false}) {}
+               .tests_access = false,
+               .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];

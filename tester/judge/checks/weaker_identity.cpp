@@ -26,7 +26,8 @@ class WeakerIdentity final : public Check {
              .finds =
                  "a 2xx carries the allowed caller's data the weaker identity never saw; where no "
                  "identity may call the operation at all, a 2xx with specific values nobody public "
-                 "sees"}) {}
+                 "sees",
+             .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
     const auto& p = ctx.plan.operations[op];
