@@ -9,7 +9,6 @@
 namespace demo {
 
 namespace {
-const char* k_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 std::string hmac_sha256(const std::string& key, const std::string& data) {
   unsigned char out[EVP_MAX_MD_SIZE];
@@ -19,40 +18,6 @@ std::string hmac_sha256(const std::string& key, const std::string& data) {
   return std::string(reinterpret_cast<const char*>(out), len);
 }
 }  // namespace
-
-std::string base64url_encode(const std::string& bytes) {
-  std::string out;
-  unsigned int buffer = 0;
-  int bits = 0;
-  for (const unsigned char c : bytes) {
-    buffer = (buffer << 8) | c;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out += k_alphabet[(buffer >> bits) & 63];
-    }
-  }
-  if (bits > 0) out += k_alphabet[(buffer << (6 - bits)) & 63];
-  return out;
-}
-
-std::optional<std::string> base64url_decode(const std::string& text) {
-  std::string out;
-  unsigned int buffer = 0;
-  int bits = 0;
-  for (const char c : text) {
-    if (c == '=') break;
-    const char* p = std::strchr(k_alphabet, c == '+' ? '-' : c == '/' ? '_' : c);
-    if (p == nullptr || c == '\0') return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned int>(p - k_alphabet);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xff);
-    }
-  }
-  return out;
-}
 
 std::string jwt_sign(const nlohmann::json& claims, const std::string& secret) {
   const std::string head = base64url_encode(R"({"alg":"HS256","typ":"JWT"})");

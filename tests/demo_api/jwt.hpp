@@ -5,10 +5,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "util/base64.hpp"
+
 namespace demo {
 
-std::string base64url_encode(const std::string& bytes);
-std::optional<std::string> base64url_decode(const std::string& text);
+// The same base64url as authdiff's own (tester/util/base64.hpp): one implementation.
+using authdiff::base64url_decode;
+using authdiff::base64url_encode;
 
 // header.payload.signature, signed with HMAC-SHA256.
 std::string jwt_sign(const nlohmann::json& claims, const std::string& secret);

@@ -28,6 +28,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "util/base64.hpp"
+
 #include "serve.hpp"
 
 namespace {
@@ -51,24 +53,6 @@ const std::map<int, std::pair<std::string, std::string>> k_seed_notes = {
     {201, {"bob", "bob's medical leave: 2024-05-02 to 2024-05-16"}},
     {202, {"bob", "bob's bank account: 6222 0210 8830 4417"}}};
 
-std::string base64_decode(const std::string& in) {
-  static const std::string chars =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  int value = 0, bits = -8;
-  for (const char c : in) {
-    const auto at = chars.find(c);
-    if (at == std::string::npos) break;
-    value = (value << 6) + static_cast<int>(at);
-    bits += 6;
-    if (bits >= 0) {
-      out += static_cast<char>((value >> bits) & 0xFF);
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
 class Server {
  public:
   Server(double ttl, double announced_ttl, long fail_after)
@@ -87,7 +71,7 @@ class Server {
                   secret = req.get_param_value("client_secret");
       const std::string auth = req.get_header_value("Authorization");
       if (auth.rfind("Basic ", 0) == 0) {
-        const std::string pair = base64_decode(auth.substr(6));
+        const std::string pair = authdiff::base64url_decode(auth.substr(6)).value_or("");
         client = pair.substr(0, pair.find(':'));
         secret = pair.substr(pair.find(':') + 1);
       }
