@@ -119,7 +119,8 @@ start_server() {
   AUTHDIFF_SERVER_PIDS+=("$_pid")
   trap stop_servers EXIT
   trap 'stop_servers; exit 130' INT TERM
-  for ((_i = 0; _i < 100; _i++)); do
+  # Bounds against a hang only, far above what a loaded machine needs (it listens in ms).
+  for ((_i = 0; _i < 1200; _i++)); do
     IFS= read -r _line <"$_out" || true
     [[ "$_line" == "listening on "* ]] && break
     kill -0 "$_pid" 2>/dev/null || { rm -f "$_out"; die "$1 exited before it listened"; }
@@ -128,11 +129,11 @@ start_server() {
   rm -f "$_out"
   case "$_line" in
     "listening on 127.0.0.1:"* | "listening on [::1]:"*) ;;
-    *) die "$1: no \"listening on 127.0.0.1:PORT\" line within 10 s (got: ${_line:-nothing})" ;;
+    *) die "$1: no \"listening on 127.0.0.1:PORT\" line within 120 s (got: ${_line:-nothing})" ;;
   esac
   _url="http://${_line#listening on }"
-  for ((_i = 0; _i < 50; _i++)); do
-    curl -s -o /dev/null --max-time 1 --noproxy '*' "$_url/" && break
+  for ((_i = 0; _i < 600; _i++)); do
+    curl -s -o /dev/null --max-time 5 --noproxy '*' "$_url/" && break
     sleep 0.1
   done
   printf -v "$_var" '%s' "$_url"

@@ -52,7 +52,15 @@ ACCOUNTS = [  # environment variable, user name, password (specs/canteen.authdif
     ("CANTEEN_ZHANGWEI_TOKEN", "zhangwei", "Emp@2024"),
     ("CANTEEN_LINA_TOKEN", "lina", "Emp@2024"),
 ]
+# Bounds against a hang only, far above what a loaded CI machine needs (a step runs a scan of
+# seconds, a command or a request needs milliseconds): never a measure of speed.
 STEP_TIMEOUT = 600
+COMMAND_TIMEOUT = 120
+REQUEST_TIMEOUT = 120
+# Every scan here: a request timeout far above need (specs/canteen.authdiff.toml says 5 s), and a
+# faster pace than the config's 200 per second (politeness towards a real API; the demo API is
+# the test's own, and no finding depends on the pace).
+SCAN_ARGS = "--timeout 120 --rate 1000"
 
 
 # --------------------------------------------------------------------------------------------
@@ -83,7 +91,8 @@ def walk_strings(node, where=""):
 
 def bash_syntax_error(text):
     """bash -n on TEXT: the error message, or None when it parses."""
-    proc = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(["bash", "-n"], input=text, capture_output=True, text=True,
+                          timeout=COMMAND_TIMEOUT)
     return None if proc.returncode == 0 else (proc.stderr.strip() or f"bash -n exit {proc.returncode}")
 
 
@@ -371,13 +380,13 @@ class DemoApi:
         reader = threading.Thread(target=lambda: first.append(self.proc.stdout.readline()),
                                   daemon=True)
         reader.start()
-        reader.join(10)
+        reader.join(COMMAND_TIMEOUT)
         line = first[0].strip() if first else ""
         m = re.fullmatch(r"listening on (127\.0\.0\.1|\[::1\]):(\d+)", line)
         if not m:
             self.stop()
             raise AssertionError(f"{self.binary} did not print 'listening on 127.0.0.1:PORT' "
-                                 f"within 10 s (got {line!r})")
+                                 f"within {COMMAND_TIMEOUT} s (got {line!r})")
         # keep draining stdout so the server never blocks on a full pipe
         threading.Thread(target=self._drain, daemon=True).start()
         self.url = f"http://{m.group(1)}:{m.group(2)}"
@@ -393,11 +402,12 @@ class DemoApi:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, no proxy
         body = json.dumps({"username": user, "password": password}).encode()
         last = None
+        # The server listens before it prints its port: a few tries only cover a refusal.
         for _ in range(50):
             request = urllib.request.Request(self.url + "/api/auth/login", data=body, method="POST",
                                              headers={"Content-Type": "application/json"})
             try:
-                with opener.open(request, timeout=5) as response:
+                with opener.open(request, timeout=REQUEST_TIMEOUT) as response:
                     token = json.loads(response.read()).get("token")
                 if token:
                     return token
@@ -789,7 +799,7 @@ class DemoApiEndToEndTest(unittest.TestCase):
 
     def require(self, command, flag):
         proc = subprocess.run([OPTS.authdiff] + command + ["--help"], capture_output=True, text=True,
-                              timeout=60)
+                              timeout=COMMAND_TIMEOUT)
         self.assertIn(flag, proc.stdout, f"{OPTS.authdiff} {' '.join(command)} --help lists no {flag}: "
                       "this authdiff predates the command-line contract the CI files rely on")
 
@@ -797,7 +807,8 @@ class DemoApiEndToEndTest(unittest.TestCase):
         self.require(["scan"], "--markdown")
         ws = self.workspace("full")
         inputs = {"spec": "specs/canteen.yaml", "config": "specs/canteen.authdiff.toml",
-                  "base-url": self.api.url, "authdiff": OPTS.authdiff, "args": "-q --concurrency '8'"}
+                  "base-url": self.api.url, "authdiff": OPTS.authdiff,
+                  "args": "-q --concurrency '8' " + SCAN_ARGS}
         results, outputs = ActionRunner(self.tmp).run(inputs, ws, self.env())
         scan = step(results, "scan")
         self.assertEqual(step(results, "build")["code"], 0, describe(step(results, "build")))
@@ -833,7 +844,7 @@ class DemoApiEndToEndTest(unittest.TestCase):
         ws = self.workspace("shard")
         inputs = {"spec": "specs/canteen.yaml", "config": "specs/canteen.authdiff.toml",
                   "base-url": self.api.url, "authdiff": OPTS.authdiff, "shard": "2/3",
-                  "output-dir": "shard-2"}
+                  "output-dir": "shard-2", "args": SCAN_ARGS}
         results, outputs = ActionRunner(self.tmp).run(inputs, ws, self.env())
         scan = step(results, "scan")
         self.assertEqual(scan["code"], 0, describe(scan))
@@ -872,7 +883,8 @@ class DemoApiEndToEndTest(unittest.TestCase):
         for k in shards:
             ws = self.workspace(f"wf-scan-{k}")
             inputs = {"spec": "specs/canteen.yaml", "config": "specs/canteen.authdiff.toml",
-                      "base-url": self.api.url, "authdiff": OPTS.authdiff, "args": "-q",
+                      "base-url": self.api.url, "authdiff": OPTS.authdiff,
+                      "args": "-q " + SCAN_ARGS,
                       "shard": re.sub(r"\$\{\{\s*matrix\.shard\s*\}\}", str(k), action_with["shard"]),
                       "output-dir": action_with.get("output-dir", "authdiff-report")}
             results, outputs = ActionRunner(self.tmp).run(inputs, ws, self.env())
@@ -907,7 +919,7 @@ class DemoApiEndToEndTest(unittest.TestCase):
         common = {"AUTHDIFF_SOURCE": OPTS.source, "AUTHDIFF_BIN": OPTS.authdiff,
                   "AUTHDIFF_SPEC": src("specs", "canteen.yaml"),
                   "AUTHDIFF_CONFIG": src("specs", "canteen.authdiff.toml"),
-                  "AUTHDIFF_BASE_URL": self.api.url, "AUTHDIFF_ARGS": "-q"}
+                  "AUTHDIFF_BASE_URL": self.api.url, "AUTHDIFF_ARGS": "-q " + SCAN_ARGS}
         total = gitlab_job(doc, "authdiff-scan")["parallel"]
         codes = []
         for index in range(1, total + 1):

@@ -1,7 +1,6 @@
 // Identities that sign in: login requests (JSON token, session cookie with CSRF), OAuth 2.0
 // grants and external commands, against tests/servers/auth_server.cpp; credentials that expire
 // mid-scan are renewed, and a renewal that fails stops the run naming the identity.
-#include <unistd.h>
 
 #include <fstream>
 #include <sstream>
@@ -12,6 +11,7 @@
 #include "../support/http_client.hpp"
 #include "../support/process.hpp"
 #include "../support/server_process.hpp"
+#include "../support/temp_dir.hpp"
 
 namespace authdiff::test {
 namespace {
@@ -23,13 +23,18 @@ std::string read(const std::string& path) {
   return read_text(path);
 }
 
+// Bounds against a hang only, far above what a loaded CI machine needs (a scan here takes
+// seconds, a request or a sign-in milliseconds): never a measure of speed.
+constexpr double k_scan_limit_s = 600;
+
 // A config for the notes server whose identities sign in as `login(user, password)` says.
 std::string config_with(
     const std::function<std::string(const std::string&, const std::string&)>& login,
     double rate = 100) {
-  std::string out = "[limits]\nconcurrency = 4\nrate = " + std::to_string(rate) +
-                    "\n\n[[expect]]\nmatch = \"GET /notes/{noteId}\"\naccess = \"owner\"\n\n"
-                    "[[expect]]\nmatch = \"GET /admin/stats\"\naccess = \"level >= 10\"\n";
+  std::string out =
+      "[limits]\nconcurrency = 4\nrate = " + std::to_string(rate) +
+      "\ntimeout = \"120s\"\n\n[[expect]]\nmatch = \"GET /notes/{noteId}\"\naccess = \"owner\"\n\n"
+      "[[expect]]\nmatch = \"GET /admin/stats\"\naccess = \"level >= 10\"\n";
   out += "\n[identities.admin]\nlevel = 10\n" + login("admin", "admin-pw");
   out += "\n[identities.alice]\nuser_id = 1\nowns = { noteId = [101, 102] }\n" +
          login("alice", "alice-pw");
@@ -54,17 +59,16 @@ Scan scan(const std::vector<std::string>& server_args, const std::string& config
   std::vector<std::string> argv = {AUTHDIFF_AUTH_SERVER, "--port", "0"};
   argv.insert(argv.end(), server_args.begin(), server_args.end());
   ServerProcess server(argv);
-  static int n = 0;
-  // ctest runs each test in its own process, two at a time: the pid keeps their files apart.
-  const std::string cfg = ::testing::TempDir() + "/authdiff-auth-" + std::to_string(getpid()) +
-                          "-" + std::to_string(++n) + ".toml";
+  // A fresh directory per scan: ctest runs tests side by side.
+  const std::string dir = process_temp_dir().make_dir("auth");
+  const std::string cfg = dir + "/authdiff-auth.toml";
   const std::string json = cfg + ".json";
   std::ofstream(cfg) << config;
   env["NOTES_URL"] = server.url();
   Scan s;
   s.run = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/notes.yaml", "--config",
                        cfg, "--base-url", server.url(), "--json", json, "-q"},
-                      env, 120);
+                      env, k_scan_limit_s);
   s.report = nlohmann::json::parse(read(json), nullptr, false);
   s.logins = http("GET", server.url() + "/_logins").json().value("logins", -1L);
   return s;
@@ -189,12 +193,13 @@ TEST(Discovery, ObjectsCreatedForFreshIdsAreFoundAndDeletedAgain) {
   config +=
       "\n[[expect]]\nmatch = \"POST /notes\"\naccess = \"authenticated\"\nallow_unsafe = true\n";
   ServerProcess server({AUTHDIFF_AUTH_SERVER, "--port", "0"});
-  const std::string cfg = ::testing::TempDir() + "/authdiff-create.toml";
+  const TempDir dir("create");
+  const std::string cfg = dir.file("authdiff-create.toml");
   std::ofstream(cfg) << config;
   const auto r =
       run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/notes.yaml", "--config", cfg,
                    "--base-url", server.url(), "-q", "--json", cfg + ".json"},
-                  {}, 120);
+                  {}, k_scan_limit_s);
   const auto report = nlohmann::json::parse(read(cfg + ".json"), nullptr, false);
   ASSERT_TRUE(report.is_object()) << r.out << r.err;
   std::set<std::string> creators;
@@ -214,10 +219,11 @@ TEST(Discovery, ObjectsCreatedForFreshIdsAreFoundAndDeletedAgain) {
 
 TEST(Login, ExternalCommandPrintsTheHeader) {
   const std::string script = k_src + "/tests/data/scripts/notes-token.sh";
-  const Scan s =
-      scan({}, config_with([&](const std::string& user, const std::string& pw) {
-             return "command = { run = [\"" + script + "\", \"" + user + "\", \"" + pw + "\"] }\n";
-           }));
+  const Scan s = scan({}, config_with([&](const std::string& user, const std::string& pw) {
+                        // A generous timeout: the script signs in with curl in milliseconds.
+                        return "command = { run = [\"" + script + "\", \"" + user + "\", \"" + pw +
+                               "\"], timeout = \"120s\" }\n";
+                      }));
   expect_the_notes_flaw(s);
 }
 

@@ -16,6 +16,7 @@
 
 #include "../support/process.hpp"
 #include "../support/server_process.hpp"
+#include "../support/temp_dir.hpp"
 
 namespace authdiff::test {
 namespace {
@@ -27,10 +28,17 @@ const std::string k_bin = AUTHDIFF_BINARY;
 const std::string k_src = AUTHDIFF_SOURCE_DIR;
 const std::string k_server = AUTHDIFF_BLIND_SERVER;
 
+// Bounds against a hang only, far above what a loaded CI machine needs (a scan here takes
+// seconds, a request milliseconds): never a measure of speed.
+constexpr double k_scan_limit_s = 600;
+const std::string k_request_timeout_s = "120";
+// The demo config's 200 requests per second is politeness towards a real API; this server is
+// the test's own, and what it answers does not depend on the pace.
+const std::string k_rate = "1000";
+
+// A fresh directory of this process's own (removed when it exits).
 std::string temp_dir(const std::string& name) {
-  std::string pattern = ::testing::TempDir() + "/authdiff-blind-" + name + "-XXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp " + pattern);
-  return pattern;
+  return process_temp_dir().make_dir("blind-" + name);
 }
 
 struct Scan {
@@ -49,12 +57,28 @@ Scan scan_blind(const std::string& mode) {
                                                   {"CANTEEN_ZHANGWEI_TOKEN", "token-zhangwei"},
                                                   {"CANTEEN_LINA_TOKEN", "token-lina"}};
   // Generous per-request timeout: CI shares two cores with other tests.
-  s.process =
-      run_process({k_bin, "scan", "--spec", k_src + "/specs/canteen.yaml", "--config",
-                   k_src + "/specs/canteen.authdiff.toml", "--base-url", server.url(), "--timeout",
-                   "30", "-q", "--junit", s.dir + "/junit.xml", "--json", s.dir + "/report.json",
-                   "--sarif", s.dir + "/report.sarif", "--markdown", s.dir + "/summary.md"},
-                  env, 300);
+  s.process = run_process({k_bin,
+                           "scan",
+                           "--spec",
+                           k_src + "/specs/canteen.yaml",
+                           "--config",
+                           k_src + "/specs/canteen.authdiff.toml",
+                           "--base-url",
+                           server.url(),
+                           "--timeout",
+                           k_request_timeout_s,
+                           "--rate",
+                           k_rate,
+                           "-q",
+                           "--junit",
+                           s.dir + "/junit.xml",
+                           "--json",
+                           s.dir + "/report.json",
+                           "--sarif",
+                           s.dir + "/report.sarif",
+                           "--markdown",
+                           s.dir + "/summary.md"},
+                          env, k_scan_limit_s);
   s.report = json::parse(read_text(s.dir + "/report.json"), nullptr, false);
   return s;
 }
@@ -133,14 +157,15 @@ TEST(Blind, AnEmptySpecSaysItIsEmpty) {
     std::fclose(f);
   }
   ServerProcess server({"/usr/bin/python3", k_server, "--mode", "empty-object"});
-  const auto r = run_process(
-      {k_bin, "scan", "--spec", spec, "--config", k_src + "/specs/canteen.authdiff.toml",
-       "--base-url", server.url(), "-q", "--junit", dir + "/junit.xml"},
-      {{"CANTEEN_ADMIN_TOKEN", "a"},
-       {"CANTEEN_OPERATOR_TOKEN", "o"},
-       {"CANTEEN_ZHANGWEI_TOKEN", "z"},
-       {"CANTEEN_LINA_TOKEN", "l"}},
-      120);
+  const auto r =
+      run_process({k_bin, "scan", "--spec", spec, "--config",
+                   k_src + "/specs/canteen.authdiff.toml", "--base-url", server.url(), "--timeout",
+                   k_request_timeout_s, "--rate", k_rate, "-q", "--junit", dir + "/junit.xml"},
+                  {{"CANTEEN_ADMIN_TOKEN", "a"},
+                   {"CANTEEN_OPERATOR_TOKEN", "o"},
+                   {"CANTEEN_ZHANGWEI_TOKEN", "z"},
+                   {"CANTEEN_LINA_TOKEN", "l"}},
+                  k_scan_limit_s);
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.err.find("declares no operations"), std::string::npos) << r.err;
   EXPECT_NE(read_text(dir + "/junit.xml").find("declares no operations"), std::string::npos);

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "../support/process.hpp"
+#include "../support/temp_dir.hpp"
 
 namespace authdiff::test {
 namespace {
@@ -39,7 +40,8 @@ TEST(Cli, HelpListsCommandsAndExitCodes) {
 }
 
 TEST(Audit, EveryStaticRuleFiresWhereItShouldAndNowhereElse) {
-  const std::string dir = ::testing::TempDir();
+  const TempDir temp("audit");
+  const std::string dir = temp.path();
   const auto r = authdiff({"audit", "--spec", k_src + "/tests/data/specs/audit.yaml", "--json",
                            dir + "/audit.json", "--junit", dir + "/audit.xml", "--sarif",
                            dir + "/audit.sarif"});
@@ -152,7 +154,8 @@ TEST(Cli, PlanJsonIsTheDocumentedShape) {
 }
 
 TEST(Cli, PlanTextToAFile) {
-  const std::string out = ::testing::TempDir() + "/plan.txt";
+  const TempDir temp("plan-text");
+  const std::string out = temp.file("plan.txt");
   const auto r = authdiff({"plan", "--spec", k_src + "/specs/clinic.yaml", "-o", out});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(r.out.empty());
@@ -174,7 +177,8 @@ TEST(Cli, InitWritesAStarterConfigThatLoads) {
                                                   {"ALICE_API_KEY", "b"}, {"BOB_API_KEY", "c"}};
   for (const std::string spec : {"specs/canteen.yaml", "specs/clinic.yaml",
                                  "tests/data/specs/notes.yaml", "tests/data/specs/scenario.yaml"}) {
-    const std::string out = ::testing::TempDir() + "/authdiff-init.toml";
+    const TempDir temp("init");
+    const std::string out = temp.file("authdiff-init.toml");
     const auto init = authdiff({"init", "--spec", k_src + "/" + spec, "-o", out});
     ASSERT_EQ(init.exit_code, 0) << spec << ": " << init.err;
     const auto plan = authdiff({"plan", "--spec", k_src + "/" + spec, "--config", out}, env);
@@ -235,7 +239,8 @@ TEST(Cli, PlanSaysWhatWillNotBeTested) {
 }
 
 TEST(Cli, WebFuzzingCommonsAuthFilesAreImportedOrRefusedWithTheirName) {
-  const std::string dir = ::testing::TempDir();
+  const TempDir temp("wfc");
+  const std::string dir = temp.path();
   std::ofstream(dir + "/wfc.json") << R"({"auth": [
     {"name": "alice", "fixedHeaders": [{"name": "Authorization", "value": "Bearer token-alice"}]},
     {"name": "bob smith", "fixedHeaders": [{"name": "X-Api-Key", "value": "key-bob"}]}]})";

@@ -13,6 +13,7 @@
 #include "../support/demo_target.hpp"
 #include "../support/http_client.hpp"
 #include "../support/process.hpp"
+#include "../support/temp_dir.hpp"
 
 namespace authdiff::test {
 namespace {
@@ -33,16 +34,28 @@ std::string read(const std::string& path) {
   return read_text(path);
 }
 
+// A file in this process's own temp dir (removed when it exits): the tests of the binary share
+// the suite's reports, and no other test process can touch them.
 std::string temp(const std::string& name) {
-  return ::testing::TempDir() + "/authdiff-r2r-" + name;
+  return process_temp_dir().file("authdiff-r2r-" + name);
 }
+
+// Bounds against a hang only, far above what a loaded CI machine needs (a scan of the demo API
+// takes seconds, a request milliseconds): never a measure of speed. The configs' own 5 s per
+// request is overridden for the same reason.
+constexpr double k_scan_limit_s = 600;
+const std::string k_request_timeout_s = "120";
+// The demo configs' 200 requests per second is politeness towards a real API; these servers are
+// the tests' own, and no finding depends on the pace: every scan here sends at this rate.
+const std::string k_rate = "1000";
 
 ProcessResult authdiff(const DemoTarget& target, std::vector<std::string> args,
                        std::map<std::string, std::string> env = {}) {
   args.insert(args.begin(), k_bin);
   for (const auto& [k, v] : target.env()) env.emplace(k, v);
-  args.insert(args.end(), {"--base-url", target.url(), "-q"});
-  return run_process(args, env, 180);
+  args.insert(args.end(), {"--base-url", target.url(), "--timeout", k_request_timeout_s, "--rate",
+                           k_rate, "-q"});
+  return run_process(args, env, k_scan_limit_s);
 }
 
 ProcessResult scan(const DemoTarget& target, std::vector<std::string> extra,
@@ -256,8 +269,9 @@ TEST_F(RunToRun, AConfigWithPasswordsInsteadOfTokensFindsTheSame) {
                                                         {"CANTEEN_LINA_PASSWORD", "Emp@2024"}};
   const auto r = run_process(
       {k_bin, "scan", "--spec", k_spec, "--config", k_src + "/specs/canteen.login.authdiff.toml",
-       "--base-url", target.url(), "-q", "--json", temp("login.json")},
-      passwords, 180);
+       "--base-url", target.url(), "--timeout", k_request_timeout_s, "--rate", k_rate, "-q",
+       "--json", temp("login.json")},
+      passwords, k_scan_limit_s);
   EXPECT_EQ(r.exit_code, 1) << r.err;
   const auto ids = [](const json& report) {
     std::set<std::string> out;
@@ -387,9 +401,10 @@ TEST(AccessMatrix, ScanExpectFailsWithExactlyTheWidening) {
   const std::string matrix = temp("access.toml");
   {
     DemoTarget correct(AUTHDIFF_DEMO_API, {"--fixed", "all"});
-    const auto learn = run_process({k_bin, "learn", "--spec", k_spec, "--config", config,
-                                    "--base-url", correct.url(), "--out", matrix, "-q"},
-                                   passwords, 180);
+    const auto learn = run_process(
+        {k_bin, "learn", "--spec", k_spec, "--config", config, "--base-url", correct.url(),
+         "--timeout", k_request_timeout_s, "--rate", k_rate, "--out", matrix, "-q"},
+        passwords, k_scan_limit_s);
     ASSERT_EQ(learn.exit_code, 0) << learn.out << learn.err;
   }
   const std::string text = read(matrix);
@@ -398,10 +413,11 @@ TEST(AccessMatrix, ScanExpectFailsWithExactlyTheWidening) {
   // Every repair but the terminals' and the information query's role check.
   DemoTarget widened(AUTHDIFF_DEMO_API,
                      {"--fixed", "no-auth,cross-owner,bulk,tampered-token,bypass,sensitive-data"});
-  const auto r = run_process(
-      {k_bin, "scan", "--spec", k_spec, "--config", config, "--base-url", widened.url(), "--expect",
-       matrix, "--only", "access-matrix", "-q", "--json", temp("widened.json")},
-      passwords, 180);
+  const auto r =
+      run_process({k_bin, "scan", "--spec", k_spec, "--config", config, "--base-url", widened.url(),
+                   "--timeout", k_request_timeout_s, "--rate", k_rate, "--expect", matrix, "--only",
+                   "access-matrix", "-q", "--json", temp("widened.json")},
+                  passwords, k_scan_limit_s);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   std::set<std::string> widenings;
   const json report = json::parse(read(temp("widened.json")));
@@ -414,10 +430,10 @@ TEST(AccessMatrix, ScanExpectFailsWithExactlyTheWidening) {
                                    "GET /api/terminals zhangwei", "GET /api/terminals lina"}));
   // Against the matrix of the correct API, the correct API narrows nothing and widens nothing.
   DemoTarget correct(AUTHDIFF_DEMO_API, {"--fixed", "all"});
-  const auto same =
-      run_process({k_bin, "scan", "--spec", k_spec, "--config", config, "--base-url", correct.url(),
-                   "--expect", matrix, "--only", "access-matrix", "-q"},
-                  passwords, 180);
+  const auto same = run_process({k_bin, "scan", "--spec", k_spec, "--config", config, "--base-url",
+                                 correct.url(), "--timeout", k_request_timeout_s, "--rate", k_rate,
+                                 "--expect", matrix, "--only", "access-matrix", "-q"},
+                                passwords, k_scan_limit_s);
   EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
   EXPECT_EQ(same.out.find("narrowed"), std::string::npos) << same.out;
 }

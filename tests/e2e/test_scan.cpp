@@ -15,12 +15,21 @@
 #include "../support/http_client.hpp"
 #include "../support/process.hpp"
 #include "../support/server_process.hpp"
+#include "../support/temp_dir.hpp"
 
 namespace authdiff::test {
 namespace {
 
 const std::string k_bin = AUTHDIFF_BINARY;
 const std::string k_src = AUTHDIFF_SOURCE_DIR;
+// Bounds against a hang only, far above what a loaded CI machine needs (never a measure of
+// speed): a scan of these servers takes seconds, a request milliseconds. The configs' own
+// request timeouts (3 s, 5 s) are overridden for the same reason: nothing here is slow.
+constexpr double k_scan_limit_s = 600;
+const std::vector<std::string> k_request_timeout = {"--timeout", "120"};
+// The demo config's 200 requests per second is politeness towards a real API; the demo API here
+// is the test's own, and the scan's findings do not depend on the pace.
+const std::vector<std::string> k_demo_rate = {"--rate", "1000"};
 
 std::string read(const std::string& path) {
   return read_text(path);
@@ -71,27 +80,39 @@ std::vector<Row> ground_truth() {
   return rows;
 }
 
+// One scan of the demo API for every test of the suite (one ctest runs them all: e2e.scan).
 class ScanDemo : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
+    s_dir = new TempDir("scan-demo");
     s_api = new DemoTarget(AUTHDIFF_DEMO_API);
     s_env = s_api->env();
-    s_junit = ::testing::TempDir() + "/authdiff-demo-junit.xml";
-    s_run = new ProcessResult(run_process(
-        {k_bin, "scan", "--spec", k_src + "/specs/canteen.yaml", "--config",
-         k_src + "/specs/canteen.authdiff.toml", "--base-url", s_api->url(), "--junit", s_junit},
-        s_env, 120));
+    s_junit = s_dir->file("authdiff-demo-junit.xml");
+    std::vector<std::string> argv = {k_bin,        "scan",
+                                     "--spec",     k_src + "/specs/canteen.yaml",
+                                     "--config",   k_src + "/specs/canteen.authdiff.toml",
+                                     "--base-url", s_api->url(),
+                                     "--junit",    s_junit};
+    argv.insert(argv.end(), k_request_timeout.begin(), k_request_timeout.end());
+    argv.insert(argv.end(), k_demo_rate.begin(), k_demo_rate.end());
+    s_run = new ProcessResult(run_process(argv, s_env, k_scan_limit_s));
     s_report = read(s_junit);
   }
   static void TearDownTestSuite() {
     delete s_run;
     delete s_api;
+    delete s_dir;
+    s_run = nullptr;
+    s_api = nullptr;
+    s_dir = nullptr;
   }
+  static TempDir* s_dir;
   static DemoTarget* s_api;
   static ProcessResult* s_run;
   static std::map<std::string, std::string> s_env;
   static std::string s_junit, s_report;
 };
+TempDir* ScanDemo::s_dir = nullptr;
 DemoTarget* ScanDemo::s_api = nullptr;
 ProcessResult* ScanDemo::s_run = nullptr;
 std::map<std::string, std::string> ScanDemo::s_env;
@@ -202,8 +223,9 @@ ProcessResult scan_scenario(const std::string& scenario, std::vector<std::string
                                    "--base-url", server.url()};
   // These cases are about access verdicts: the spec's own audit findings (info) stay out.
   scan.insert(scan.end(), {"--skip", "audit"});
+  scan.insert(scan.end(), k_request_timeout.begin(), k_request_timeout.end());
   scan.insert(scan.end(), scan_args.begin(), scan_args.end());
-  return run_process(scan, {}, 120);
+  return run_process(scan, {}, k_scan_limit_s);
 }
 
 // The same document for everyone, whatever the credential: no leak, but no guard could be seen
@@ -247,15 +269,16 @@ TEST(ScanHardCases, AUserDefinedDetectorFindsItsDataInOrdinaryCallersAnswers) {
   // own-record is correct about access; the config declares the records' notes sensitive, and
   // raises the caller's own data to count fully (by default it is info: each note is the
   // caller's own, its owner field says so).
-  const std::string config = ::testing::TempDir() + "/authdiff-detector.toml";
+  const TempDir dir("detector");
+  const std::string config = dir.file("authdiff-detector.toml");
   std::ofstream(config) << read_text(k_src + "/tests/data/configs/scenario.toml")
                         << "\n[sensitive_data]\nown_data = \"high\"\n"
                            "[[sensitive_data.detectors]]\nname = \"private-note\"\n"
                            "pattern = \"private note of [a-z]+\"\nfield = \"(?i)^note$\"\n";
   ServerProcess server({AUTHDIFF_SCENARIO_SERVER, "--scenario", "own-record", "--port", "0"});
   const auto r = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
-                              "--config", config, "--base-url", server.url()},
-                             {}, 120);
+                              "--config", config, "--base-url", server.url(), "--timeout", "120"},
+                             {}, k_scan_limit_s);
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_NE(r.out.find("sensitive-data   GET /records/{recordId}  alice"), std::string::npos)
       << r.out;
@@ -266,8 +289,8 @@ TEST(ScanHardCases, AUserDefinedDetectorFindsItsDataInOrdinaryCallersAnswers) {
   std::ofstream(config, std::ios::app) << "[[sensitive_data.detectors]]\nname = \"broken\"\n"
                                           "pattern = \"(unclosed\"\n";
   const auto bad = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
-                                "--config", config, "--base-url", server.url()},
-                               {}, 120);
+                                "--config", config, "--base-url", server.url(), "--timeout", "120"},
+                               {}, k_scan_limit_s);
   EXPECT_EQ(bad.exit_code, 2) << bad.out << bad.err;
   EXPECT_NE(bad.err.find("authdiff-detector.toml:"), std::string::npos) << bad.err;
   EXPECT_NE(bad.err.find("broken"), std::string::npos) << bad.err;
@@ -298,10 +321,11 @@ TEST(ScanHardCases, DenialsThatDifferByExistenceAreAnOracle) {
 }
 
 TEST(ScanHardCases, RateLimitIsOptInBoundedAndSeesThrottling) {
-  const std::string config = ::testing::TempDir() + "/authdiff-rate.toml";
+  const TempDir dir("rate");
+  const std::string config = dir.file("authdiff-rate.toml");
   std::ofstream(config) << read_text(k_src + "/tests/data/configs/scenario.toml")
                         << "\n[checks.rate-limit]\nrequests = 7\noperations = 1\n";
-  const std::string report = ::testing::TempDir() + "/authdiff-rate.json";
+  const std::string report = dir.file("authdiff-rate.json");
   const auto scan = [&](const std::string& scenario, std::vector<std::string> extra) {
     std::vector<std::string> argv = {
         AUTHDIFF_SCENARIO_SERVER, "--scenario", scenario, "--port", "0", "--burst", "5"};
@@ -310,8 +334,9 @@ TEST(ScanHardCases, RateLimitIsOptInBoundedAndSeesThrottling) {
         k_bin,      "scan", "--spec",     k_src + "/tests/data/specs/scenario.yaml",
         "--config", config, "--base-url", server.url(),
         "--json",   report};
+    cmd.insert(cmd.end(), k_request_timeout.begin(), k_request_timeout.end());
     cmd.insert(cmd.end(), extra.begin(), extra.end());
-    auto r = run_process(cmd, {}, 120);
+    auto r = run_process(cmd, {}, k_scan_limit_s);
     const auto counts = http("GET", server.url() + "/__requests").json();
     long total = 0;
     for (const auto& [path, n] : counts.items()) total += n.get<long>();
@@ -339,9 +364,9 @@ TEST(ScanHardCases, RateLimitIsOptInBoundedAndSeesThrottling) {
   {
     ServerProcess fixed(
         {AUTHDIFF_SCENARIO_SERVER, "--scenario", "throttled", "--port", "0", "--burst", "5"});
-    const auto again = run_process(
-        {k_bin, "recheck", "--report", report, "--config", config, "--base-url", fixed.url()}, {},
-        120);
+    const auto again = run_process({k_bin, "recheck", "--report", report, "--config", config,
+                                    "--base-url", fixed.url(), "--timeout", "120"},
+                                   {}, k_scan_limit_s);
     EXPECT_EQ(again.exit_code, 0) << again.out << again.err;
     EXPECT_NE(again.out.find("fixed"), std::string::npos) << again.out;
   }
@@ -359,7 +384,8 @@ TEST(ScanHardCases, ATokenRejectedHalfwayStopsTheRunNamingTheIdentity) {
 }
 
 TEST(ScanHardCases, ADownTargetIsExitThreeNotGreen) {
-  // A port that was free a moment ago and has nothing listening now.
+  // A port with nothing listening: bound by this test but never listened on, so connecting is
+  // refused, and no other test running at the same time can take the port meanwhile.
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -368,11 +394,11 @@ TEST(ScanHardCases, ADownTargetIsExitThreeNotGreen) {
   socklen_t len = sizeof addr;
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
   const int port = ntohs(addr.sin_port);
-  close(fd);
   const auto r = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
                               "--config", k_src + "/tests/data/configs/scenario.toml", "--base-url",
-                              "http://127.0.0.1:" + std::to_string(port)},
-                             {}, 60);
+                              "http://127.0.0.1:" + std::to_string(port), "--timeout", "120"},
+                             {}, k_scan_limit_s);
+  close(fd);
   EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
   EXPECT_NE(r.err.find("unreachable"), std::string::npos) << r.err;
 }

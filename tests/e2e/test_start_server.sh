@@ -5,7 +5,8 @@
 set -uo pipefail
 source "$1/ci/lib.sh"
 demo="$2"
-pidfile=$(mktemp)
+pidfile=$(mktemp "${TMPDIR:-/tmp}/authdiff-start-server.XXXXXX")  # unique: tests run side by side
+trap 'rm -f "$pidfile"' EXIT
 passed=0 failed=0
 check() { if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $*"; fi; }
 stopped() { ! kill -0 "$(cat "$pidfile")" 2>/dev/null; }

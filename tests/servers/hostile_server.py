@@ -279,7 +279,9 @@ class Server:
     def connection(self, conn, listener):
         try:
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            conn.settimeout(30)
+            # An idle client is dropped only after long: a loaded machine may leave a kept-alive
+            # connection unused for a while, and must not find it closed under a request.
+            conn.settimeout(600)
             if listener == "main" and self.tls is not None:
                 try:
                     conn = self.tls.wrap_socket(conn, server_side=True)

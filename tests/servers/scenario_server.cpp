@@ -11,14 +11,17 @@
 //                 (OPTIONS /exports says Allow: GET, POST, DELETE)
 //   existence     like own-record, but /records/{id} answers others 403 for a record that
 //                 exists and 404 for one that does not (an existence oracle)
-//   throttled     like own-record, but each token (or anonymous caller) gets 429 after
-//                 --burst N requests per second
+//   throttled     like own-record, but each token (or anonymous caller) gets 429 for a request
+//                 that would make more than --burst N answered within one second: a sliding
+//                 second, so that a burst is throttled wherever the clock's seconds begin,
+//                 and what it turned away does not count
 // Every scenario counts requests per path: GET /__requests (not in the spec) returns them.
 // Tokens: token-alice (record 101), token-bob (record 202), token-admin (record 1).
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
-#include <ctime>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -79,8 +82,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::mutex count_mutex;
-  std::map<std::string, long> counts;                   // path -> requests
-  std::map<std::pair<std::string, long>, long> window;  // (caller, second) -> requests
+  std::map<std::string, long> counts;  // path -> requests
+  // caller -> when its requests of the last second were answered (throttled)
+  std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> window;
   std::atomic<long> bob_requests{0};
   httplib::Server svr;
   svr.new_task_queue = [] { return new httplib::ThreadPool(64); };
@@ -115,9 +119,13 @@ int main(int argc, char** argv) {
       const std::lock_guard lock(count_mutex);
       ++counts[req.path];
       if (scenario == "throttled") {
-        const long second = static_cast<long>(std::time(nullptr));
-        if (++window[{req.get_header_value("Authorization"), second}] > burst)
+        const auto now = std::chrono::steady_clock::now();
+        auto& answered = window[req.get_header_value("Authorization")];
+        while (!answered.empty() && now - answered.front() >= std::chrono::seconds(1))
+          answered.pop_front();
+        if (static_cast<long>(answered.size()) >= burst)
           return reply(res, 429, {{"error", "too many requests"}});
+        answered.push_back(now);
       }
     }
     if (scenario == "public-data") return reply(res, 200, public_doc);

@@ -28,6 +28,9 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
 
 HttpResponse http(const std::string& method, const std::string& url,
                   const std::map<std::string, std::string>& headers, const std::string& body) {
+  // Once, before any handle (and thread-safe itself: a static's first initialisation).
+  static const bool curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+  (void)curl_ready;
   HttpResponse r;
   CURL* curl = curl_easy_init();
   curl_slist* list = nullptr;
@@ -42,7 +45,7 @@ HttpResponse http(const std::string& method, const std::string& url,
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r.headers);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
   curl_easy_setopt(curl, CURLOPT_NOPROXY, "*");
   const CURLcode rc = curl_easy_perform(curl);
   if (rc == CURLE_OK) {

@@ -1,5 +1,6 @@
 #pragma once
-// A blocking libcurl client for tests that drive servers directly (not authdiff's sender).
+// A blocking libcurl client for tests that drive servers directly (not authdiff's sender). Each
+// request may take up to two minutes (a bound against a hang; loopback answers take ms).
 #include <map>
 #include <string>
 

@@ -13,29 +13,54 @@
 #include <cstdlib>
 #include <cstring>
 
+extern "C" char** environ;
+
 namespace authdiff::test {
 
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env, double timeout_s) {
   ProcessResult result;
+  // Everything the child needs is made before fork: a test may run processes from several
+  // threads, and a forked child of a threaded process may only call async-signal-safe
+  // functions (no malloc, no setenv) until exec.
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  std::vector<std::string> env_entries;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry = *e;
+    if (!env.contains(entry.substr(0, entry.find('=')))) env_entries.push_back(entry);
+  }
+  for (const auto& [k, v] : env) env_entries.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& entry : env_entries) envp.push_back(entry.data());
+  envp.push_back(nullptr);
+  const std::string exec_failed = "exec " + argv.at(0) + " failed\n";
+  // Close-on-exec: no other child started meanwhile (by another thread) keeps a copy of the
+  // write ends, which would hold off the end of output below until that child exits.
   int out_pipe[2], err_pipe[2];
-  if (pipe(out_pipe) != 0 || pipe(err_pipe) != 0) return result;
+  if (pipe2(out_pipe, O_CLOEXEC) != 0) return result;
+  if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+    close(out_pipe[0]);
+    close(out_pipe[1]);
+    return result;
+  }
   const pid_t pid = fork();
   if (pid == 0) {
-    dup2(out_pipe[1], STDOUT_FILENO);
+    dup2(out_pipe[1], STDOUT_FILENO);  // the copies are not close-on-exec
     dup2(err_pipe[1], STDERR_FILENO);
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execv(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
+    execve(args[0], args.data(), envp.data());
+    const ssize_t ignored = write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
+    (void)ignored;
     _exit(127);
   }
   close(out_pipe[1]);
   close(err_pipe[1]);
+  if (pid < 0) {
+    close(out_pipe[0]);
+    close(err_pipe[0]);
+    return result;
+  }
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + std::chrono::milliseconds(static_cast<long>(timeout_s * 1000));
   pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};

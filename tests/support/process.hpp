@@ -15,10 +15,12 @@ struct ProcessResult {
   double seconds = 0;     // wall time from start to exit
 };
 
-// Run `argv` with extra environment variables; kill it after `timeout_s` seconds.
+// Run `argv` with extra environment variables; kill it after `timeout_s` seconds. The limit
+// only stops a hang: keep it far above what the program needs on a slow, loaded machine (the
+// default is for commands that need well under a second), never a measure of speed.
 ProcessResult run_process(const std::vector<std::string>& argv,
                           const std::map<std::string, std::string>& env = {},
-                          double timeout_s = 60);
+                          double timeout_s = 120);
 
 // The whole content of a text file ("" when it cannot be read).
 std::string read_text(const std::string& path);

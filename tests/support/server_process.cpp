@@ -14,20 +14,25 @@
 namespace authdiff::test {
 
 ServerProcess::ServerProcess(const std::vector<std::string>& argv, double timeout_s) {
+  // Made before fork: a forked child of a threaded test may only call async-signal-safe
+  // functions until exec (see run_process).
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
   int out[2];
-  if (pipe(out) != 0) throw std::runtime_error("pipe failed");
+  // Close-on-exec: children started meanwhile by other threads keep no copy of it.
+  if (pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
   const pid_t parent = getpid();
   m_pid = fork();
-  if (m_pid < 0) throw std::runtime_error("fork failed");
+  if (m_pid < 0) {
+    close(out[0]);
+    close(out[1]);
+    throw std::runtime_error("fork failed");
+  }
   if (m_pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent) _exit(1);  // the parent died before prctl
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    close(out[1]);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
+    dup2(out[1], STDOUT_FILENO);        // the copy is not close-on-exec
     execv(args[0], args.data());
     _exit(127);
   }

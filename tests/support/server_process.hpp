@@ -1,6 +1,8 @@
 #pragma once
 // Start a test server on a free loopback port and always stop it: when the object goes away,
 // when the test fails, and (through PR_SET_PDEATHSIG) when the test process itself is killed.
+// PR_SET_PDEATHSIG follows the starting thread: a server must not outlive the thread that
+// started it (keep it in that thread's scope).
 #include <string>
 #include <vector>
 
@@ -11,8 +13,9 @@ namespace authdiff::test {
 class ServerProcess {
  public:
   // Run `argv` (its first line on stdout must be "listening on HOST:PORT"); throws
-  // std::runtime_error if that line does not come within `timeout_s` seconds.
-  explicit ServerProcess(const std::vector<std::string>& argv, double timeout_s = 10);
+  // std::runtime_error if that line does not come within `timeout_s` seconds (a bound against a
+  // hang only: servers need milliseconds, a loaded CI machine may take far longer).
+  explicit ServerProcess(const std::vector<std::string>& argv, double timeout_s = 120);
   ~ServerProcess();
   ServerProcess(const ServerProcess&) = delete;
   ServerProcess& operator=(const ServerProcess&) = delete;

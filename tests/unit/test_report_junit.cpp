@@ -1,6 +1,8 @@
 #include <cstdio>
 #include <fstream>
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "judge/check.hpp"
@@ -48,7 +50,8 @@ TEST(CurlCommand, PlaceholdersNeverSecrets) {
   EXPECT_NE(cmd.find("-X POST"), std::string::npos);
   EXPECT_NE(cmd.find(R"(--data-raw '{"note": "it'\''s"}')"), std::string::npos) << cmd;
   r.credential = plan::Credential::garbage;
-  EXPECT_EQ(plan::curl_command(r, c, plan::Principals(c.identities)).find("$AUTHDIFF"), std::string::npos);
+  EXPECT_EQ(plan::curl_command(r, c, plan::Principals(c.identities)).find("$AUTHDIFF"),
+            std::string::npos);
 }
 
 TEST(Junit, HostileTextStillValidatesAgainstTheAntSchema) {
@@ -83,7 +86,9 @@ TEST(Junit, HostileTextStillValidatesAgainstTheAntSchema) {
     result.results.push_back(r);
   }
   const std::string xml = junit_xml(result);
-  const std::string path = ::testing::TempDir() + "/hostile-junit.xml";
+  // Unique per process: ctest runs test processes side by side.
+  const std::string path =
+      ::testing::TempDir() + "/hostile-junit-" + std::to_string(::getpid()) + ".xml";
   std::ofstream(path) << xml;
   const std::string xsd = std::string(AUTHDIFF_SOURCE_DIR) + "/../shared/schemas/junit-ant.xsd";
   ASSERT_TRUE(std::ifstream(xsd).good()) << xsd << " is missing (shared/ belongs beside the clone)";
@@ -92,6 +97,7 @@ TEST(Junit, HostileTextStillValidatesAgainstTheAntSchema) {
   char buf[4096] = {};
   const std::size_t n = std::fread(buf, 1, sizeof buf - 1, p);
   const int rc = pclose(p);
+  std::remove(path.c_str());
   EXPECT_EQ(rc, 0) << std::string(buf, n);
   EXPECT_NE(xml.find("tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\""), std::string::npos);
   EXPECT_NE(xml.find("name=\"bulk\""),
