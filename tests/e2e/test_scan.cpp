@@ -403,6 +403,42 @@ TEST(ScanHardCases, ADownTargetIsExitThreeNotGreen) {
   EXPECT_NE(r.err.find("unreachable"), std::string::npos) << r.err;
 }
 
+// A request budget that runs out mid-run: nothing more is sent, the run says how much was sent
+// and what was not, every report asked for is still written with what was judged, and the exit
+// code is 1 for its findings (a leak is a leak) or else 3, never 0 and never "a credential
+// stopped working".
+TEST(ScanHardCases, AnExhaustedBudgetIsSaidAsSuchAndTheReportsAreWritten) {
+  const TempDir dir("budget");
+  const std::string full = dir.file("full.json");
+  const auto whole = scan_scenario("weak-guards", {}, {"--json", full});
+  ASSERT_EQ(whole.exit_code, 1) << whole.out << whole.err;
+  const auto needed = nlohmann::json::parse(read_text(full))["run"]["requests"].get<long>();
+  ASSERT_GT(needed, 20);
+  std::string config = read_text(k_src + "/tests/data/configs/scenario.toml");
+  const std::string budget = std::to_string(needed / 2);
+  config.replace(config.find("[limits]\n"), 9, "[limits]\nbudget = " + budget + "\n");
+  const std::string config_file = dir.file("budget.toml");
+  std::ofstream(config_file) << config;
+  ServerProcess server({AUTHDIFF_SCENARIO_SERVER, "--scenario", "weak-guards", "--port", "0"});
+  const std::string report = dir.file("half.json"), junit = dir.file("half.xml");
+  std::vector<std::string> scan = {
+      k_bin,      "scan",      "--spec",     k_src + "/tests/data/specs/scenario.yaml",
+      "--config", config_file, "--base-url", server.url(),
+      "--json",   report,      "--junit",    junit,
+      "--skip",   "audit"};
+  scan.insert(scan.end(), k_request_timeout.begin(), k_request_timeout.end());
+  const auto r = run_process(scan, {}, k_scan_limit_s);
+  const auto json = nlohmann::json::parse(read_text(report));
+  const std::string note = json["run"]["budget"].get<std::string>();
+  EXPECT_NE(note.find("the request budget (" + budget + ") ran out"), std::string::npos) << note;
+  EXPECT_NE(note.find("planned ones were not"), std::string::npos) << note;
+  EXPECT_EQ(r.err.find("stopped working"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("request budget"), std::string::npos) << r.err;
+  EXPECT_NE(read_text(junit).find("request budget"), std::string::npos);
+  EXPECT_LE(json["run"]["requests"].get<long>(), needed / 2 + 8);  // sign-ins come on top
+  EXPECT_EQ(r.exit_code, json["findings"].empty() ? 3 : 1) << r.out << r.err;
+}
+
 TEST(ScanUsage, UnknownCheckIsBadUsageWithASuggestion) {
   const auto r = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
                               "--config", k_src + "/tests/data/configs/scenario.toml", "--base-url",
