@@ -1,8 +1,8 @@
 // rate-limit (API4, opt-in): a bounded burst on sensitive read operations. The incident's advice
 // was to limit access frequency so that nobody can scrape the data in bulk; an operation that
 // answers every request of a burst without a 429, a Retry-After or an announced limit is a
-// finding. Bounded: [rate_limit] requests per operation, at most `operations` operations (per
-// shard), sent at the run's rate limit, so it never turns into a load test.
+// finding. Bounded: [checks.rate-limit] `requests` per operation, at most `operations`
+// operations (per shard), sent at the run's rate limit, so it never turns into a load test.
 #include <map>
 
 #include "judge/check.hpp"
