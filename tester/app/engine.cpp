@@ -820,7 +820,8 @@ std::vector<ProbeAnswer> send_probes(Run& run, const Baselines& stage, FreshObje
   std::vector<ProbeAnswer> out;
   for (const auto& op : run.plan.operations) {
     for (const auto& probe : op.probes) {
-      // A recheck's placeholder for a sign-in answer: this run's sign-ins stand in for it.
+      // A rechecked finding on a sign-in answer is not sent again: it is judged on what this
+      // run's own sign-in answered (sign_in_answers() makes its result from that exchange).
       if (probe.parameter == "sign-in") continue;
       const auto o = objects.find(&probe);
       out.push_back({&probe, judge::find_check(probe.check),

@@ -51,7 +51,6 @@ import argparse
 import base64
 import hashlib
 import hmac
-import http.server
 import json
 import re
 import secrets
@@ -327,8 +326,7 @@ def query_int(query, name, default, minimum):
 def handler_for(state):
     store = state.store
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(loopback.JsonHandler):
         server_version = "uvicorn"
         sys_version = ""
 
@@ -336,19 +334,8 @@ def handler_for(state):
 
         def send_json(self, status, body, headers):
             data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            if body is not None:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-
-        def read_body(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(min(length, 1 << 20)) if length > 0 else b""
+            typed = [] if body is None else [("Content-Type", "application/json")]
+            self.answer(status, data, typed + list(headers.items()))
 
         def handle_any(self):
             body = self.read_body()
@@ -361,11 +348,6 @@ def handler_for(state):
                            body)
             except Reply as reply:
                 self.send_json(reply.status, reply.body, reply.headers)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any
-
-        def log_message(self, *args):
-            pass
 
         # --- the app ---
 

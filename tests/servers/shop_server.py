@@ -43,7 +43,6 @@ import argparse
 import base64
 import hashlib
 import hmac
-import http.server
 import json
 import re
 import secrets
@@ -217,26 +216,16 @@ def positive_int(text, default):
 def handler_for(state):
     store = state.store
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(loopback.JsonHandler):
         server_version = "Express"
         sys_version = ""
 
         # --- plumbing ---
 
         def send_json(self, status, body):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("X-Powered-By", "Express")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-
-        def read_body(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(min(length, 1 << 20)) if length > 0 else b""
+            self.answer(status, json.dumps(body).encode(),
+                        [("Content-Type", "application/json; charset=utf-8"),
+                         ("X-Powered-By", "Express")])
 
         def handle_any(self):
             body = self.read_body()
@@ -248,11 +237,6 @@ def handler_for(state):
                 self.route(raw_path, urllib.parse.parse_qs(split.query), body)
             except Reply as reply:
                 self.send_json(reply.status, reply.body)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any
-
-        def log_message(self, *args):
-            pass
 
         # --- the app ---
 

@@ -68,7 +68,6 @@ Standard library only.
 import argparse
 import datetime
 import hashlib
-import http.server
 import json
 import re
 import secrets
@@ -234,8 +233,7 @@ def text_field(data, name, errors, required, max_length, blank=False):
 
 
 def handler_for(state):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    class Handler(loopback.JsonHandler):
         server_version = "WSGIServer/0.2"
         sys_version = "CPython/3.11.9"
 
@@ -243,23 +241,11 @@ def handler_for(state):
 
         def send_json(self, status, body, headers=None):
             data = b"" if body is None else json.dumps(body).encode()
-            self.send_response(status)
-            if body is not None:
-                self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Vary", "Accept, Authorization")
-            self.send_header("X-Frame-Options", "DENY")
-            self.send_header("X-Content-Type-Options", "nosniff")
-            self.send_header("Referrer-Policy", "same-origin")
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-
-        def read_body(self):
-            length = int(self.headers.get("Content-Length") or 0)
-            return self.rfile.read(min(length, 1 << 20)) if length > 0 else b""
+            typed = [] if body is None else [("Content-Type", "application/json")]
+            self.answer(status, data, typed + [
+                ("Vary", "Accept, Authorization"), ("X-Frame-Options", "DENY"),
+                ("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "same-origin"),
+            ] + list((headers or {}).items()))
 
         def handle_any(self):
             raw = self.read_body()
@@ -272,11 +258,6 @@ def handler_for(state):
                 self.route(split.path, urllib.parse.parse_qs(split.query), raw)
             except Reply as reply:
                 self.send_json(reply.status, reply.body, reply.headers)
-
-        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = handle_any
-
-        def log_message(self, *args):
-            pass
 
         # --- the framework ---
 
