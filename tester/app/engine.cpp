@@ -162,9 +162,8 @@ std::vector<report::Untested> untested_operations(const plan::Plan& plan,
       if (o.expect.access == config::Access::owner) {
         for (const auto& q : o.op->parameters) {
           if (q.in != "path" || !q.is_id()) continue;
-          const bool owned =
-              std::any_of(principals.identities().begin(), principals.identities().end(),
-                          [&](const auto& id) {
+          const bool owned = std::any_of(
+              principals.identities().begin(), principals.identities().end(), [&](const auto& id) {
                 const auto* ids = plan::owned_ids(id, o.op->path, q.name);
                 return ids != nullptr && !ids->empty();
               });
@@ -232,7 +231,8 @@ Controls choose_controls(const Run& run) {
   c.known = plan::plan_baselines(run.plan, run.principals);
   const auto path_params = [&](const plan::Baseline* x) {
     const auto& params = run.plan.operations[x->operation].op->parameters;
-    return std::count_if(params.begin(), params.end(), [](const auto& q) { return q.in == "path"; });
+    return std::count_if(params.begin(), params.end(),
+                         [](const auto& q) { return q.in == "path"; });
   };
   for (const auto& id : run.principals.identities()) {
     std::vector<const plan::Baseline*> mine;
@@ -317,8 +317,8 @@ std::vector<std::string> positive_control(Run& run, const Controls& c) {
     bool proven = false;
     std::vector<std::string> tried;
     for (std::size_t k = 0; k < list.size(); ++k, ++i) {
-      proven = proven ||
-               (works(own.answers[i]) && opened_by_credential(own.answers[i], without[i]));
+      proven =
+          proven || (works(own.answers[i]) && opened_by_credential(own.answers[i], without[i]));
       tried.push_back(list[k]->request.method + " " +
                       run.plan.operations[list[k]->operation].op->path);
     }
@@ -344,8 +344,7 @@ void control_again(Run& run, const Controls& c) {
       continue;
     }
     run.traffic.renew(it->first);
-    it = run.traffic.control_works(it->first, &it->second) ? again.failed.erase(it)
-                                                            : std::next(it);
+    it = run.traffic.control_works(it->first, &it->second) ? again.failed.erase(it) : std::next(it);
   }
   if (again.failed.empty()) return;
   std::string message = again.unreachable ? "the target stopped answering during the run: " : "";
@@ -408,9 +407,9 @@ std::vector<Made> create_missing_objects(Run& run) {
       if (!plan::may_access(run.plan.operations[c.create], &id) ||
           plan::owned_ids(id, c.resource + "/{" + c.parameter + "}", c.parameter))
         continue;
-      creates.add(plan::make_request(run.plan, c.create, run.principals, id.name,
-                                     plan::Credential::own),
-                  {});
+      creates.add(
+          plan::make_request(run.plan, c.create, run.principals, id.name, plan::Credential::own),
+          {});
       who.emplace_back(&id, &c);
     }
   }
@@ -539,8 +538,9 @@ std::vector<plan::CreatedObject> remove_made(Run& run, std::vector<Made> made) {
   for (std::size_t k = 0; k < deletions.answers().size(); ++k) {
     const plan::Response& r = deletions.answers()[k];
     made[which[k]].object.removal = r.ok() && r.status >= 200 && r.status < 300 ? "deleted"
-                                    : r.status == 404 || r.status == 410        ? "already gone"
-                                         : describe(deletions.requests()[k], r);
+                                    : r.status == 404 || r.status == 410
+                                        ? "already gone"
+                                        : describe(deletions.requests()[k], r);
   }
   std::vector<plan::CreatedObject> out;
   for (auto& m : made) out.push_back(std::move(m.object));
@@ -619,13 +619,12 @@ class FreshObjects {
     for (std::size_t i = 0; i < made_for.size(); ++i) {
       FreshObject& w = *made_for[i];
       const plan::Response& made = creates.answers()[i];
-      const auto id = made.ok() && made.status >= 200 && made.status < 300
-                          ? plan::created_id(made)
-                          : std::nullopt;
+      const auto id = made.ok() && made.status >= 200 && made.status < 300 ? plan::created_id(made)
+                                                                           : std::nullopt;
       if (!id) {
-        w.failure = "could not create an object for the write: " +
-                    describe(creates.requests()[i], made) +
-                    (made.ok() && made.status < 300 ? " without naming its id" : "");
+        w.failure =
+            "could not create an object for the write: " + describe(creates.requests()[i], made) +
+            (made.ok() && made.status < 300 ? " without naming its id" : "");
         continue;
       }
       w.id = *id;
@@ -676,12 +675,13 @@ class FreshObjects {
   // the resource) is replaced where it stands, so path variants keep their shape.
   static void retarget(const Run& run, FreshObject& w) {
     const config::Identity* owner = run.principals.identity(w.owner);
-    const auto* ids = owner == nullptr ? nullptr
-                                       : plan::owned_ids(*owner,
-                                                         run.plan.operations[w.target->write].op->path,
-                                                         w.target->parameter);
+    const auto* ids = owner == nullptr
+                          ? nullptr
+                          : plan::owned_ids(*owner, run.plan.operations[w.target->write].op->path,
+                                            w.target->parameter);
     std::optional<std::string> url;
-    if (ids != nullptr && !ids->empty()) url = plan::with_object(w.request->url, ids->front(), w.id);
+    if (ids != nullptr && !ids->empty())
+      url = plan::with_object(w.request->url, ids->front(), w.id);
     if (!url) {
       url = plan::make_request(run.plan, w.target->write, run.principals, w.request->identity,
                                w.request->credential, {{w.target->parameter, w.id}})
@@ -732,7 +732,8 @@ Baselines plan_baseline_stage(const Run& run, const judge::Mutations& mutations,
     if (victim == nullptr) continue;
     plan::Overrides ids;
     plan::owned_path_ids(o, *victim, ids);
-    out.fingerprints.push_back({i, victim->name,
+    out.fingerprints.push_back({i,
+                                victim->name,
                                 plan::make_request(run.plan, i, run.principals, victim->name,
                                                    plan::Credential::garbage, ids),
                                 std::nullopt,
@@ -743,12 +744,18 @@ Baselines plan_baseline_stage(const Run& run, const judge::Mutations& mutations,
 
 // Send every baseline twice (a write once) and every fingerprint; writes on fresh objects.
 void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector<Made>& made) {
-  Batch batch;
+  // Reads first, then writes: a baseline read sent beside a POST that adds to the same list
+  // would see the new object or not depending on which answer came first.
+  Batch reads, writes;
+  const auto batch_of = [&](const plan::Request& r) -> Batch& {
+    return spec::is_unsafe_method(r.method) ? writes : reads;
+  };
   for (auto& b : stage.baselines) {
     if (b.object && !fresh[*b.object].made()) {
       b.first = b.second = fresh[*b.object].not_sent();
       continue;
     }
+    Batch& batch = batch_of(b.baseline.request);
     if (b.object) {
       batch.add(b.baseline.request, {&b.first, &b.second});
     } else {
@@ -761,11 +768,13 @@ void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector
       f.answer = fresh[*f.object].not_sent();
       continue;
     }
-    batch.add(f.request, {&f.answer});
+    batch_of(f.request).add(f.request, {&f.answer});
   }
-  fresh_bodies(run, batch.requests());
-  batch.send(run.traffic, "baselines");
-  note_created(run, batch, made);
+  reads.send(run.traffic, "baselines");
+  note_created(run, reads, made);
+  fresh_bodies(run, writes.requests());
+  writes.send(run.traffic, "baselines (writes)");
+  note_created(run, writes, made);
   // A garbage credential whose write went through (the object is gone or changed) shows no
   // denial: it is no fingerprint.
   std::vector<std::size_t> written;
@@ -824,7 +833,8 @@ std::vector<ProbeAnswer> send_probes(Run& run, const Baselines& stage, FreshObje
       // run's own sign-in answered (sign_in_answers() makes its result from that exchange).
       if (probe.parameter == "sign-in") continue;
       const auto o = objects.find(&probe);
-      out.push_back({&probe, judge::find_check(probe.check),
+      out.push_back({&probe,
+                     judge::find_check(probe.check),
                      o == objects.end() ? std::nullopt : std::optional(o->second),
                      {}});
     }
