@@ -9,6 +9,8 @@ AUTHDIFF_CACHE="${AUTHDIFF_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/authdiff}"
 OAS_EXAMPLES_VERSION=8.2.2
 OCTOKIT_OPENAPI_VERSION=23.0.2
 SARIF_MULTITOOL_VERSION=5.7.0
+# Drives Debian's chromium in the browser test; tests/browser/package.json pins the same.
+PLAYWRIGHT_CORE_VERSION=1.65.1
 
 # Debian packages every build needs (README "Dependencies" says why each is there).
 AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-json3-dev
@@ -21,6 +23,9 @@ AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14 libclang-rt-14-dev libpugixml-dev 
   python3 python3-yaml python3-jsonschema openssl)
 # The demo API (tests/demo_api) and the shell helpers that drive it.
 AUTHDIFF_DEMO_PACKAGES=(libcpp-httplib-dev libssl-dev curl)
+# The browser test: headless Chromium signs in to the demo API's page and records a HAR
+# (tests/browser/record_har.mjs, through npm playwright-core; see ensure_browser).
+AUTHDIFF_BROWSER_PACKAGES=(chromium)
 
 log() {
   if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then printf '\033[1m==> %s\033[0m\n' "$*" >&2;
@@ -86,6 +91,25 @@ ensure_sarif_multitool() {
   [ -f "$SARIF_MULTITOOL" ] || die "$SARIF_MULTITOOL is missing after install"
   # npm may skip the package's install script, which only marks the tool executable.
   [ -x "$SARIF_MULTITOOL" ] || chmod u+x "$SARIF_MULTITOOL"
+}
+
+# ensure_browser DIR: Debian's chromium and npm playwright-core under DIR/node_modules (DIR is
+# playwright-core's own prefix, as npm_package needs); sets PLAYWRIGHT_CORE_DIR to DIR, the
+# folder record_har.mjs loads it from (--playwright DIR or AUTHDIFF_PLAYWRIGHT_DIR=DIR: an ES
+# module ignores NODE_PATH).
+ensure_browser() {
+  local dir="${1:-}" pinned
+  [ -n "$dir" ] || die "ensure_browser: no DIR given"
+  pinned=$(sed -n 's/^ *"playwright-core": *"\([^"]*\)".*/\1/p' \
+    "$AUTHDIFF_ROOT/tests/browser/package.json")
+  [ "$pinned" = "$PLAYWRIGHT_CORE_VERSION" ] || die "playwright-core: tests/browser/package.json" \
+    "pins ${pinned:-nothing}, ci/lib.sh $PLAYWRIGHT_CORE_VERSION"
+  ensure_packages "${AUTHDIFF_BROWSER_PACKAGES[@]}"
+  npm_package "$dir" playwright-core "$PLAYWRIGHT_CORE_VERSION"
+  PLAYWRIGHT_CORE_DIR="$(cd "$dir" && pwd)"
+  [ -f "$PLAYWRIGHT_CORE_DIR/node_modules/playwright-core/package.json" ] ||
+    die "playwright-core is missing under $PLAYWRIGHT_CORE_DIR after install"
+  [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing after install"
 }
 
 # Sanitizer runs: any report fails the run (UBSan aborts instead of going on), with a stack.

@@ -17,6 +17,7 @@ int plan_command(const PlanArgs& args);
 
 struct ScanArgs {
   std::string spec;
+  std::vector<std::string> har, postman;  // recorded traffic, inferred into (or beside) the spec
   std::string config;
   std::string base_url;
   std::string junit, json, sarif, markdown;  // report files ("" = not written)
@@ -76,5 +77,13 @@ struct AuditArgs {
   bool verbose = false;  // likewise (audit sends nothing)
 };
 int audit_command(const AuditArgs& args);
+
+// `infer`: recorded traffic -> OpenAPI 3.1 (YAML, or JSON when `output` ends in .json).
+struct InferArgs {
+  std::vector<std::string> har, postman;
+  std::string spec;    // an existing OpenAPI 3 description the observed operations are added to
+  std::string output;  // "" or "-" = stdout
+};
+int infer_command(const InferArgs& args);
 
 }  // namespace authdiff::app

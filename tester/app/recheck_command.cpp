@@ -33,13 +33,23 @@ int recheck_command(const RecheckArgs& args) {
   const report::ScanResult& earlier = *loaded;
 
   ScanArgs a = args.scan;
-  if (a.spec.empty()) a.spec = earlier.run.spec_file;
+  if (a.spec.empty() && a.har.empty() && a.postman.empty()) {
+    a.spec = earlier.run.spec_file;
+    a.har = earlier.run.har;
+    a.postman = earlier.run.postman;
+  }
   if (a.base_url.empty()) a.base_url = earlier.run.base_url;
-  if (access(a.spec.c_str(), R_OK) != 0) {
-    throw Failure(Error{args.report, 0, 0,
-                        "the report's spec " + a.spec +
-                            " cannot be read from here: pass --spec with its path"},
-                  k_exit_usage);
+  std::vector<std::string> inputs = a.har;
+  inputs.insert(inputs.end(), a.postman.begin(), a.postman.end());
+  if (!a.spec.empty()) inputs.push_back(a.spec);
+  for (const auto& input : inputs) {
+    if (access(input.c_str(), R_OK) != 0) {
+      throw Failure(Error{args.report, 0, 0,
+                          "the report's input " + input +
+                              " cannot be read from here: pass --spec (or --har, --postman) with "
+                              "its path"},
+                    k_exit_usage);
+    }
   }
   auto prepared = prepare(a);
   plan::Plan& plan = prepared->plan;

@@ -113,8 +113,15 @@ int run(int argc, char** argv) {
       "scan",
       "Replay every operation as each principal and report what leaks. Exit 0: nothing at "
       "or above --fail-on; 1: findings; 2: bad usage, config or spec; 3: could not conclude.");
-  scan->add_option("--spec", scan_args.spec, "OpenAPI 2.0/3.0/3.1 description (JSON or YAML)")
-      ->required()
+  scan->add_option("--spec", scan_args.spec,
+                   "OpenAPI 2.0/3.0/3.1 description (JSON or YAML); with --har/--postman, the "
+                   "operations it lacks are added from the traffic")
+      ->check(CLI::ExistingFile);
+  scan->add_option("--har", scan_args.har,
+                   "Recorded traffic (HAR 1.2; repeatable): the API is inferred from it")
+      ->check(CLI::ExistingFile);
+  scan->add_option("--postman", scan_args.postman,
+                   "A Postman collection v2.0/v2.1 (repeatable), inferred like --har")
       ->check(CLI::ExistingFile);
   scan->add_option("--config", scan_args.config, "authdiff TOML config (identities, expectations)")
       ->required()
@@ -162,6 +169,14 @@ int run(int argc, char** argv) {
       ->add_option("--spec", recheck_args.scan.spec,
                    "The OpenAPI description (default: the one the report names)")
       ->check(CLI::ExistingFile);
+  recheck
+      ->add_option("--har", recheck_args.scan.har,
+                   "Recorded traffic (default: the HAR files the report names)")
+      ->check(CLI::ExistingFile);
+  recheck
+      ->add_option("--postman", recheck_args.scan.postman,
+                   "Postman collections (default: those the report names)")
+      ->check(CLI::ExistingFile);
   add_report_options(recheck, recheck_args.scan.junit, recheck_args.scan.json,
                      recheck_args.scan.sarif, recheck_args.scan.markdown,
                      recheck_args.scan.fail_on);
@@ -180,6 +195,24 @@ int run(int argc, char** argv) {
       ->check(CLI::ExistingFile);
   learn->add_option("--out", learn_args.out, "Where to write the access matrix (TOML)")->required();
   add_send_options(learn, learn_args.scan);
+
+  InferArgs infer_args;
+  CLI::App* infer = app.add_subcommand(
+      "infer",
+      "Write an OpenAPI 3.1 description inferred from recorded traffic (HAR, Postman): path "
+      "templates, parameters, schemas, security schemes; recorded credentials are never "
+      "written. Sends nothing.");
+  infer->add_option("--har", infer_args.har, "A HAR 1.2 file (repeatable)")
+      ->check(CLI::ExistingFile);
+  infer->add_option("--postman", infer_args.postman, "A Postman collection v2.0/v2.1 (repeatable)")
+      ->check(CLI::ExistingFile);
+  infer
+      ->add_option("--spec", infer_args.spec,
+                   "An OpenAPI 3 description: write it with the operations it lacks added, "
+                   "marked x-authdiff-observed")
+      ->check(CLI::ExistingFile);
+  infer->add_option("-o,--output", infer_args.output,
+                    "Write to FILE (YAML; JSON when it ends in .json) instead of standard output");
 
   InitArgs init_args;
   CLI::App* init = app.add_subcommand(
@@ -253,6 +286,7 @@ int run(int argc, char** argv) {
     if (merge->parsed()) return merge_command(merge_args);
     if (learn->parsed()) return learn_command(learn_args);
     if (init->parsed()) return init_command(init_args);
+    if (infer->parsed()) return infer_command(infer_args);
     if (audit->parsed()) return audit_command(audit_args);
     if (checks->parsed()) {
       if (checks_markdown) {

@@ -7,6 +7,7 @@
 
 #include "app/commands.hpp"
 #include "config/config.hpp"
+#include "infer/infer.hpp"
 #include "judge/check.hpp"
 #include "plan/plan.hpp"
 #include "report/scan_result.hpp"
@@ -50,9 +51,22 @@ struct Prepared {
   judge::Mutations mutations;
   judge::CheckOptions options;  // the checks' settings and inputs
   plan::Plan plan;
+  std::vector<infer::RecordedCredential> recorded;  // scan --har/--postman: credentials seen
 };
 // Load and check everything `args` names; usage errors are Failures with exit 2.
 std::unique_ptr<Prepared> prepare(const ScanArgs& args);
+
+// --har/--postman: read and infer the recorded traffic (exit 2 for a file that is neither).
+infer::Inferred infer_traffic(const std::vector<std::string>& har,
+                              const std::vector<std::string>& postman);
+// The traffic `args` names as the run's API (no --spec), or its undocumented operations added to
+// the spec's, marked observed.
+void add_traffic(Prepared& prepared, const ScanArgs& args);
+// `identities_from_traffic = true`: each recorded credential as an identity (config tables of the
+// same name without a credential give it a level); exit 2 when a named one was not recorded.
+void adopt_recorded_identities(config::Config& config,
+                               const std::vector<infer::RecordedCredential>& recorded,
+                               bool traffic_given);
 
 // Fill the run's description (command, files, identities, timing) and the operations' lines in
 // the spec file.

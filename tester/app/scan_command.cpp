@@ -108,9 +108,8 @@ Shard parse_shard(const std::string& text) {
   return s;
 }
 
-void plan_probes(plan::Plan& plan, const config::Config& config,
-                 const plan::Principals& principals, const judge::Mutations& mutations,
-                 const judge::CheckOptions& options,
+void plan_probes(plan::Plan& plan, const config::Config& config, const plan::Principals& principals,
+                 const judge::Mutations& mutations, const judge::CheckOptions& options,
                  const std::vector<const judge::Check*>& checks, const Shard& shard) {
   const judge::PlanContext ctx{plan, config, principals, mutations, options};
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
@@ -127,16 +126,22 @@ void plan_probes(plan::Plan& plan, const config::Config& config,
 
 std::unique_ptr<Prepared> prepare(const ScanArgs& args) {
   auto out = std::make_unique<Prepared>();
-  auto api = spec::load_api(args.spec);
-  if (!api) throw Failure(api.error(), k_exit_usage);
-  out->api = std::move(api.value());
-  for (const auto& w : out->api.warnings)
-    std::cerr << "authdiff: warning: " << args.spec << ": " << w << "\n";
+  if (!args.spec.empty()) {
+    auto api = spec::load_api(args.spec);
+    if (!api) throw Failure(api.error(), k_exit_usage);
+    out->api = std::move(api.value());
+    for (const auto& w : out->api.warnings)
+      std::cerr << "authdiff: warning: " << args.spec << ": " << w << "\n";
+  } else if (args.har.empty() && args.postman.empty()) {
+    fail(k_exit_usage, "give --spec FILE, or recorded traffic with --har FILE / --postman FILE");
+  }
+  add_traffic(*out, args);
   auto loaded = config::load_config(args.config, config::process_environment());
   if (!loaded) throw Failure(loaded.error(), k_exit_usage);
   config::Config& config = out->config;
   config = std::move(loaded.value());
   import_wfc(config);
+  adopt_recorded_identities(config, out->recorded, !args.har.empty() || !args.postman.empty());
   if (config.identities.empty()) {
     throw Failure(
         Error{args.config, 0, 0, "no identities: a scan needs at least one [identities.NAME]"},
@@ -196,6 +201,8 @@ void describe_run(report::ScanResult& result, const ScanArgs& args, const Prepar
   result.run.command = command;
   result.run.version = AUTHDIFF_VERSION;
   result.run.spec_file = args.spec;
+  result.run.har = args.har;
+  result.run.postman = args.postman;
   result.run.config_file = args.config;
   result.run.started_at = started_at;
   result.run.hostname = hostname();
@@ -203,7 +210,7 @@ void describe_run(report::ScanResult& result, const ScanArgs& args, const Prepar
   for (const auto& id : prepared.config.identities) result.run.identities.push_back(id.name);
   result.run.fail_on = prepared.fail_on;
   result.run.max_inconclusive = prepared.config.limits.max_inconclusive;
-  locate_operations(result, args.spec, prepared.api);
+  if (!args.spec.empty()) locate_operations(result, args.spec, prepared.api);
 }
 
 int scan_command(const ScanArgs& args) {
@@ -264,8 +271,7 @@ int learn_command(const LearnArgs& args) {
   prepared->options.learn_access = true;
   const auto checks = judge::checks_with(&judge::CheckInfo::records_reach);
   const auto probes = [&](plan::Plan& plan, const plan::Principals& principals) {
-    plan_probes(plan, prepared->config, principals, prepared->mutations, prepared->options,
-                checks);
+    plan_probes(plan, prepared->config, principals, prepared->mutations, prepared->options, checks);
   };
   report::ScanResult result = execute(prepared->plan, prepared->config, prepared->mutations,
                                       prepared->options, console_for(args.scan), probes);

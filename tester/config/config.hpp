@@ -129,6 +129,9 @@ struct Target {
   std::string proxy;      // e.g. http://127.0.0.1:8080 for Burp or ZAP
   bool insecure = false;  // accept any TLS certificate (self-signed staging)
   std::string ca_file;    // extra CA bundle
+  // Other origins of the same system (a search engine's own port, an admin console), probed only
+  // by the `exposure` check with its fixed list of well-known paths: scheme://host[:port].
+  std::vector<std::string> also;
 };
 
 struct Limits {
@@ -181,6 +184,10 @@ struct Config {
   // identities imported from a Web Fuzzing Commons auth file (`wfc_auth`), or "".
   std::string wfc_auth;
   int wfc_auth_line = 0;
+  // Each distinct credential recorded in the traffic (scan --har/--postman) becomes an identity;
+  // `[identities.NAME]` tables without a credential of their own then name and level them.
+  bool identities_from_traffic = false;
+  int identities_from_traffic_line = 0;
   std::string file;
   Target target;
   Limits limits;

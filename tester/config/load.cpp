@@ -104,6 +104,16 @@ void read_target(KeyReader& r, Target& t, const Context& ctx) {
   t.proxy = r.string("proxy").value_or("");
   t.insecure = r.boolean("insecure").value_or(false);
   t.ca_file = r.string("ca_file").value_or("");
+  for (const auto& origin : r.strings("also").value_or(std::vector<std::string>{})) {
+    std::string why;
+    const auto u = parse_url(origin, &why);
+    if (!u || !u->path.empty()) {
+      ctx.fail(r.raw().get("also")->source(),
+               r.name("also") + ": " + in_quotes(origin) + ": " +
+                   (u ? "give an origin (scheme://host:port) without a path" : why));
+    }
+    t.also.push_back(u->origin());
+  }
   r.finish();
 }
 
@@ -462,6 +472,11 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
       config.wfc_auth = wfc->as_string()->get();
       config.wfc_auth_line = static_cast<int>(wfc->source().begin.line);
     }
+    if (const toml::node* n = top.get("identities_from_traffic")) {
+      if (!n->is_boolean()) ctx.fail(n->source(), "identities_from_traffic must be true or false");
+      config.identities_from_traffic = n->as_boolean()->get();
+      config.identities_from_traffic_line = static_cast<int>(n->source().begin.line);
+    }
     if (const toml::table* t = top.table("discovery")) {
       KeyReader r(*t, "discovery", ctx);
       config.discover = r.boolean("enabled").value_or(true);
@@ -521,7 +536,8 @@ Result<Config> parse_config(std::string_view text, const std::string& path,
         return a.second->source().begin < b.second->source().begin;
       });
       for (const auto& [name, node] : ordered) {
-        config.identities.push_back(read_identity(name, *node, ctx, !config.wfc_auth.empty()));
+        config.identities.push_back(read_identity(
+            name, *node, ctx, !config.wfc_auth.empty() || config.identities_from_traffic));
       }
     }
     if (const toml::node* expect = top.get("expect")) {

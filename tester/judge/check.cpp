@@ -250,6 +250,27 @@ Verdict judge_without_baseline(const JudgeContext& ctx, const plan::Probe& probe
   return v;
 }
 
+namespace {
+
+// Whether the operation's security was only assumed from traffic and its answer carries nothing
+// that differs between the signed-in callers (each other identity's baseline holds every value
+// of the victim's).
+bool same_for_everyone(const JudgeContext& ctx, const plan::Probe& probe,
+                       const BaselineView& victim) {
+  if (!ctx.plan.operations[probe.operation].op->security_assumed) return false;
+  std::size_t others = 0;
+  for (const BaselineView* b : ctx.knowledge.baselines(probe.operation)) {
+    if (b->identity.empty() || b->identity == victim.identity || !b->usable()) continue;
+    for (const auto& value : victim.values) {
+      if (!b->values.contains(value)) return false;
+    }
+    ++others;
+  }
+  return others > 0;
+}
+
+}  // namespace
+
 Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
                              const plan::Response& response, const std::string& prober) {
   if (probe.victim.empty()) return judge_without_baseline(ctx, probe, response, prober);
@@ -257,6 +278,15 @@ Verdict judge_against_victim(const JudgeContext& ctx, const plan::Probe& probe,
   const Observation o = observe(response, list_pointer_of(ctx.plan, probe.operation));
   if (auto v = access_outcome(ctx.knowledge, probe.operation, o, victim)) return *v;
   Verdict v = leak_verdict(ctx.knowledge, *victim, o, prober);
+  if (v.state == State::bypassed && prober.empty() && same_for_everyone(ctx, probe, *victim)) {
+    // Security assumed from traffic, and the answer is the one every signed-in caller gets:
+    // perhaps public by design. Said, at info, rather than called a leak.
+    v.severity = Severity::info;
+    v.reason +=
+        "; but every signed-in caller gets the same answer, and the recorded traffic never "
+        "showed this operation refuse anyone: public by design? Say so in an [[expect]] rule "
+        "(access = \"public\"), or guard it";
+  }
   // A write needs no leaked data to count: being accepted is the harm.
   const std::string& method = probe.request.method;
   if (v.state != State::bypassed && spec::is_unsafe_method(method)) {
@@ -307,7 +337,8 @@ std::string item_owner(const plan::Plan& plan, std::size_t op, const plan::Princ
 
 std::vector<std::string> foreign_items(const plan::Plan& plan, std::size_t op,
                                        const plan::Principals& principals,
-                                       const std::string& identity, const plan::Response& response) {
+                                       const std::string& identity,
+                                       const plan::Response& response) {
   std::vector<std::string> out;
   const plan::OperationPlan& p = plan.operations[op];
   const config::Identity* me = identity.empty() ? nullptr : principals.identity(identity);

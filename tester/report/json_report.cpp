@@ -51,6 +51,8 @@ json run_json(const RunInfo& run) {
   json out = {{"command", run.command},
               {"version", run.version},
               {"spec", run.spec_file},
+              {"har", run.har},
+              {"postman", run.postman},
               {"config", run.config_file},
               {"base_url", run.base_url},
               {"started_at", run.started_at},
@@ -299,6 +301,8 @@ ScanResult read(const Reader& root) {
   out.run.command = run.str("command");
   out.run.version = run.str("version");
   out.run.spec_file = run.str("spec");
+  if (run.has("har")) out.run.har = run.at("har").strings();
+  if (run.has("postman")) out.run.postman = run.at("postman").strings();
   out.run.config_file = run.str("config");
   out.run.base_url = run.str("base_url");
   out.run.started_at = run.str("started_at");

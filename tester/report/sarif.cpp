@@ -135,7 +135,12 @@ std::string sarif_report(const ScanResult& result) {
     rules.push_back(rule(*c));
     order.push_back(c);
   }
-  const std::string uri = artifact_uri(result.run.spec_file, current_directory());
+  // A run from recorded traffic alone points at the traffic file.
+  const std::string& input = !result.run.spec_file.empty() ? result.run.spec_file
+                             : !result.run.har.empty()     ? result.run.har.front()
+                             : !result.run.postman.empty() ? result.run.postman.front()
+                                                           : result.run.spec_file;
+  const std::string uri = artifact_uri(input, current_directory());
   json results = json::array();
   for (std::size_t i = 0; i < result.findings.size(); ++i) {
     const judge::Finding& f = result.findings[i];

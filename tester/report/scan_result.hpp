@@ -24,7 +24,8 @@ struct OperationInfo {
 struct RunInfo {
   std::string command = "scan";  // scan, recheck or merge
   std::string version;           // authdiff's version
-  std::string spec_file;         // as given on the command line
+  std::string spec_file;         // as given on the command line ("" for traffic alone)
+  std::vector<std::string> har, postman;  // recorded traffic the API was inferred from
   std::string config_file;
   std::string base_url;
   std::string started_at;  // local time, YYYY-MM-DDTHH:MM:SS

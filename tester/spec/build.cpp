@@ -478,6 +478,10 @@ class Builder {
       }
       const json* dep = member(*op_node, "deprecated");
       op.deprecated = dep && dep->is_boolean() && dep->get<bool>();
+      const json* observed = member(*op_node, "x-authdiff-observed");
+      op.observed = observed && observed->is_boolean() && observed->get<bool>();
+      const json* assumed = member(*op_node, "x-authdiff-security");
+      op.security_assumed = assumed && assumed->is_string() && *assumed == "assumed";
 
       RawParams params = shared;
       add_parameters(member(*op_node, "parameters"), op_node.doc, op.pointer, params);

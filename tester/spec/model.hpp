@@ -117,6 +117,12 @@ struct Operation {
   std::vector<std::string> response_fields;
   std::string pointer;      // where the operation is in the root document: /paths/~1x/get
   std::vector<Link> links;  // the first 2xx response's links (OpenAPI 3)
+  // Seen in recorded traffic but not in the team's spec (`x-authdiff-observed: true`, or added
+  // by scan --har beside --spec): in use but undocumented.
+  bool observed = false;
+  // The security requirement was assumed from recorded traffic in which every call carried a
+  // credential (`x-authdiff-security: assumed`): nobody saw the operation refuse a caller.
+  bool security_assumed = false;
 
   // "GET /orders/{orderId}"
   std::string key() const { return method + " " + path; }
@@ -125,6 +131,8 @@ struct Operation {
 
 struct Api {
   std::shared_ptr<Workspace> workspace;  // keeps the documents every Node points into alive
+  // Workspaces of operations added from elsewhere (recorded traffic), kept alive likewise.
+  std::vector<std::shared_ptr<Workspace>> more_workspaces;
   std::string file;
   std::string openapi;  // "2.0", "3.0.3", "3.1.0", ...
   std::string title;

@@ -96,7 +96,10 @@ Data seed() {
                 {"canteen_op", "Op@2024", "operator", 2},
                 {"zhangwei", "Emp@2024", "employee", 17},
                 {"lina", "Emp@2024", "employee", 42},
-                {"wangfang", "Emp@2024", "employee", 99}};
+                {"wangfang", "Emp@2024", "employee", 99},
+                // FLAW (weak-password): a test account left behind with a password from every
+                // wordlist. Last, so the accounts above keep their positions.
+                {"test", k_weak_test_password, "employee", k_test_employee}};
 
   for (const auto& emp : d.employees) {
     for (int k = 1; k <= k_orders_per_employee; ++k) {

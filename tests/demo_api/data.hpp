@@ -108,6 +108,12 @@ constexpr int k_orders_per_employee = 5;
 constexpr long k_first_recharge = 50000;
 constexpr int k_recharges_per_employee = 3;
 
+// The leftover test account (FLAW: weak-password): its employee and its password, and the
+// password it has once the flaw is repaired (--fixed weak-password).
+constexpr int k_test_employee = 130;
+constexpr const char* k_weak_test_password = "123456";
+constexpr const char* k_strong_test_password = "vR7#qe-Canteen-Test-2024";
+
 Data seed();
 
 // GB 11643 check character for the first 17 digits of a resident ID number.

@@ -5,16 +5,25 @@
 // Every route says whether it is correct or flawed; specs/canteen.ground-truth.md lists them all.
 // Denials come in the styles real systems mix: 401, 403, 404 for other people's objects, and
 // HTTP 200 with {"code": 401|403, "msg": ...}.
+//
+// Besides the API it serves the employees' web page (web/, compiled in: GET / and its files),
+// keeps a leftover `test` account with the password 123456 (FLAW: weak-password), and with
+// --search-port runs the canteen's search cluster on a second loopback origin, open to anyone
+// (FLAW: exposed-search; search_engine.hpp).
+#include <pthread.h>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <shared_mutex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include <httplib.h>
@@ -22,6 +31,8 @@
 
 #include "data.hpp"
 #include "jwt.hpp"
+#include "search_engine.hpp"
+#include "web_assets.hpp"
 
 namespace demo {
 namespace {
@@ -32,6 +43,7 @@ using httplib::Response;
 
 struct Options {
   int port = 0;
+  int search_port = -1;  // --search-port: the search cluster's port (0 = a free one); -1 = none
   std::string secret;
   long token_ttl = 8 * 3600;
   bool log = false;
@@ -39,9 +51,9 @@ struct Options {
 };
 
 // The flaws --fixed can repair ("cross-owner" covers enumeration: both read others' orders).
-const std::set<std::string> k_flaws = {"no-auth",        "weaker-identity", "cross-owner",
-                                       "bulk",           "tampered-token",  "bypass",
-                                       "sensitive-data", "existence-oracle"};
+const std::set<std::string> k_flaws = {
+    "no-auth", "weaker-identity", "cross-owner",      "bulk",          "tampered-token",
+    "bypass",  "sensitive-data",  "existence-oracle", "weak-password", "exposed-search"};
 
 struct Session {
   int employee_id = 0;
@@ -73,9 +85,27 @@ double yuan(long cents) {
   return static_cast<double>(cents) / 100.0;
 }
 
+// The Content-Type of a file of the web page, by its extension.
+const char* content_type(std::string_view name) {
+  const auto ends = [name](std::string_view ext) {
+    return name.size() >= ext.size() && name.substr(name.size() - ext.size()) == ext;
+  };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  return "application/octet-stream";
+}
+
 class Canteen {
  public:
-  explicit Canteen(Options options) : m_options(std::move(options)), m_data(seed()) {}
+  explicit Canteen(Options options) : m_options(std::move(options)), m_data(seed()) {
+    if (fixed("weak-password")) {
+      for (auto& a : m_data.accounts) {
+        if (a.username == "test") a.password = k_strong_test_password;
+      }
+    }
+  }
 
   void install(httplib::Server& svr) {
     // The "security filter": guards admin paths by exact match. The router below also accepts a
@@ -92,6 +122,22 @@ class Canteen {
       svr.set_logger([](const Request& req, const Response& res) {
         std::fprintf(stderr, "%s %s -> %d\n", req.method.c_str(), req.path.c_str(), res.status);
       });
+    }
+
+    // Correct: the employees' web page, the same to everyone (it holds no data; its script
+    // signs in and calls the API below). Exact paths only: nothing else changes its answer.
+    for (const auto& asset : web_assets()) {
+      const std::string type = content_type(asset.name);
+      const auto serve = [asset, type](const Request&, Response& res) {
+        res.set_header("Cache-Control", "no-store");
+        res.set_header("X-Content-Type-Options", "nosniff");
+        res.set_header("Content-Security-Policy",
+                       "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+                       "base-uri 'none'; frame-ancestors 'none'");
+        res.set_content(asset.body.data(), asset.body.size(), type.c_str());
+      };
+      svr.Get("/" + std::string(asset.name), serve);
+      if (std::string_view(asset.name) == "index.html") svr.Get("/", serve);
     }
 
     svr.Post("/api/auth/login", [this](const Request& req, Response& res) { login(req, res); });
@@ -522,14 +568,36 @@ class Canteen {
 
 int usage() {
   std::fprintf(stderr,
-               "usage: authdiff-demo-api [--port N] [--secret S] [--token-ttl SECONDS] [--log]\n"
-               "                         [--fixed FLAW,...|all]\n"
-               "  Serves the canteen demo API on 127.0.0.1:N (0 = a free port) and prints\n"
-               "  \"listening on 127.0.0.1:PORT\" once it accepts connections.\n"
+               "usage: authdiff-demo-api [--port N] [--search-port N] [--secret S]\n"
+               "                         [--token-ttl SECONDS] [--log] [--fixed FLAW,...|all]\n"
+               "  Serves the canteen demo API and its employee web page (GET /) on 127.0.0.1:N\n"
+               "  (0 = a free port) and prints \"listening on 127.0.0.1:PORT\" once it accepts\n"
+               "  connections.\n"
+               "  --search-port N also serves an open Elasticsearch-like search cluster on\n"
+               "  127.0.0.1:N (0 = a free port) and prints a second line,\n"
+               "  \"search engine listening on 127.0.0.1:PORT\".\n"
                "  --fixed repairs deliberate flaws: no-auth, weaker-identity, cross-owner, bulk,\n"
-               "  tampered-token, bypass, sensitive-data, existence-oracle (to show\n"
-               "  `authdiff recheck`).\n");
+               "  tampered-token, bypass, sensitive-data, existence-oracle, weak-password,\n"
+               "  exposed-search (to show `authdiff recheck`).\n");
   return 2;
+}
+
+// Stop `svr` from the signal thread. httplib 0.11 loses a stop() that comes before the listen
+// loop runs, so wait for it to run, unless its listen has already ended (`ended`).
+void stop_server(httplib::Server& svr, const std::atomic<bool>& ended) {
+  while (!svr.is_running() && !ended) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  svr.stop();
+}
+
+// Bind `svr` to 127.0.0.1:`port` (0 = a free port); the port, or -1 with a message.
+int bind_loopback(httplib::Server& svr, int port, const char* what) {
+  const int bound = port == 0 ? svr.bind_to_any_port("127.0.0.1")
+                              : (svr.bind_to_port("127.0.0.1", port) ? port : -1);
+  if (bound <= 0) {
+    std::fprintf(stderr, "authdiff-demo-api: cannot listen on 127.0.0.1:%d (%s)\n", port, what);
+    return -1;
+  }
+  return bound;
 }
 
 }  // namespace
@@ -543,6 +611,9 @@ int main(int argc, char** argv) {
     try {
       if (arg == "--port" && has_value) {
         options.port = std::stoi(argv[++i]);
+      } else if (arg == "--search-port" && has_value) {
+        options.search_port = std::stoi(argv[++i]);
+        if (options.search_port < 0) return demo::usage();
       } else if (arg == "--secret" && has_value) {
         options.secret = argv[++i];
       } else if (arg == "--token-ttl" && has_value) {
@@ -568,13 +639,16 @@ int main(int argc, char** argv) {
       return demo::usage();
     }
   }
-  if (options.port < 0 || options.port > 65535 || options.token_ttl < 1) return demo::usage();
+  if (options.port < 0 || options.port > 65535 || options.search_port > 65535 ||
+      options.token_ttl < 1) {
+    return demo::usage();
+  }
   if (options.secret.empty()) {
     std::random_device rd;
     for (int i = 0; i < 32; ++i) options.secret += static_cast<char>('a' + rd() % 26);
   }
 
-  // SIGINT/SIGTERM stop the server from a normal thread (stop() is not signal-safe).
+  // SIGINT/SIGTERM stop the servers (below); every thread leaves them to sigwait.
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
@@ -589,22 +663,55 @@ int main(int argc, char** argv) {
   svr.set_tcp_nodelay(true);
   demo::Canteen canteen(options);
   canteen.install(svr);
-  const int port = options.port == 0
-                       ? svr.bind_to_any_port("127.0.0.1")
-                       : (svr.bind_to_port("127.0.0.1", options.port) ? options.port : -1);
-  if (port <= 0) {
-    std::fprintf(stderr, "authdiff-demo-api: cannot listen on 127.0.0.1:%d\n", options.port);
-    return 1;
+  const int port = demo::bind_loopback(svr, options.port, "API");
+  if (port < 0) return 1;
+
+  // The search cluster, a second origin: its own server, thread and data (a fresh seed: the
+  // same data, which it never changes).
+  httplib::Server search;
+  std::optional<demo::SearchEngine> engine;
+  int search_port = -1;
+  if (options.search_port >= 0) {
+    search.set_tcp_nodelay(true);
+    if (options.log) {
+      search.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        std::fprintf(stderr, "search: %s %s -> %d\n", req.method.c_str(), req.path.c_str(),
+                     res.status);
+      });
+    }
+    engine.emplace(demo::seed(), options.fixed.contains("exposed-search"));
+    engine->install(search);
+    search_port = demo::bind_loopback(search, options.search_port, "search engine");
+    if (search_port < 0) return 1;
   }
-  std::thread stopper([&svr, signals] {
+
+  // One signal stops both servers, from a normal thread (stop() is not signal-safe).
+  std::atomic<bool> api_ended = false, search_ended = false, stopping = false;
+  std::thread stopper([&, signals] {
     int sig = 0;
     sigwait(&signals, &sig);
-    // httplib 0.11 loses a stop() that comes before the listen loop runs.
-    while (!svr.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    svr.stop();
+    stopping = true;
+    demo::stop_server(svr, api_ended);
+    if (search_port > 0) demo::stop_server(search, search_ended);
   });
-  stopper.detach();
+  std::thread searcher;
+  if (search_port > 0) {
+    searcher = std::thread([&search, &search_ended] {
+      if (!search.listen_after_bind()) {
+        std::fprintf(stderr, "authdiff-demo-api: the search engine stopped listening\n");
+      }
+      search_ended = true;
+    });
+  }
   std::printf("listening on 127.0.0.1:%d\n", port);
+  if (search_port > 0) std::printf("search engine listening on 127.0.0.1:%d\n", search_port);
   std::fflush(stdout);
-  return svr.listen_after_bind() ? 0 : 1;
+
+  const bool ok = svr.listen_after_bind();
+  api_ended = true;
+  // The API ended by itself (a failure, not a signal): wake the stopper to end the rest.
+  if (!stopping) pthread_kill(stopper.native_handle(), SIGTERM);
+  stopper.join();
+  if (searcher.joinable()) searcher.join();
+  return ok ? 0 : 1;
 }
