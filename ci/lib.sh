@@ -11,6 +11,7 @@ OCTOKIT_OPENAPI_VERSION=23.0.2
 SARIF_MULTITOOL_VERSION=5.7.0
 # Drives Debian's chromium in the browser test; tests/browser/package.json pins the same.
 PLAYWRIGHT_CORE_VERSION=1.65.1
+REDOCLY_CLI_VERSION=2.77.0
 
 # Debian packages every build needs (README "Dependencies" says why each is there).
 AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-json3-dev
@@ -110,6 +111,15 @@ ensure_browser() {
   [ -f "$PLAYWRIGHT_CORE_DIR/node_modules/playwright-core/package.json" ] ||
     die "playwright-core is missing under $PLAYWRIGHT_CORE_DIR after install"
   [ -x /usr/bin/chromium ] || die "/usr/bin/chromium is missing after install"
+}
+
+# Redocly's CLI, the external OpenAPI validator of the inferred spec (tests/e2e/test_traffic.py);
+# sets REDOCLY.
+ensure_redocly() {
+  local dir="$AUTHDIFF_CACHE/npm-redocly"
+  npm_package "$dir" @redocly/cli "$REDOCLY_CLI_VERSION"
+  REDOCLY="$dir/node_modules/.bin/redocly"
+  [ -x "$REDOCLY" ] || die "$REDOCLY is missing after install"
 }
 
 # Sanitizer runs: any report fails the run (UBSan aborts instead of going on), with a stack.

@@ -111,8 +111,12 @@ std::string blindness(const plan::Plan& plan, const judge::Knowledge& knowledge)
   std::map<std::string, std::size_t> problems;
   for (std::size_t i = 0; i < plan.operations.size(); ++i) {
     const plan::OperationPlan& o = plan.operations[i];
-    const bool sent = std::any_of(o.probes.begin(), o.probes.end(),
-                                  [](const plan::Probe& q) { return !q.static_only; });
+    // Only probes that test access are judged against baselines (exposure, rate-limit and
+    // undocumented read answers on their own).
+    const bool sent = std::any_of(o.probes.begin(), o.probes.end(), [](const plan::Probe& q) {
+      const judge::Check* c = judge::find_check(q.check);
+      return !q.static_only && (c == nullptr || c->info().tests_access);
+    });
     if (o.skipped || !sent || o.expect.access == config::Access::everyone) continue;
     ++guarded;
     bool usable = false;
@@ -949,6 +953,7 @@ http::Options sender_options(const plan::Plan& p, const config::Config& config,
                              const Console& console) {
   http::Options o;
   o.base_url = p.base_url;
+  o.also = config.target.also;
   o.concurrency = config.limits.concurrency;
   o.rate = config.limits.rate;
   o.timeout = config.limits.timeout;

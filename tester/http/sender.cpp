@@ -6,6 +6,7 @@
 #include <deque>
 #include <optional>
 #include <random>
+#include <set>
 #include <stdexcept>
 
 #include <curl/curl.h>
@@ -221,7 +222,8 @@ struct Sender::Impl {
   Options options;
   const plan::Principals* principals = nullptr;
   Url scope;
-  std::string scope_origin;  // scheme://host:port as curl reads the base URL
+  std::string scope_origin;            // scheme://host:port as curl reads the base URL
+  std::set<std::string> also_origins;  // Options::also, as curl reads them
   CURLM* multi = nullptr;
   std::vector<Transfer> pool;  // one per concurrency slot; easy handles reused
   std::size_t attempts = 0;
@@ -231,11 +233,14 @@ struct Sender::Impl {
   // Refuse what is outside the scope: another scheme, host or port, or a non-http URL. The URL
   // is read by curl's own URL parser, the one the transfer will use: no URL can mean one host
   // to the guard and another to curl.
-  std::string scope_problem(const std::string& url) const {
+  std::string scope_problem(const plan::Request& req) const {
     std::string why;
-    const auto origin = curl_origin(url, &why);
+    const auto origin = curl_origin(req.url, &why);
     if (!origin) return "refused: not an http(s) URL (" + why + ")";
     if (*origin != scope_origin) {
+      if (also_origins.contains(*origin) && req.credential == plan::Credential::none &&
+          req.identity.empty())
+        return "";
       return "refused: " + *origin + " is outside the scope " + scope_origin;
     }
     return "";
@@ -341,6 +346,11 @@ Sender::Sender(Options options, const plan::Principals* principals)
   auto origin = curl_origin(options.base_url, &why);
   if (!origin) throw std::runtime_error("base URL " + options.base_url + ": " + why);
   m_impl->scope_origin = *origin;
+  for (const auto& other : options.also) {
+    auto o = curl_origin(other, &why);
+    if (!o) throw std::runtime_error("[target] also " + other + ": " + why);
+    m_impl->also_origins.insert(*o);
+  }
   options.concurrency = std::max(1, options.concurrency);
   m_impl->options = std::move(options);
   m_impl->principals = principals;
@@ -389,7 +399,7 @@ std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& reque
   const auto started = Clock::now();
   Round round(requests, progress, s.options);
   for (std::size_t i = 0; i < requests.size(); ++i) {
-    if (std::string problem = s.scope_problem(requests[i].url); !problem.empty()) {
+    if (std::string problem = s.scope_problem(requests[i]); !problem.empty()) {
       round.out[i].error = std::move(problem);
       ++round.done;
       ++s.refused;

@@ -15,6 +15,9 @@ namespace authdiff::http {
 
 struct Options {
   std::string base_url;  // scope: only its scheme://host:port is ever contacted
+  // Other origins of the same system the user listed (`[target] also`): requests without any
+  // credential may go there too; a request carrying an identity's credential never does.
+  std::vector<std::string> also;
   int concurrency = 16;  // transfers in flight
   double rate = 50;      // requests per second (token bucket, burst = concurrency)
   double timeout = 10;   // seconds per attempt

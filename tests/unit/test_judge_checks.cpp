@@ -192,7 +192,9 @@ TEST(ChecksRegistry, InfoFlagsSayWhatEachCheckIs) {
   EXPECT_FALSE(find_check("sensitive-data")->wrong_caller());
   EXPECT_TRUE(find_check("sensitive-data")->info().reads_sign_in);
   EXPECT_FALSE(find_check("undocumented")->info().tests_access);
-  EXPECT_EQ(checks_with(&CheckInfo::spec_only), std::vector<const Check*>{find_check("audit")});
+  EXPECT_EQ(checks_with(&CheckInfo::spec_only),
+            (std::vector<const Check*>{find_check("shadow"), find_check("audit")}));
+  EXPECT_FALSE(find_check("exposure")->info().tests_access);
 }
 
 // --- no-auth --------------------------------------------------------------------------------

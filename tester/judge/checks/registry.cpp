@@ -18,6 +18,8 @@
   X(existence_oracle_check) \
   X(rate_limit_check)       \
   X(undocumented_check)     \
+  X(shadow_check)           \
+  X(exposure_check)         \
   X(audit_check)            \
   X(access_matrix_check)
 
