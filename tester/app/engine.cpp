@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <unordered_set>
 
@@ -824,6 +825,56 @@ struct ProbeAnswer {
 // back by its owner afterwards). A probe judged on a baseline's answer is not sent again, one
 // judged on the spec alone is not sent at all, and a write whose object could not be made
 // neither.
+// Probes sent in series (weak-credentials' sign-in attempts): each series one attempt at a time,
+// the series side by side, a pause between rounds; a series ends at the first answer its check
+// says ends it (a sign-in that worked, a lockout), and what it did not send says why.
+void send_series(Run& run, const std::vector<ProbeAnswer*>& probes) {
+  struct Series {
+    std::string family;
+    std::vector<ProbeAnswer*> attempts;
+    std::size_t next = 0;
+    std::string ended;  // why it ended early, or ""
+  };
+  std::vector<Series> all;
+  std::map<std::string, std::size_t> index;
+  for (ProbeAnswer* p : probes) {
+    const auto [it, fresh] = index.emplace(p->probe->series, all.size());
+    if (fresh) all.push_back({p->probe->family, {}, 0, ""});
+    all[it->second].attempts.push_back(p);
+  }
+  const auto active = [](const Series& s) { return s.ended.empty() && s.next < s.attempts.size(); };
+  double pause = 0;
+  for (bool first = true; std::any_of(all.begin(), all.end(), active); first = false) {
+    if (!first && pause > 0)
+      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(pause, 60.0)));
+    Batch round;
+    std::vector<std::pair<Series*, ProbeAnswer*>> sent;
+    for (Series& s : all) {
+      if (!active(s)) continue;
+      ProbeAnswer* p = s.attempts[s.next++];
+      round.add(p->probe->request, {&p->answer});
+      sent.emplace_back(&s, p);
+      pause = std::max(pause, p->probe->pause);
+    }
+    round.send(run.traffic, "sign-in attempts");
+    for (auto& [s, p] : sent) {
+      if (p->check == nullptr) continue;
+      std::string why;
+      const auto next = p->check->after(*p->probe, p->answer, &why);
+      if (next == judge::Check::Next::end_series && s->ended.empty()) s->ended = why;
+      if (next == judge::Check::Next::end_family) {
+        for (Series& other : all) {
+          if (other.family == s->family && other.ended.empty()) other.ended = why;
+        }
+      }
+    }
+  }
+  for (Series& s : all) {
+    for (std::size_t i = s.next; i < s.attempts.size(); ++i)
+      s.attempts[i]->answer.error = "not sent: the series ended: " + s.ended;
+  }
+}
+
 std::vector<ProbeAnswer> send_probes(Run& run, const Baselines& stage, FreshObjects& fresh,
                                      const std::map<const plan::Probe*, std::size_t>& objects,
                                      std::vector<Made>& made) {
@@ -845,12 +896,15 @@ std::vector<ProbeAnswer> send_probes(Run& run, const Baselines& stage, FreshObje
   }
   Batch reads, writes;
   std::vector<std::size_t> written;
+  std::vector<ProbeAnswer*> serial;
   for (auto& p : out) {
     const plan::Probe& probe = *p.probe;
     const auto b = probe.from_baseline ? baseline_of.find({probe.operation, probe.identity})
                                        : baseline_of.end();
     if (probe.static_only) continue;
-    if (b != baseline_of.end()) {
+    if (!probe.series.empty()) {
+      serial.push_back(&p);
+    } else if (b != baseline_of.end()) {
       p.answer = b->second->first;
     } else if (p.object && !fresh[*p.object].made()) {
       p.answer = fresh[*p.object].not_sent();
@@ -867,6 +921,7 @@ std::vector<ProbeAnswer> send_probes(Run& run, const Baselines& stage, FreshObje
   note_created(run, reads, made);
   writes.send(run.traffic, "write probes");
   fresh.read_back(run, written);
+  send_series(run, serial);
   return out;
 }
 

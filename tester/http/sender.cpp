@@ -12,6 +12,7 @@
 #include <curl/curl.h>
 
 #include "http/credentials.hpp"
+#include "plan/weak.hpp"
 #include "util/json_items.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
@@ -306,7 +307,8 @@ struct Sender::Impl {
     t.counter.reset();
     t.stream_timed_out = false;
     t.error[0] = '\0';
-    t.body = req.body;
+    // A weak-credentials attempt's password exists on the wire copy only (plan/weak.hpp).
+    t.body = plan::fill_weak_passwords(req.body);
     CURL* e = t.easy;
     // Per request: the method (back to a plain GET first), credentials, URL and headers.
     curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);

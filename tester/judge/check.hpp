@@ -126,6 +126,10 @@ struct CheckInfo {
   // Its verdicts say whether each principal got through (Verdict::reach): `authdiff learn`
   // runs these and records the answers as the access matrix.
   bool records_reach = false;
+  // Its probes are not about the operation they are planned on (a well-known path of an origin,
+  // a sign-in outside the spec): findings name the request's method and path (the full URL off
+  // the base URL's origin) instead, and so does their id.
+  bool names_request = false;
   std::vector<Setting> settings;  // besides `enabled`, which every check has
 };
 
@@ -153,6 +157,13 @@ class Check {
   // The verdict for one probe's exchange.
   virtual Verdict judge(const JudgeContext& ctx, const plan::Probe& probe,
                         const plan::Response& response) const = 0;
+  // A probe sent in a series (plan::Probe::series): whether its series goes on after `answer`;
+  // `why` says why it ends.
+  enum class Next { go_on, end_series, end_family };
+  virtual Next after(const plan::Probe& /*probe*/, const plan::Response& /*answer*/,
+                     std::string* /*why*/) const {
+    return Next::go_on;
+  }
   // After every probe of the run is judged: revise this check's verdicts that depend on other
   // probes (a guard bypass only counts where the plain request was denied; an existence oracle
   // needs two answers; a burst is judged as a whole). `results` holds every check's results.

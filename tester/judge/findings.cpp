@@ -4,6 +4,7 @@
 #include <map>
 
 #include "util/hash.hpp"
+#include "util/url.hpp"
 
 namespace authdiff::judge {
 
@@ -27,6 +28,21 @@ std::string finding_id_of(const plan::Probe& probe, std::string_view method,
                     probe.parameter);
 }
 
+std::pair<std::string, std::string> finding_place(const std::string& base_url, const ProbeResult& r,
+                                                  const std::string& method,
+                                                  const std::string& path) {
+  const Check* check = r.check != nullptr ? r.check : find_check(r.probe.check);
+  if (check == nullptr || !check->info().names_request) return {method, path};
+  const std::string& url = r.probe.request.url;
+  const auto base = parse_url(base_url);
+  const auto here = parse_url(url.substr(0, url.find('?')));
+  if (base && here && base->origin() == here->origin()) {
+    const auto slash = url.find('/', url.find("://") + 3);
+    return {r.probe.request.method, slash == std::string::npos ? "/" : url.substr(slash)};
+  }
+  return {r.probe.request.method, url};
+}
+
 namespace {
 void add_classes(std::vector<std::string>& to, const std::vector<std::string>& from) {
   for (const auto& c : from) {
@@ -43,10 +59,12 @@ std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Conf
   for (auto& r : results) {
     if (r.verdict.state != State::bypassed) continue;
     const auto& op = *plan.operations[r.probe.operation].op;
-    const std::string id = finding_id_of(r.probe, op.method, op.path);
+    const auto [method, path] = finding_place(plan.base_url, r, op.method, op.path);
+    const std::string id = finding_id_of(r.probe, method, path);
     r.finding = id;
     // A spec finding has no request to reproduce.
-    r.curl = r.probe.static_only ? std::string() : plan::curl_command(r.probe.request, config, principals);
+    r.curl = r.probe.static_only ? std::string()
+                                 : plan::curl_command(r.probe.request, config, principals);
     const auto it = by_id.find(id);
     if (it != by_id.end()) {
       Finding& f = out[it->second];
@@ -62,8 +80,8 @@ std::vector<Finding> collect_findings(const plan::Plan& plan, const config::Conf
     f.severity = r.verdict.severity.value_or(r.check->severity());
     add_classes(f.data, r.verdict.data);
     f.operation = r.probe.operation;
-    f.method = op.method;
-    f.path = op.path;
+    f.method = method;
+    f.path = path;
     f.operation_id = op.operation_id;
     f.identity = r.probe.identity;
     f.victim = r.check->info().per_victim ? r.probe.victim : "";

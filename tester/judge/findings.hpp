@@ -31,6 +31,12 @@ std::string finding_id(std::string_view check, std::string_view method, std::str
                        std::string_view parameter);
 
 // The id of the finding a bypassed probe of `check` on `method path` belongs to.
+// The method and path a finding names: its operation's (`method`, `path`), or for a check whose
+// probes are about a request of their own (CheckInfo::names_request) that request's method and
+// path (the whole URL off the base URL's origin).
+std::pair<std::string, std::string> finding_place(const std::string& base_url, const ProbeResult& r,
+                                                  const std::string& method,
+                                                  const std::string& path);
 std::string finding_id_of(const plan::Probe& probe, std::string_view method, std::string_view path);
 
 // Group the bypassed results into findings (most severe first, then in result order) and mark

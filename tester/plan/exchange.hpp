@@ -73,6 +73,13 @@ struct Probe {
   // The operation's own request, changed only in who sends it and with which credential: what
   // variants of it (bypass) and other credentials (tampered-token) are compared with.
   bool plain = false;
+  // Sent one at a time with the other probes of the same series, in plan order (series run side
+  // by side, one attempt each per round), and a series ends at the first answer its check says
+  // ends it (Check::after): the rest are not sent. An answer may end every series of its
+  // `family` too (a throttled sign-in endpoint ends every account's attempts there).
+  std::string series;
+  std::string family;
+  double pause = 0;  // seconds between two rounds of attempts
 };
 
 }  // namespace authdiff::plan

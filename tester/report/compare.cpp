@@ -17,7 +17,8 @@ std::map<std::string, Seen> probes_by_finding(const ScanResult& result) {
   for (const auto& r : result.results) {
     if (r.probe.operation >= result.operations.size()) continue;
     const auto& op = result.operations[r.probe.operation];
-    Seen& s = out[judge::finding_id_of(r.probe, op.method, op.path)];
+    const auto [method, path] = judge::finding_place(result.run.base_url, r, op.method, op.path);
+    Seen& s = out[judge::finding_id_of(r.probe, method, path)];
     s.bypassed = s.bypassed || r.verdict.state == judge::State::bypassed;
     s.inconclusive = s.inconclusive || r.verdict.state == judge::State::inconclusive;
   }

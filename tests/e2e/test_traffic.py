@@ -69,7 +69,7 @@ def findings(report_path):
     for f in report["findings"]:
         out.append({"check": f["check"], "op": f'{f["method"]} {f["path"]}',
                     "severity": f["severity"],
-                    "parameter": f.get("parameter", ""), "id": f["id"]})
+                    "parameter": f.get("parameter", ""), "path": f["path"], "id": f["id"]})
     return out
 
 
@@ -135,7 +135,7 @@ def browser_suite(args, work):
         wrong = [f for f in got if f["severity"] != "info" and f["check"] != "exposure"
                  and (f["check"], f["op"]) not in expected]
         check(not wrong, f"no other finding above info: {wrong}")
-        exposed = {f["parameter"] for f in got if f["check"] == "exposure"}
+        exposed = {f["path"] for f in got if f["check"] == "exposure"}
         check(any(p.endswith("/_search?size=5") for p in exposed),
               f"the search origin's documents are found (got {sorted(exposed)})")
         check(all(p.startswith(search) for p in exposed), f"only the search origin: {exposed}")
@@ -191,10 +191,10 @@ def exposure_suite(args, work):
             if fixed:
                 check(r.returncode == 0 and not got, f"fixed search origin: nothing ({got})")
             else:
-                paths = {f["parameter"].removeprefix(search) for f in got}
+                paths = {f["path"].removeprefix(search) for f in got}
                 check(r.returncode == 1, f"exposed search origin: exit 1 ({r.returncode})")
                 check({"/_search?size=5", "/_cat/indices?v"} <= paths, f"exposures: {paths}")
-                check(all(f["parameter"].startswith(search) for f in got),
+                check(all(f["path"].startswith(search) for f in got),
                       f"nothing on the API's own origin: {got}")
         finally:
             demo.stop()

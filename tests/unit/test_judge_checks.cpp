@@ -177,7 +177,8 @@ TEST(ChecksRegistry, EveryCheckHasUnitTestsHere) {
   const std::vector<std::string> covered = {
       "no-auth",        "weaker-identity", "cross-owner",    "enumerate",        "bulk",
       "tampered-token", "bypass",          "sensitive-data", "existence-oracle", "rate-limit",
-      "undocumented",   "audit",           "access-matrix"};
+      "undocumented",   "shadow",          "exposure",       "weak-credentials", "audit",
+      "access-matrix"};
   EXPECT_EQ(check_names(), covered);
 }
 
@@ -1045,6 +1046,157 @@ TEST_F(CheckUndocumented, AnUndocumentedGetWithDataIsBypassed) {
   EXPECT_EQ(w.judge(get, response(200, "<html>shop</html>")).state, State::enforced);
   EXPECT_EQ(w.judge(get, response(200, k_menu_body)).state, State::enforced);  // public anyway
   EXPECT_EQ(w.judge(get, transport_error()).state, State::inconclusive);
+}
+
+// --- shadow ---------------------------------------------------------------------------------
+
+TEST(CheckShadow, AnOperationOnlyTheTrafficUsedIsAnInfoFindingOfItsOwn) {
+  std::string spec = k_spec;
+  const std::string marker = R"("/admin/users": {"get": {)";
+  spec.replace(spec.find(marker), marker.size(),
+               R"("/admin/users": {"get": {"x-authdiff-observed": true, )");
+  World observed(spec, k_config);
+  const auto probes = observed.probes("shadow", k_users);
+  ASSERT_EQ(probes.size(), 1u);
+  EXPECT_TRUE(probes[0].static_only);
+  const Verdict v = observed.judge(probes[0], response(0));
+  EXPECT_EQ(v.state, State::bypassed);
+  EXPECT_TRUE(observed.probes("shadow", k_order).empty());  // documented
+  // Documented since (recheck against the team's spec): fixed.
+  World documented(k_spec, k_config);
+  EXPECT_EQ(documented.judge(probes[0], response(0)).state, State::enforced);
+}
+
+// --- exposure -------------------------------------------------------------------------------
+
+class CheckExposure : public Orders {};
+
+plan::Probe exposure_at(const std::vector<plan::Probe>& probes, const std::string& url) {
+  for (const auto& p : probes) {
+    if (p.request.url == url) return p;
+  }
+  ADD_FAILURE() << "no exposure probe of " << url;
+  return {};
+}
+
+TEST_F(CheckExposure, OncePerOriginAnonymouslyWithARandomPathFirst) {
+  const auto probes = w.probes("exposure", k_users);  // the first GET operation carries them
+  ASSERT_GT(probes.size(), 30u);
+  EXPECT_TRUE(w.probes("exposure", k_order).empty());
+  EXPECT_EQ(probes[0].value, "control");
+  EXPECT_EQ(probes[0].request.url.rfind("http://api.test/authdiff-", 0), 0u);
+  for (const auto& p : probes) {
+    EXPECT_EQ(p.request.method, "GET");
+    EXPECT_EQ(p.identity, "");
+    EXPECT_EQ(p.request.credential, plan::Credential::none);
+  }
+  exposure_at(probes, "http://api.test/.env");
+  std::string config = k_config;
+  config.replace(config.find("[target]\n"), 9, "[target]\nalso = [\"http://search.test:9200\"]\n");
+  World also(k_spec, config);
+  const auto both = also.probes("exposure", k_users);
+  EXPECT_EQ(both.size(), 2 * probes.size());
+  exposure_at(both, "http://search.test:9200/_cat/indices?v");
+}
+
+TEST_F(CheckExposure, AnAnswerOfTheRightTypeWithItsMarkerIsAFindingAndPersonalDataCritical) {
+  const auto probes = w.probes("exposure", k_users);
+  const auto env = exposure_at(probes, "http://api.test/.env");
+  const Verdict v = w.judge(env, response(200, "DB_PASSWORD=hunter2\nAPP_KEY=base64:abc\n",
+                                          {{"content-type", "text/plain"}}));
+  EXPECT_EQ(v.state, State::bypassed) << v.reason;
+  EXPECT_EQ(v.severity, Severity::critical);
+  // The SPA's page, a JSON error, a 404 and a page without the marker are not it.
+  EXPECT_EQ(w.judge(env, response(200, "<!doctype html><html>DB=1</html>",
+                                  {{"content-type", "text/html"}}))
+                .state,
+            State::enforced);
+  EXPECT_EQ(w.judge(env, response(404, "DB=1")).state, State::enforced);
+  EXPECT_EQ(w.judge(env, response(200, "nothing here", {{"content-type", "text/plain"}})).state,
+            State::enforced);
+  EXPECT_EQ(w.judge(env, transport_error()).state, State::inconclusive);
+  const auto search = exposure_at(probes, "http://api.test/_search?size=5");
+  const Verdict hits = w.judge(
+      search,
+      response(200, R"({"hits": {"hits": [{"_source": {"name": "Li", "phone": "13812345678"}}]}})",
+               {{"content-type", "application/json"}}));
+  EXPECT_EQ(hits.state, State::bypassed) << hits.reason;
+  EXPECT_EQ(hits.severity, Severity::critical);
+  EXPECT_FALSE(hits.data.empty());
+}
+
+TEST_F(CheckExposure, AnOriginThatAnswersEveryPathAlikeFindsNothing) {
+  const auto probes = w.probes("exposure", k_users);
+  const std::string page = "index hits cluster_name [core] propertySources";
+  const auto text = [&](const std::string& path) {
+    return response(200, page + " " + path, {{"content-type", "text/plain"}});
+  };
+  const std::string& control = probes[0].request.url;
+  auto results =
+      w.judge_all({{probes[0], text(control.substr(control.find("/authdiff-")))},
+                   {exposure_at(probes, "http://api.test/_cat/indices?v"), text("/_cat/indices?v")},
+                   {exposure_at(probes, "http://api.test/.git/config"),
+                    response(200, "[core]\n\trepositoryformatversion = 0\n",
+                             {{"content-type", "text/plain"}})}});
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_EQ(results[1].verdict.state, State::enforced) << results[1].verdict.reason;
+  EXPECT_EQ(results[2].verdict.state, State::bypassed) << results[2].verdict.reason;
+}
+
+// --- weak-credentials -----------------------------------------------------------------------
+
+const std::string k_login_config = k_config + R"(
+[identities.carol]
+level = 1
+login = { url = "/login", json = { username = "carol", password = "Carol-Strong-1" }, token = "/token" }
+
+[checks.weak-credentials]
+attempts = 3
+pause_ms = 0
+)";
+
+TEST(CheckWeakCredentials, PlansAWrongPasswordThenTheFirstEntriesPerAccountWithoutAnyPassword) {
+  World w(k_spec, k_login_config);
+  // The config's sign-in is not an operation of the spec: its attempts ride on the first one.
+  const auto probes = w.probes("weak-credentials", k_users);
+  // carol, admin, root, test: a wrong password and 3 entries each.
+  ASSERT_EQ(probes.size(), 16u);
+  EXPECT_EQ(probes[0].parameter, "carol");
+  EXPECT_EQ(probes[0].value, "control");
+  EXPECT_EQ(probes[1].value, "#1");
+  EXPECT_EQ(probes[0].series, probes[3].series);
+  EXPECT_NE(probes[0].series, probes[4].series);
+  EXPECT_EQ(probes[0].family, probes[4].family);
+  for (const auto& p : probes) {
+    EXPECT_EQ(p.request.url, "http://api.test/login");
+    EXPECT_EQ(p.request.body.find("123456"), std::string::npos) << p.request.body;
+    EXPECT_EQ(p.request.body.find("Carol-Strong-1"), std::string::npos) << p.request.body;
+    EXPECT_NE(p.request.body.find("{{authdiff:weak-password:"), std::string::npos);
+  }
+  EXPECT_TRUE(w.probes("weak-credentials", k_order).empty());
+}
+
+TEST(CheckWeakCredentials, ASignInThatHandsOutACredentialIsCriticalAndStopsTheAccount) {
+  World w(k_spec, k_login_config);
+  const auto probes = w.probes("weak-credentials", k_users);
+  const judge::Check& c = *judge::find_check("weak-credentials");
+  const auto refused = response(401, R"({"error": "wrong username or password"})");
+  const auto token = response(200, R"({"token": "eyJhbGciOiJIUzI1NiJ9.e30.sig-abcdef"})");
+  std::string why;
+  EXPECT_EQ(c.after(probes[1], refused, &why), judge::Check::Next::go_on);
+  EXPECT_EQ(c.after(probes[1], token, &why), judge::Check::Next::end_series);
+  EXPECT_EQ(c.after(probes[1], response(429, "slow down"), &why), judge::Check::Next::end_family);
+  EXPECT_EQ(c.after(probes[1], response(403, R"({"msg": "account locked"})"), &why),
+            judge::Check::Next::end_family);
+  auto results = w.judge_all({{probes[0], refused}, {probes[1], token}, {probes[2], refused}});
+  EXPECT_EQ(results[0].verdict.state, State::enforced);
+  EXPECT_EQ(results[1].verdict.state, State::bypassed) << results[1].verdict.reason;
+  EXPECT_EQ(results[1].verdict.reason.find("123456"), std::string::npos);
+  EXPECT_EQ(results[2].verdict.state, State::enforced);
+  // A server whose wrong password gets the same 200 and token-like answer: nothing to tell.
+  auto same = w.judge_all({{probes[0], token}, {probes[1], token}});
+  EXPECT_EQ(same[0].verdict.state, State::inconclusive);
+  EXPECT_NE(same[1].verdict.state, State::bypassed);
 }
 
 // --- audit ----------------------------------------------------------------------------------

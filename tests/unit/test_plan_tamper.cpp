@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plan/tamper.hpp"
+#include "plan/weak.hpp"
 #include "util/base64.hpp"
 
 namespace authdiff::plan {
@@ -101,3 +102,23 @@ TEST(Tamper, OpaqueRulesAndPrefixes) {
 
 }  // namespace
 }  // namespace authdiff::plan
+
+// The weak-password placeholders of weak-credentials: the password only on the wire copy, encoded
+// for where it goes.
+TEST(WeakPasswords, PlaceholdersAreFilledOnlyWhereTheyStandEncodedForTheirPlace) {
+  using authdiff::plan::fill_weak_passwords;
+  using authdiff::plan::weak_password;
+  using authdiff::plan::weak_password_placeholder;
+  ASSERT_GE(authdiff::plan::weak_password_count(), 10u);
+  EXPECT_EQ(weak_password(1, "x"), "123456");
+  EXPECT_EQ(weak_password(2, "alice"), "alice");  // {username}
+  EXPECT_NE(weak_password(0, "alice"), weak_password(1, "alice"));
+  const std::string json_body =
+      R"({"user":"a.b@x","password":")" + weak_password_placeholder(2, "a.b@x", false) + "\"}";
+  EXPECT_EQ(json_body.find(R"("password":"a.b@x")"), std::string::npos);
+  EXPECT_EQ(fill_weak_passwords(json_body), R"({"user":"a.b@x","password":"a.b@x"})");
+  EXPECT_EQ(fill_weak_passwords("u=x&p=" + weak_password_placeholder(2, "a+b", true)),
+            "u=x&p=a%2Bb");
+  EXPECT_EQ(fill_weak_passwords("no placeholder {{authdiff:weak-password:x}}"),
+            "no placeholder {{authdiff:weak-password:x}}");
+}

@@ -88,18 +88,36 @@ bool of_type(const plan::Response& r, const std::string& type) {
   return true;  // text, binary: anything but an HTML page
 }
 
-// Whether two answers are the same page (a catch-all): same status and type, and bodies equal or
-// of nearly the same length once the path each may echo is left aside.
-bool alike(const plan::Response& a, const plan::Response& b) {
+std::string path_of(const std::string& url) {
+  const auto slash = url.find('/', url.find("://") + 3);
+  return slash == std::string::npos ? "/" : url.substr(slash);
+}
+
+// `body` without the request's path (and its path part alone) where a catch-all page echoes it.
+std::string unechoed(std::string body, const std::string& url) {
+  const std::string path = path_of(url);
+  for (const std::string& p : {path, path.substr(0, path.find('?'))}) {
+    if (p.size() < 2) continue;
+    for (auto at = body.find(p); at != std::string::npos; at = body.find(p, at))
+      body.erase(at, p.size());
+  }
+  return body;
+}
+
+// Whether two answers are the same page (a catch-all): same status and type, and the same body
+// once the path each may echo is taken out, or (for pages of some size) nearly the same length.
+bool alike(const plan::Response& a, const std::string& a_url, const plan::Response& b,
+           const std::string& b_url) {
   if (a.status != b.status || media(a) != media(b)) return false;
-  if (a.body == b.body) return true;
-  const auto la = static_cast<double>(a.body.size());
-  const auto lb = static_cast<double>(b.body.size());
-  return std::abs(la - lb) <= 64 + 0.05 * std::max(la, lb);
+  const std::string x = unechoed(a.body, a_url), y = unechoed(b.body, b_url);
+  if (x == y) return true;
+  const auto la = static_cast<double>(x.size());
+  const auto lb = static_cast<double>(y.size());
+  return std::max(la, lb) >= 256 && std::abs(la - lb) <= 0.05 * std::max(la, lb);
 }
 
 std::string origin_of(const std::string& url) {
-  const auto u = parse_url(url);
+  const auto u = parse_url(url.substr(0, url.find('?')));
   return u ? u->origin() : url;
 }
 
@@ -137,6 +155,7 @@ class ExposureCheck final : public Check {
                .wrong_caller = false,
                .tests_access = false,
                .per_victim = false,
+               .names_request = true,
                .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
@@ -144,23 +163,26 @@ class ExposureCheck final : public Check {
     // operation it does not exclude): reports show the origin and path probed.
     if (op != carrier(ctx.plan)) return {};
     std::vector<std::string> origins;
-    if (const auto base = parse_url(ctx.plan.base_url)) origins.push_back(base->origin());
+    // The base URL's origin as written (scheme://host[:port], without its path).
+    if (parse_url(ctx.plan.base_url)) {
+      const std::string& b = ctx.plan.base_url;
+      origins.push_back(b.substr(0, b.find('/', b.find("://") + 3)));
+    }
     for (const auto& o : ctx.config.target.also) {
       if (std::find(origins.begin(), origins.end(), o) == origins.end()) origins.push_back(o);
     }
     std::vector<plan::Probe> out;
     for (std::size_t k = 0; k < origins.size(); ++k) {
       const std::string& origin = origins[k];
-      // The base origin's findings keep their ids whatever --base-url says; other origins are
-      // named in theirs.
+      // The base origin's findings are named by path (their ids hold whatever --base-url
+      // says), other origins' by their whole URL (CheckInfo::names_request).
       const std::string key = k == 0 ? "" : origin;
       const auto add = [&](std::string kind, const std::string& path, std::string value) {
         plan::Request request;
         request.method = "GET";
         request.url = origin + path;
         plan::Probe p = probe(std::move(kind), op, "", "", std::move(request));
-        p.parameter = key + path;
-        p.value = std::move(value);
+        p.value = std::move(value);  // findings are named by the URL (names_request)
         out.push_back(std::move(p));
       };
       // A path no server has, stable across runs (and --base-url changes).
@@ -213,15 +235,17 @@ class ExposureCheck final : public Check {
 
   // An answer alike to the random path's on the same origin is the origin's page for anything.
   void relate(const JudgeContext& /*ctx*/, std::vector<ProbeResult>& results) const override {
-    std::map<std::string, const plan::Response*> controls;
+    std::map<std::string, const ProbeResult*> controls;
     for (const auto& r : results) {
       if (r.check == this && r.probe.value == k_control && r.response.ok())
-        controls[origin_of(r.probe.request.url)] = &r.response;
+        controls[origin_of(r.probe.request.url)] = &r;
     }
     for (auto& r : results) {
       if (r.check != this || r.verdict.state != State::bypassed) continue;
       const auto it = controls.find(origin_of(r.probe.request.url));
-      if (it == controls.end() || !alike(r.response, *it->second)) continue;
+      if (it == controls.end() || !alike(r.response, r.probe.request.url, it->second->response,
+                                         it->second->probe.request.url))
+        continue;
       r.verdict = enforced(
           "answered like a path that does not exist (" + std::to_string(r.response.status) + ", " +
           std::to_string(r.response.body.size()) + " bytes): the origin answers every path alike");

@@ -20,6 +20,7 @@
   X(undocumented_check)     \
   X(shadow_check)           \
   X(exposure_check)         \
+  X(weak_credentials_check) \
   X(audit_check)            \
   X(access_matrix_check)
 
