@@ -140,6 +140,13 @@ void adopt_recorded_identities(config::Config& config,
       config.identities.push_back(std::move(id));
     }
   }
+  if (recorded.empty() && config.identities.empty()) {
+    throw Failure(Error{config.file, config.identities_from_traffic_line, 0,
+                        "identities_from_traffic = true, but the recorded traffic carries no "
+                        "credential (a Postman {{variable}} without a value is none): give the "
+                        "config [identities.NAME] with credentials"},
+                  k_exit_usage);
+  }
   std::vector<std::string> names;
   for (const auto& r : recorded) names.push_back(r.name);
   for (const auto& id : config.identities) {

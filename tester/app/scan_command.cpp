@@ -178,6 +178,14 @@ std::unique_ptr<Prepared> prepare(const ScanArgs& args) {
   for (const auto& w : owns.ambiguous)
     std::cerr << "authdiff: warning: " << args.config << ": " << w << "\n";
 
+  // Recorded traffic names the origins it was recorded on, perhaps production: never replayed
+  // there unless the user says so.
+  if (args.spec.empty() && args.base_url.empty() && config.target.base_url.empty()) {
+    fail(k_exit_usage,
+         "scanning recorded traffic needs --base-url or target.base_url (recorded on " +
+             (out->api.servers.empty() ? std::string("no origin") : join(out->api.servers, ", ")) +
+             "); authdiff does not replay traffic against the origin it was recorded on by itself");
+  }
   plan::Options options;
   options.base_url = args.base_url;
   options.allow_unsafe = args.allow_unsafe;

@@ -21,6 +21,8 @@ import subprocess
 import sys
 import tempfile
 
+import yaml
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SERVERS = ROOT / "tests" / "servers"
 # Far above need on a loaded two-core machine; only against a hang.
@@ -150,6 +152,35 @@ def browser_suite(args, work):
         r = run([args.authdiff, "recheck", "--report", str(work / "report.json"),
                  "--config", str(config), "--json", str(work / "recheck.json"), "-q"])
         check(r.returncode == 1, f"recheck: still open, exit 1 (got {r.returncode}): {r.stderr}")
+
+        # Beside a spec that lacks the order route: it is added, reported by shadow (info), and
+        # scanned like the rest (its cross-owner flaw is still found).
+        reduced_spec = yaml.safe_load((ROOT / "specs/canteen.yaml").read_text())
+        del reduced_spec["paths"]["/orders/{orderId}" if "/orders/{orderId}" in
+                                  reduced_spec["paths"] else "/api/orders/{orderId}"]
+        reduced = work / "reduced.yaml"
+        reduced.write_text(yaml.safe_dump(reduced_spec, allow_unicode=True))
+        r = run(scan_args(args, base, work) + ["--spec", str(reduced), "--har", hars[0], "--har",
+                                              hars[1], "--config", str(config),
+                                              "--only", "shadow,cross-owner"])
+        got = findings(work / "report.json")
+        shadow = [f for f in got if f["check"] == "shadow"]
+        check(len(shadow) == 1 and shadow[0]["path"].endswith("/orders/{orderId}") and
+              shadow[0]["severity"] == "info", f"shadow: the undocumented order route ({shadow})")
+        check(any(f["check"] == "cross-owner" and f["path"] == shadow[0]["path"] for f in got
+                  if shadow), f"the observed route is scanned: {got}")
+        merged = work / "merged.yaml"
+        r = run([args.authdiff, "infer", "--har", hars[0], "--spec", str(reduced), "-o", str(merged)])
+        check(r.returncode == 0 and "x-authdiff-observed: true" in merged.read_text(),
+              f"infer --spec marks the added operation: {r.stderr}")
+        # Safety and bad input: no replay against the recorded origin by default; not a HAR.
+        bare = work / "bare.toml"
+        bare.write_text("identities_from_traffic = true\n")
+        r = run([args.authdiff, "scan", "--har", hars[0], "--config", str(bare)])
+        check(r.returncode == 2 and "--base-url" in r.stderr, f"no base URL: exit 2 ({r.stderr})")
+        r = run([args.authdiff, "infer", "--har", str(config)])
+        check(r.returncode == 2 and str(config) in r.stderr, f"not a HAR: exit 2 ({r.stderr})")
+
     finally:
         demo.stop()
 
