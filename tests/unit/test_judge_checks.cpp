@@ -1176,6 +1176,28 @@ TEST(CheckWeakCredentials, PlansAWrongPasswordThenTheFirstEntriesPerAccountWitho
   EXPECT_TRUE(w.probes("weak-credentials", k_order).empty());
 }
 
+TEST(CheckWeakCredentials, ASignInOperationOfTheSpecIsTriedWithoutAConfigSignIn) {
+  std::string spec = k_spec;
+  const std::string marker = R"("/menu": {)";
+  spec.replace(spec.find(marker), marker.size(), R"("/session": {"post": {"security": [],
+      "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+        "type": "object", "properties": {"email": {"type": "string", "example": "a@b.test"},
+                                         "pwd": {"type": "string", "example": "x"}}}}}},
+      "responses": {"200": {"description": "ok"}}}},
+    "/menu": {)");
+  World w(spec, k_config + "\n[checks.weak-credentials]\nattempts = 2\n");
+  const auto probes = w.probes("weak-credentials", "POST /session");
+  ASSERT_EQ(probes.size(), 9u);  // admin, root, test: a wrong password and 2 entries each
+  EXPECT_EQ(probes[0].parameter, "admin");
+  EXPECT_EQ(probes[0].request.url, "http://api.test/session");
+  EXPECT_EQ(
+      probes[1].request.body.rfind("email=admin&pwd={{authdiff:weak-password:1:form:admin}}", 0),
+      0u)
+      << probes[1].request.body;
+  EXPECT_DOUBLE_EQ(probes[1].pause, 0.5);
+  EXPECT_TRUE(w.probes("weak-credentials", k_users).empty());  // no config sign-in to carry
+}
+
 TEST(CheckWeakCredentials, ASignInThatHandsOutACredentialIsCriticalAndStopsTheAccount) {
   World w(k_spec, k_login_config);
   const auto probes = w.probes("weak-credentials", k_users);

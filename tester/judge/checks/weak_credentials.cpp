@@ -48,6 +48,17 @@ struct Template {
   std::string user, password;  // the members
 };
 
+// The members that name the user and the password; nullopt when either is missing.
+std::optional<Template> members_of(Template t) {
+  if (!t.body.is_object()) return std::nullopt;
+  for (const auto& [k, v] : t.body.items()) {
+    if (password_key(k) && t.password.empty()) t.password = k;
+    if (user_key(k) && t.user.empty()) t.user = k;
+  }
+  if (t.password.empty() || t.user.empty()) return std::nullopt;
+  return t;
+}
+
 std::optional<Template> template_of(const std::string& text, const std::string& content_type) {
   Template t;
   if (content_type.find("x-www-form-urlencoded") != std::string::npos) {
@@ -60,13 +71,7 @@ std::optional<Template> template_of(const std::string& text, const std::string& 
   } else {
     t.body = json::parse(text, nullptr, false);
   }
-  if (!t.body.is_object()) return std::nullopt;
-  for (const auto& [k, v] : t.body.items()) {
-    if (password_key(k) && t.password.empty()) t.password = k;
-    if (user_key(k) && t.user.empty()) t.user = k;
-  }
-  if (t.password.empty() || t.user.empty()) return std::nullopt;
-  return t;
+  return members_of(std::move(t));
 }
 
 std::string render(const Template& t, const std::string& account, std::size_t k) {
@@ -217,7 +222,16 @@ class WeakCredentials final : public Check {
     // The spec's own sign-in operations the config has no sign-in for.
     if (endpoints.empty() && p.op->method == "POST" && p.op->body) {
       const std::string type = p.op->body->content_type;
-      if (auto t = template_of(p.op->body->example.value.dump(), type)) {
+      // The spec's example body (made from the schema where it gives none), form or JSON.
+      Template from_spec;
+      from_spec.body = p.op->body->example.value;
+      from_spec.form = type.find("x-www-form-urlencoded") != std::string::npos;
+      if (from_spec.form && from_spec.body.is_object()) {
+        for (auto& [k, v] : from_spec.body.items()) {
+          if (v.is_string()) v = url_encode(v.get<std::string>());  // as a form carries them
+        }
+      }
+      if (auto t = members_of(std::move(from_spec))) {
         endpoints.push_back({p.url, "POST", type, *t, {}});
       }
     }
