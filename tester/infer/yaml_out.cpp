@@ -61,7 +61,7 @@ class Emitter {
     return emit(e);
   }
 
-  // Strings that a YAML reader would take for a number, a boolean or null.
+  // Strings that a YAML reader would take for a number, a boolean, null or a merge key.
   static bool needs_quotes(const std::string& s) {
     if (s.empty()) return true;
     const json parsed = json::parse(s, nullptr, false);
@@ -69,7 +69,7 @@ class Emitter {
     static const char* k_words[] = {
         "null", "Null", "NULL", "~",  "true", "True", "TRUE", "false", "False", "FALSE",
         "yes",  "Yes",  "YES",  "no", "No",   "NO",   "on",   "On",    "ON",    "off",
-        "Off",  "OFF",  "y",    "Y",  "n",    "N",    ".nan", ".inf",  "-.inf"};
+        "Off",  "OFF",  "y",    "Y",  "n",    "N",    ".nan", ".inf",  "-.inf", "<<"};
     for (const char* w : k_words) {
       if (s == w) return true;
     }

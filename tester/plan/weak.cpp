@@ -1,5 +1,6 @@
 #include "plan/weak.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <sstream>
 #include <vector>
@@ -55,20 +56,24 @@ std::string fill_weak_passwords(std::string text) {
     if (close == std::string::npos) break;
     const std::string_view inner =
         std::string_view(text).substr(at + k_open.size(), close - at - k_open.size());
+    // K:MODE:ACCOUNT; anything else is left as it is.
     const auto colon = inner.find(':');
+    const auto second = colon == std::string_view::npos ? colon : inner.find(':', colon + 1);
     std::size_t k = 0;
-    const auto [ptr, ec] = std::from_chars(inner.data(), inner.data() + inner.find(':'), k);
-    if (colon == std::string_view::npos || ec != std::errc() || ptr != inner.data() + colon) {
+    const auto [ptr, ec] =
+        std::from_chars(inner.data(), inner.data() + std::min(colon, inner.size()), k);
+    const std::string_view mode =
+        second == std::string_view::npos ? "" : inner.substr(colon + 1, second - colon - 1);
+    if (second == std::string_view::npos || ec != std::errc() || ptr != inner.data() + colon ||
+        (mode != "json" && mode != "form")) {
       at = close + 2;
       continue;
     }
-    const std::string_view rest = inner.substr(colon + 1);
-    const bool form = rest.starts_with("form:");
-    const std::string raw = weak_password(k, rest.substr(rest.find(':') + 1));
+    const std::string raw = weak_password(k, inner.substr(second + 1));
     // Inside a JSON string: escaped as JSON; a form value: percent-encoded.
+    const std::string quoted = nlohmann::json(raw).dump();
     const std::string password =
-        form ? url_encode(raw)
-             : nlohmann::json(raw).dump().substr(1, nlohmann::json(raw).dump().size() - 2);
+        mode == "form" ? url_encode(raw) : quoted.substr(1, quoted.size() - 2);
     text.replace(at, close + 2 - at, password);
     at += password.size();
   }
