@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plan/ownership.hpp"
+#include "plan/plan.hpp"
 #include "util/base64.hpp"
 #include "util/error.hpp"
 #include "util/process.hpp"
@@ -62,11 +63,7 @@ void place(config::Credentials& c, const std::string& send, const std::string& p
 }  // namespace
 
 std::optional<double> jwt_expiry(const std::string& token) {
-  const auto first = token.find('.');
-  const auto second = first == std::string::npos ? first : token.find('.', first + 1);
-  if (second == std::string::npos) return std::nullopt;
-  const auto payload =
-      base64url_decode(std::string_view(token).substr(first + 1, second - first - 1));
+  const auto payload = jwt_payload(token);
   if (!payload) return std::nullopt;
   const json claims = json::parse(*payload, nullptr, false);
   if (!claims.is_object() || !claims.contains("exp") || !claims["exp"].is_number())
@@ -177,14 +174,6 @@ std::string Sessions::log_in(config::Identity& id) {
 
 namespace {
 
-// The absolute URL of a login `url`: a path goes under the base URL, like an operation's.
-std::string login_url(const std::string& base, const std::string& url) {
-  if (url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0) return url;
-  std::string b = base;
-  while (!b.empty() && b.back() == '/') b.pop_back();
-  return b + (url.empty() || url.front() != '/' ? "/" : "") + url;
-}
-
 // When a credential stops being valid: the answer's expires_in, else a JWT's exp.
 std::optional<Clock::time_point> expiry_of(const std::string& token,
                                            std::optional<double> expires_in) {
@@ -204,9 +193,11 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
   std::map<std::string, std::string> jar;
   std::string csrf;
   if (!l.csrf_get.empty()) {
-    plan::Request get{
-        "GET",       login_url(m_base_url, l.csrf_get), {}, "", "", plan::Credential::none, {}, {},
-        std::nullopt};
+    plan::Request get{"GET",       plan::login_url(m_base_url, l.csrf_get),
+                      {},          "",
+                      "",          plan::Credential::none,
+                      {},          {},
+                      std::nullopt};
     const auto r = m_sender->send({get}).front();
     if (!r.ok() || r.status >= 400) return "CSRF request " + got(get, r);
     for (auto& [k, v] : set_cookies(r)) jar[k] = v;
@@ -216,8 +207,10 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
     if (it == jar.end()) return "no cookie " + l.csrf_cookie + " for the CSRF token";
     csrf = it->second;
   }
-  plan::Request req{l.method,    login_url(m_base_url, l.url), {}, l.body.reveal(),
-                    "",          plan::Credential::none,       {}, {},
+  plan::Request req{l.method,    plan::login_url(m_base_url, l.url),
+                    {},          l.body.reveal(),
+                    "",          plan::Credential::none,
+                    {},          {},
                     std::nullopt};
   req.headers.emplace_back("Accept", "application/json");
   if (!l.content_type.empty()) req.headers.emplace_back("Content-Type", l.content_type);
@@ -279,9 +272,9 @@ std::string Sessions::log_in_oauth2(config::Identity& id, const config::Login& l
             "&password=" + url_encode(l.password->reveal());
   }
   if (!l.scope.empty()) form += "&scope=" + url_encode(l.scope);
-  plan::Request req{"POST",      login_url(m_base_url, l.url), {}, "",
-                    "",          plan::Credential::none,       {}, {},
-                    std::nullopt};
+  plan::Request req{
+      "POST",      plan::login_url(m_base_url, l.url), {}, "", "", plan::Credential::none, {}, {},
+      std::nullopt};
   req.headers.emplace_back("Accept", "application/json");
   req.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   const std::string secret = l.client_secret ? l.client_secret->reveal() : "";

@@ -62,11 +62,7 @@ std::string scheme_suffix(const std::string& name) {
 }
 
 std::optional<json> jwt_claims(const std::string& token) {
-  const auto first = token.find('.');
-  const auto second = first == std::string::npos ? first : token.find('.', first + 1);
-  if (second == std::string::npos) return std::nullopt;
-  const auto payload =
-      base64url_decode(std::string_view(token).substr(first + 1, second - first - 1));
+  const auto payload = jwt_payload(token);
   if (!payload) return std::nullopt;
   json claims = json::parse(*payload, nullptr, false);
   if (!claims.is_object()) return std::nullopt;

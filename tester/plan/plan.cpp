@@ -133,6 +133,13 @@ Expectation derive(const spec::Api& api, const spec::Operation& op) {
 
 }  // namespace
 
+std::string login_url(const std::string& base, const std::string& url) {
+  if (url.starts_with("http://") || url.starts_with("https://")) return url;
+  std::string b = base;
+  while (!b.empty() && b.back() == '/') b.pop_back();
+  return b + (url.empty() || url.front() != '/' ? "/" : "") + url;
+}
+
 std::string request_url(const std::string& base, const spec::Operation& op) {
   return build_url(base, op, [](const spec::Parameter& p) -> std::optional<std::string> {
     if (p.in == "query" && !p.required) return std::nullopt;

@@ -53,6 +53,10 @@ Plan make_plan(const spec::Api& api, const config::Config* config, const Options
 // parameters appended (percent-encoded).
 std::string request_url(const std::string& base, const spec::Operation& op);
 
+// The absolute URL of a sign-in's `url` (config `login.url`): a path goes under the base URL,
+// like an operation's; an absolute URL stays as it is.
+std::string login_url(const std::string& base, const std::string& url);
+
 // A parameter value as it goes into a URL (arrays: their first element).
 std::string value_text(const nlohmann::json& v);
 

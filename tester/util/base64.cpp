@@ -52,4 +52,11 @@ std::optional<std::string> base64url_decode(std::string_view text) {
   return out;
 }
 
+std::optional<std::string> jwt_payload(std::string_view token) {
+  const auto first = token.find('.');
+  const auto second = first == std::string_view::npos ? first : token.find('.', first + 1);
+  if (second == std::string_view::npos) return std::nullopt;
+  return base64url_decode(token.substr(first + 1, second - first - 1));
+}
+
 }  // namespace authdiff

@@ -12,6 +12,7 @@
 #include <set>
 
 #include "judge/check.hpp"
+#include "plan/plan.hpp"
 #include "plan/weak.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
@@ -83,13 +84,6 @@ std::string render(const Template& t, const std::string& account, std::size_t k)
   for (const auto& [key, v] : body.items())
     parts.push_back(key + "=" + (v.is_string() ? v.get<std::string>() : v.dump()));
   return join(parts, "&");
-}
-
-std::string login_url(const std::string& base, const std::string& url) {
-  if (url.starts_with("http://") || url.starts_with("https://")) return url;
-  std::string b = base;
-  while (!b.empty() && b.back() == '/') b.pop_back();
-  return b + (url.empty() || url.front() != '/' ? "/" : "") + url;
 }
 
 std::string without_query(const std::string& url) {
@@ -201,7 +195,7 @@ class WeakCredentials final : public Check {
     for (const auto& id : ctx.config.identities) {
       if (!id.login || id.login->kind != config::Login::Kind::request) continue;
       const config::Login& l = *id.login;
-      const std::string url = login_url(ctx.plan.base_url, l.url);
+      const std::string url = plan::login_url(ctx.plan.base_url, l.url);
       const bool spec_op =
           std::any_of(ctx.plan.operations.begin(), ctx.plan.operations.end(), [&](const auto& o) {
             return o.op->method == l.method && without_query(o.url) == without_query(url);
