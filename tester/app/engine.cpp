@@ -413,8 +413,7 @@ std::vector<Made> create_missing_objects(Run& run) {
           plan::owned_ids(id, c.resource + "/{" + c.parameter + "}", c.parameter))
         continue;
       creates.add(
-          plan::make_request(run.plan, c.create, run.principals, id.name, plan::Credential::own),
-          {});
+          plan::make_request(run.plan, c.create, run.principals, id.name, plan::Credential::own));
       who.emplace_back(&id, &c);
     }
   }
@@ -503,11 +502,9 @@ void verify_owned_ids(Run& run) {
 // the end like every other object the run made.
 void note_created(const Run& run, const Batch& sent, std::vector<Made>& made) {
   const auto collections = plan::creations(run.plan);
-  for (std::size_t i = 0; i < sent.requests().size() && i < sent.answers().size(); ++i) {
+  for (const auto& [i, answer] : sent.posted()) {
     const plan::Request& request = sent.requests()[i];
-    const plan::Response& answer = sent.answers()[i];
-    if (request.method != "POST" || !answer.ok() || answer.status < 200 || answer.status >= 300)
-      continue;
+    if (!answer.ok() || answer.status < 200 || answer.status >= 300) continue;
     for (const auto& c : collections) {
       const std::string& create_url = run.plan.operations[c.create].url;
       if (request.url.substr(0, request.url.find('?')) !=
@@ -534,8 +531,7 @@ std::vector<plan::CreatedObject> remove_made(Run& run, std::vector<Made> made) {
       o.removal = "no DELETE operation";
     } else {
       deletions.add(plan::make_request(run.plan, *made[i].removal, run.principals, o.identity,
-                                       plan::Credential::own, {{o.parameter, o.value}}),
-                    {});
+                                       plan::Credential::own, {{o.parameter, o.value}}));
       which.push_back(i);
     }
   }
@@ -616,7 +612,7 @@ class FreshObjects {
       plan::Request c = plan::make_request(run.plan, m_objects[i].target->create, run.principals,
                                            m_objects[i].owner, plan::Credential::own);
       c.body = plan::fresh_unique_values(c.body, run.tag + "-o-" + std::to_string(i));
-      creates.add(std::move(c), {});
+      creates.add(std::move(c));
       made_for.push_back(&m_objects[i]);
     }
     creates.send(run.traffic, "creating objects for writes");

@@ -50,12 +50,13 @@ std::string describe(const plan::Request& req, const plan::Response& r) {
 
 Traffic::Traffic(const http::Options& options, plan::Principals& principals,
                  const ProgressLine& progress)
-    : m_sessions(principals, options), m_progress(progress), m_budget(options.budget) {
+    : m_sessions(principals, options),
+      m_progress(progress),
+      // A request may take the whole timeout: renew what would expire while one is in flight.
+      m_renew_margin(std::max(2.0, options.timeout + 1)),
+      m_budget(options.budget) {
   m_sessions.login_all();
   m_sender = std::make_unique<http::Sender>(options, &principals);
-  const double per_second = std::min(options.rate, 100000.0);
-  m_chunk = std::clamp<std::size_t>(static_cast<std::size_t>(per_second),
-                                    static_cast<std::size_t>(options.concurrency) * 4, 2000);
 }
 
 void Traffic::set_controls(std::map<std::string, std::vector<plan::Request>> controls) {
@@ -92,37 +93,44 @@ std::vector<plan::Response> Traffic::send_once(const std::vector<plan::Request>&
 std::vector<plan::Response> Traffic::send(const std::vector<plan::Request>& requests,
                                           const std::string& stage) {
   std::vector<plan::Response> out(requests.size());
-  const http::Progress progress = m_progress.stage(stage);
-  for (std::size_t start = 0; start < requests.size(); start += m_chunk) {
-    const std::size_t end = std::min(requests.size(), start + m_chunk);
-    if (m_sender->exhausted()) {
-      // Nothing more can be sent: the rest of the stage is answered without trying.
-      for (std::size_t i = start; i < requests.size(); ++i)
-        out[i].error = http::budget_refusal(m_budget);
-      m_unsent += requests.size() - start;
-      break;
-    }
-    renew_expiring(std::max(2.0, 2 * m_last_chunk));
-    const std::vector<plan::Request> part(requests.begin() + static_cast<long>(start),
-                                          requests.begin() + static_cast<long>(end));
-    const auto chunk_started = std::chrono::steady_clock::now();
-    auto responses = m_sender->send(
-        part,
-        progress ? [&](std::size_t done, std::size_t) { progress(start + done, requests.size()); }
-                 : http::Progress{});
-    m_last_chunk =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - chunk_started).count();
-    count_unsent(responses);
-    if (!m_sender->exhausted()) recover(part, responses);
-    std::move(responses.begin(), responses.end(), out.begin() + static_cast<long>(start));
-  }
-  m_progress.clear();
+  send(requests, stage, [&](std::size_t i, plan::Response&& r) { out[i] = std::move(r); });
   return out;
 }
 
+void Traffic::send(const std::vector<plan::Request>& requests, const std::string& stage,
+                   const http::Deliver& deliver) {
+  if (requests.empty()) return;
+  renew_expiring(m_renew_margin);
+  std::vector<std::size_t> held;
+  std::vector<plan::Response> held_answers;
+  m_sender->send(
+      requests,
+      [&](std::size_t i, plan::Response&& r) {
+        count_unsent(r);
+        if (maybe_expired(requests[i], r)) {
+          held.push_back(i);
+          held_answers.push_back(std::move(r));
+          return;
+        }
+        deliver(i, std::move(r));
+      },
+      m_progress.stage(stage), [&] { renew_expiring(m_renew_margin); });
+  m_progress.clear();
+  if (!held.empty() && !m_sender->exhausted()) recover(requests, held, held_answers);
+  for (std::size_t k = 0; k < held.size(); ++k) deliver(held[k], std::move(held_answers[k]));
+}
+
+void Traffic::count_unsent(const plan::Response& r) {
+  if (r.error.starts_with("refused: the request budget")) ++m_unsent;
+}
+
 void Traffic::count_unsent(const std::vector<plan::Response>& responses) {
-  const std::string refusal = http::budget_refusal(m_budget);
-  for (const auto& r : responses) m_unsent += r.error == refusal ? 1 : 0;
+  for (const auto& r : responses) count_unsent(r);
+}
+
+bool Traffic::maybe_expired(const plan::Request& req, const plan::Response& r) const {
+  return req.credential == plan::Credential::own && !req.identity.empty() && r.status == 401 &&
+         m_controls.contains(req.identity);
 }
 
 std::string Traffic::budget_note() const {
@@ -136,16 +144,12 @@ std::string Traffic::budget_note() const {
       100.0 * static_cast<double>(sent) / static_cast<double>(sent + m_unsent));
 }
 
-void Traffic::recover(const std::vector<plan::Request>& part,
-                      std::vector<plan::Response>& responses) {
-  std::map<std::string, std::vector<std::size_t>> rejected;
-  for (std::size_t i = 0; i < part.size(); ++i) {
-    if (part[i].credential == plan::Credential::own && !part[i].identity.empty() &&
-        responses[i].status == 401)
-      rejected[part[i].identity].push_back(i);
-  }
-  for (const auto& [name, indices] : rejected) {
-    if (!m_controls.contains(name) || control_works(name)) continue;  // genuine denials
+void Traffic::recover(const std::vector<plan::Request>& requests,
+                      const std::vector<std::size_t>& held, std::vector<plan::Response>& answers) {
+  std::map<std::string, std::vector<std::size_t>> rejected;  // identity -> positions in `held`
+  for (std::size_t k = 0; k < held.size(); ++k) rejected[requests[held[k]].identity].push_back(k);
+  for (const auto& [name, positions] : rejected) {
+    if (control_works(name)) continue;  // genuine denials
     std::string got;
     if (!m_sessions.renewable(name)) {
       control_works(name, &got);
@@ -158,24 +162,46 @@ void Traffic::recover(const std::vector<plan::Request>& part,
                                     got + "); its verdicts cannot be trusted");
     }
     std::vector<plan::Request> again;
-    for (const std::size_t i : indices) again.push_back(part[i]);
+    for (const std::size_t k : positions) again.push_back(requests[held[k]]);
     auto retried = m_sender->send(again);
     count_unsent(retried);
-    for (std::size_t k = 0; k < indices.size(); ++k) responses[indices[k]] = std::move(retried[k]);
+    for (std::size_t j = 0; j < positions.size(); ++j)
+      answers[positions[j]] = std::move(retried[j]);
   }
+}
+
+void Batch::add(plan::Request request) {
+  add(std::move(request), std::vector<plan::Response*>{});
 }
 
 void Batch::add(plan::Request request, std::vector<plan::Response*> answers) {
   m_requests.push_back(std::move(request));
   m_to.push_back(std::move(answers));
+  m_sinks.emplace_back();
+}
+
+void Batch::add(plan::Request request, Sink sink) {
+  m_requests.push_back(std::move(request));
+  m_to.emplace_back();
+  m_sinks.push_back(std::move(sink));
 }
 
 void Batch::send(Traffic& traffic, const std::string& stage) {
   if (m_requests.empty()) return;
-  m_answers = traffic.send(m_requests, stage);
-  for (std::size_t i = 0; i < m_answers.size(); ++i) {
-    for (plan::Response* to : m_to[i]) *to = m_answers[i];
-  }
+  m_answers.resize(m_requests.size());
+  traffic.send(m_requests, stage, [&](std::size_t i, plan::Response&& answer) {
+    if (m_requests[i].method == "POST") m_posted[i] = answer;
+    const auto& to = m_to[i];
+    for (std::size_t k = 0; k + 1 < to.size(); ++k) *to[k] = answer;
+    if (m_sinks[i]) {
+      if (!to.empty()) *to.back() = answer;
+      m_sinks[i](std::move(answer));
+    } else if (!to.empty()) {
+      *to.back() = std::move(answer);
+    } else {
+      m_answers[i] = std::move(answer);
+    }
+  });
 }
 
 }  // namespace authdiff::app

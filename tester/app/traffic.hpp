@@ -3,6 +3,7 @@
 // sessions and their control requests (Traffic), and the requests of one step sent together
 // with each answer delivered where its request asked (Batch).
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -35,8 +36,7 @@ class ProgressLine {
 // sent: every later request is answered "not sent" and counted (budget_note()).
 class Traffic {
  public:
-  Traffic(const http::Options& options, plan::Principals& principals,
-          const ProgressLine& progress);
+  Traffic(const http::Options& options, plan::Principals& principals, const ProgressLine& progress);
 
   auth::Sessions& sessions() { return m_sessions; }
   const auth::Sessions& sessions() const { return m_sessions; }
@@ -46,7 +46,13 @@ class Traffic {
   // the first one got when none did.
   bool control_works(const std::string& identity, std::string* got = nullptr);
 
-  // Send `requests` (in chunks, renewing and recovering credentials) as stage `stage`.
+  // Send `requests` as stage `stage`, each answer to `deliver` as soon as it is final.
+  // Credentials about to expire are renewed as the stage goes; an identity's own request
+  // answered 401 is held until the rest is sent, then its credential is checked against its
+  // positive control, renewed where it stopped working, and the request sent again.
+  void send(const std::vector<plan::Request>& requests, const std::string& stage,
+            const http::Deliver& deliver);
+  // The same, keeping every answer (in the order of `requests`).
   std::vector<plan::Response> send(const std::vector<plan::Request>& requests,
                                    const std::string& stage);
   // Send `requests` at once, without chunks or recovery (the positive controls).
@@ -66,36 +72,48 @@ class Traffic {
   double seconds() const { return m_sender->seconds(); }
 
  private:
-  void recover(const std::vector<plan::Request>& part, std::vector<plan::Response>& responses);
+  // Whether `r` may only say that `req`'s credential stopped working (held for recover()).
+  bool maybe_expired(const plan::Request& req, const plan::Response& r) const;
+  // Check, renew and resend the held requests: `held` indexes `requests`, `answers` theirs.
+  void recover(const std::vector<plan::Request>& requests, const std::vector<std::size_t>& held,
+               std::vector<plan::Response>& answers);
   void count_unsent(const std::vector<plan::Response>& responses);
+  void count_unsent(const plan::Response& response);
 
   auth::Sessions m_sessions;
   const ProgressLine& m_progress;
   std::unique_ptr<http::Sender> m_sender;
   std::map<std::string, std::vector<plan::Request>> m_controls;
-  std::size_t m_chunk = 2000;
-  double m_last_chunk = 0;
+  double m_renew_margin = 2;  // seconds: renew what expires sooner than this
   std::size_t m_budget = 0;
   std::size_t m_unsent = 0;  // requests not sent because the budget was used up
 };
 
 // The requests of one step, sent together. Each request names where its answer goes (one or
-// more places), so no stage keeps parallel vectors or index arithmetic.
+// more places, or a function that takes it as it arrives), so no stage keeps parallel vectors or
+// index arithmetic.
 class Batch {
  public:
+  using Sink = std::function<void(plan::Response&&)>;
+  void add(plan::Request request);  // its answer is kept: answers()
   void add(plan::Request request, std::vector<plan::Response*> answers);
+  void add(plan::Request request, Sink sink);
   bool empty() const { return m_requests.empty(); }
   // Send them (nothing when empty) and deliver every answer.
   void send(Traffic& traffic, const std::string& stage);
-  // After send(): the requests and their answers, in the order added.
-  const std::vector<plan::Request>& requests() const { return m_requests; }
-  const std::vector<plan::Response>& answers() const { return m_answers; }
   std::vector<plan::Request>& requests() { return m_requests; }
+  const std::vector<plan::Request>& requests() const { return m_requests; }
+  // After send(): the answers kept (requests added without a destination; empty for others),
+  // and those of the POST requests (what the run may have created), by index.
+  const std::vector<plan::Response>& answers() const { return m_answers; }
+  const std::map<std::size_t, plan::Response>& posted() const { return m_posted; }
 
  private:
   std::vector<plan::Request> m_requests;
   std::vector<std::vector<plan::Response*>> m_to;
+  std::vector<Sink> m_sinks;
   std::vector<plan::Response> m_answers;
+  std::map<std::size_t, plan::Response> m_posted;
 };
 
 // Whether `r` is a usable 2xx answer: a body that is no error message and not empty.

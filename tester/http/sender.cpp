@@ -194,24 +194,24 @@ struct Round {
     Clock::time_point not_before;
   };
   const std::vector<plan::Request>& requests;
+  const Deliver& deliver;
   const Progress& progress;
-  std::vector<plan::Response> out;
   std::deque<Pending> queue;
   std::vector<Transfer*> free_slots;
   std::vector<int> attempts_of, throttled_of;  // per request; throttled: answered 429 or 503
   TokenBucket bucket;
   std::size_t done = 0, in_flight = 0;
 
-  Round(const std::vector<plan::Request>& r, const Progress& p, const Options& o)
+  Round(const std::vector<plan::Request>& r, const Deliver& d, const Progress& p, const Options& o)
       : requests(r),
+        deliver(d),
         progress(p),
-        out(r.size()),
         attempts_of(r.size(), 0),
         throttled_of(r.size(), 0),
         bucket(o.rate, std::max(1.0, std::min<double>(o.concurrency, o.rate))) {}
 
   void finish(std::size_t index, plan::Response r) {
-    out[index] = std::move(r);
+    deliver(index, std::move(r));
     ++done;
     if (progress) progress(done, requests.size());
   }
@@ -397,26 +397,39 @@ std::string Sender::origin() const {
 
 std::vector<plan::Response> Sender::send(const std::vector<plan::Request>& requests,
                                          const Progress& progress) {
+  std::vector<plan::Response> out(requests.size());
+  send(
+      requests, [&](std::size_t i, plan::Response&& r) { out[i] = std::move(r); }, progress);
+  return out;
+}
+
+void Sender::send(const std::vector<plan::Request>& requests, const Deliver& deliver,
+                  const Progress& progress, const std::function<void()>& tick) {
   Impl& s = *m_impl;
   const auto started = Clock::now();
-  Round round(requests, progress, s.options);
+  Round round(requests, deliver, progress, s.options);
   for (std::size_t i = 0; i < requests.size(); ++i) {
     if (std::string problem = s.scope_problem(requests[i]); !problem.empty()) {
-      round.out[i].error = std::move(problem);
-      ++round.done;
+      plan::Response refused;
+      refused.error = std::move(problem);
       ++s.refused;
+      round.finish(i, std::move(refused));
       continue;
     }
     round.queue.push_back({i, 0, Clock::now()});
   }
   for (auto& t : s.pool) round.free_slots.push_back(&t);
+  auto next_tick = Clock::now() + std::chrono::seconds(1);
   while (!round.queue.empty() || round.in_flight > 0) {
+    if (tick && Clock::now() >= next_tick) {
+      tick();
+      next_tick = Clock::now() + std::chrono::seconds(1);
+    }
     s.refill(round);
     s.drain(round);
     s.wait(round);
   }
   s.seconds += std::chrono::duration<double>(Clock::now() - started).count();
-  return std::move(round.out);
 }
 
 // Start waiting requests on free transfers, as far as the rate and the budget allow.

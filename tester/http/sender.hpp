@@ -38,6 +38,9 @@ struct Options {
 
 // Progress: attempts finished so far, and the size of the current batch.
 using Progress = std::function<void(std::size_t done, std::size_t total)>;
+// Where each answer goes as it ends (in no particular order): the index of its request, and the
+// answer to keep or drop. Called once per request, on the sending thread.
+using Deliver = std::function<void(std::size_t index, plan::Response&& answer)>;
 
 class Sender {
  public:
@@ -52,6 +55,11 @@ class Sender {
   // scope guard or the budget refuses is not sent and has `error` set.
   std::vector<plan::Response> send(const std::vector<plan::Request>& requests,
                                    const Progress& progress = {});
+  // The same, streaming: each answer is handed to `deliver` as it ends, so a long stage holds
+  // only the answers in flight. `tick`, when set, runs about once a second between transfers
+  // (the caller renews credentials there); it may send requests of its own elsewhere.
+  void send(const std::vector<plan::Request>& requests, const Deliver& deliver,
+            const Progress& progress = {}, const std::function<void()>& tick = {});
 
   // Whether the request budget is used up: every further request is refused.
   bool exhausted() const;
