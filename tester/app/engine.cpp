@@ -815,7 +815,23 @@ struct ProbeAnswer {
   const judge::Check* check = nullptr;
   std::optional<std::size_t> object;  // a write on its own object
   plan::Response answer;
+  std::optional<judge::ProbeResult>
+      judged;  // judged as its answer arrived (then `answer` is empty)
 };
+
+// Judge `p` on `answer` now (judge::judge_one), keeping the verdict and not the body.
+void judge_now(const judge::JudgeContext& ctx, ProbeAnswer& p, plan::Response&& answer) {
+  if (p.check == nullptr) {
+    p.answer = std::move(answer);
+    return;
+  }
+  judge::ProbeResult r;
+  r.probe = *p.probe;
+  r.check = p.check;
+  r.response = std::move(answer);
+  judge::judge_one(ctx, r);
+  p.judged = std::move(r);
+}
 
 // Send the probes: reads first, then writes of one object (each on its own fresh object, read
 // back by its owner afterwards). A probe judged on a baseline's answer is not sent again, one
@@ -871,7 +887,8 @@ void send_series(Run& run, const std::vector<ProbeAnswer*>& probes) {
   }
 }
 
-std::vector<ProbeAnswer> send_probes(Run& run, const Baselines& stage, FreshObjects& fresh,
+std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, Baselines& stage,
+                                     FreshObjects& fresh,
                                      const std::map<const plan::Probe*, std::size_t>& objects,
                                      std::vector<Made>& made) {
   std::map<std::pair<std::size_t, std::string>, const BaselineAnswers*> baseline_of;
@@ -887,7 +904,8 @@ std::vector<ProbeAnswer> send_probes(Run& run, const Baselines& stage, FreshObje
       out.push_back({&probe,
                      judge::find_check(probe.check),
                      o == objects.end() ? std::nullopt : std::optional(o->second),
-                     {}});
+                     {},
+                     std::nullopt});
     }
   }
   Batch reads, writes;
@@ -901,16 +919,19 @@ std::vector<ProbeAnswer> send_probes(Run& run, const Baselines& stage, FreshObje
     if (!probe.series.empty()) {
       serial.push_back(&p);
     } else if (b != baseline_of.end()) {
-      p.answer = b->second->first;
+      judge_now(ctx, p, plan::Response(b->second->first));
     } else if (p.object && !fresh[*p.object].made()) {
       p.answer = fresh[*p.object].not_sent();
     } else if (p.object) {
       writes.add(probe.request, {&p.answer});
       written.push_back(*p.object);
     } else {
-      reads.add(probe.request, {&p.answer});
+      reads.add(probe.request, [&ctx, &p](plan::Response&& r) { judge_now(ctx, p, std::move(r)); });
     }
   }
+  // What the baselines taught is in the Knowledge now: their bodies are not needed any more.
+  for (auto& b : stage.baselines) b.first = b.second = plan::Response{};
+  for (auto& f : stage.fingerprints) f.answer = plan::Response{};
   fresh_bodies(run, reads.requests());
   fresh_bodies(run, writes.requests());
   reads.send(run.traffic, "probes");
@@ -973,6 +994,11 @@ std::vector<judge::ProbeResult> judge_probes(const judge::JudgeContext& ctx,
   std::vector<judge::ProbeResult> results;
   std::vector<std::optional<std::size_t>> objects;
   for (auto& a : answers) {
+    if (a.judged) {
+      results.push_back(std::move(*a.judged));
+      objects.push_back(a.object);
+      continue;
+    }
     judge::ProbeResult r;
     r.probe = *a.probe;
     r.check = a.check;
@@ -1062,15 +1088,15 @@ report::ScanResult execute(plan::Plan& p, const config::Config& config,
 
   // (3) Probes, (4) the positive control again (unless the budget ran out: nothing can be
   // sent, and the run says so instead), then the run's own objects are removed.
-  std::vector<ProbeAnswer> answers = send_probes(run, stage, fresh, probe_objects, made);
+  const auto detectors = judge::detectors_for(config);
+  if (!detectors) throw Failure(detectors.error(), k_exit_usage);
+  const judge::JudgeContext ctx{p, config, principals, knowledge, *detectors, options};
+  std::vector<ProbeAnswer> answers = send_probes(run, ctx, stage, fresh, probe_objects, made);
   if (!traffic.exhausted()) control_again(run, controls);
   for (auto& m : fresh.made(p)) made.push_back(std::move(m));
   std::vector<plan::CreatedObject> created = remove_made(run, std::move(made));
 
-  // Judge and report.
-  const auto detectors = judge::detectors_for(config);
-  if (!detectors) throw Failure(detectors.error(), k_exit_usage);
-  const judge::JudgeContext ctx{p, config, principals, knowledge, *detectors, options};
+  // Judge (what was not judged as it arrived) and report.
   report::ScanResult result;
   result.operations = operation_infos(p);
   result.results = judge_probes(ctx, std::move(answers), sign_in_answers(run), fresh);

@@ -68,21 +68,47 @@ Result<bool> Mutations::extend_from(const std::string& dir) {
   return true;
 }
 
+namespace {
+
+std::vector<std::string> exposed_classes(const Detectors& detectors,
+                                         const plan::Response& response) {
+  std::vector<std::string> out;
+  for (const auto& d : sensitive_data(detectors, response)) {
+    if (std::find(out.begin(), out.end(), d.data_class) == out.end()) out.push_back(d.data_class);
+  }
+  return out;
+}
+
+}  // namespace
+
+void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body) {
+  r.verdict = r.check->judge(ctx, r.probe, r.response);
+  if (r.verdict.state == State::bypassed && r.check->wrong_caller())
+    r.exposed = exposed_classes(ctx.detectors, r.response);
+  r.judged = true;
+  if (!keep_body && !r.check->info().relates_bodies) std::string().swap(r.response.body);
+}
+
 void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results,
                const std::function<void(std::vector<ProbeResult>&)>& revise) {
-  for (auto& r : results) r.verdict = r.check->judge(ctx, r.probe, r.response);
+  for (auto& r : results) {
+    if (!r.judged) judge_one(ctx, r, true);
+  }
   if (revise) revise(results);
   for (const Check* c : registry()) c->relate(ctx, results);
   // What exactly got out: unmasked sensitive data in a response the caller should not have
-  // makes the finding critical and names the data classes.
+  // makes the finding critical and names the data classes. (A verdict that only became
+  // bypassed after judging, a write's effect, is read from the body still there.)
   for (auto& r : results) {
     if (r.verdict.state != State::bypassed || !r.check->wrong_caller()) continue;
+    if (r.exposed.empty() && !r.response.body.empty())
+      r.exposed = exposed_classes(ctx.detectors, r.response);
     bool raise = false;
-    for (const auto& d : sensitive_data(ctx.detectors, r.response)) {
-      if (std::find(r.verdict.data.begin(), r.verdict.data.end(), d.data_class) ==
+    for (const auto& data_class : r.exposed) {
+      if (std::find(r.verdict.data.begin(), r.verdict.data.end(), data_class) ==
           r.verdict.data.end())
-        r.verdict.data.push_back(d.data_class);
-      raise = raise || d.data_class != k_email;
+        r.verdict.data.push_back(data_class);
+      raise = raise || data_class != k_email;
     }
     if (raise) r.verdict.severity = Severity::critical;
   }

@@ -85,6 +85,10 @@ struct ProbeResult {
   const Check* check = nullptr;
   std::string finding;  // bypassed: the id of the finding it belongs to
   std::string curl;     // bypassed: a curl command reproducing it (placeholders for credentials)
+  bool judged = false;  // judge_one ran: `verdict` and `exposed` are set, the body may be gone
+  // The data classes of unmasked sensitive data in the response, found while it was judged
+  // (only where a caller who should not have it got in).
+  std::vector<std::string> exposed;
 };
 
 // A setting of a check: a key of its `[checks.NAME]` table (docs/checks.md lists them).
@@ -130,6 +134,9 @@ struct CheckInfo {
   // a sign-in outside the spec): findings name the request's method and path (the full URL off
   // the base URL's origin) instead, and so does their id.
   bool names_request = false;
+  // Its relate() compares the bodies of its answers with each other, so they are kept until
+  // then; every other answer's body is dropped as soon as it is judged (judge_one).
+  bool relates_bodies = false;
   std::vector<Setting> settings;  // besides `enabled`, which every check has
 };
 
@@ -200,7 +207,12 @@ std::vector<Detection> sensitive_data(const Detectors& detectors, const plan::Re
 bool ordinary_caller(const config::Config& config, const plan::Principals& principals,
                      const std::string& identity);
 
-// Judge every result (`response` filled, `check` set), then let each check relate them.
+// Judge one result as its answer arrives (`response` filled, `check` set): its verdict and the
+// sensitive data a wrong caller got; then its body is dropped (unless `keep_body` or its check
+// relates bodies), so a run holds the bodies in flight, not every body it ever read.
+void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body = false);
+
+// Judge every result not judged yet (judge_one), then let each check relate them.
 // `revise` runs between the two: what the run knows beyond one exchange (what a write did to
 // its object) changes verdicts before the checks relate them.
 void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results,

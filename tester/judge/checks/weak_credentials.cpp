@@ -162,6 +162,7 @@ class WeakCredentials final : public Check {
                .tests_access = false,
                .per_victim = false,
                .names_request = true,
+               .relates_bodies = true,
                .settings = {{.key = "attempts",
                              .kind = Setting::Kind::integer,
                              .fallback = 10,
