@@ -287,8 +287,8 @@ bool same_for_everyone(const JudgeContext& ctx, const plan::Probe& probe,
   std::size_t others = 0;
   for (const BaselineView* b : ctx.knowledge.baselines(probe.operation)) {
     if (b->identity.empty() || b->identity == victim.identity || !b->usable()) continue;
-    for (const auto& value : victim.values) {
-      if (!b->values.contains(value)) return false;
+    for (const std::uint64_t value : victim.values.hashes()) {
+      if (!b->values.contains_hash(value)) return false;
     }
     ++others;
   }

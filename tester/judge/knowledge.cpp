@@ -1,6 +1,7 @@
 #include "judge/knowledge.hpp"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "util/strings.hpp"
 
@@ -13,7 +14,7 @@ bool same_shape(const Observation& a, const Observation& b) {
   if (a.status != b.status) return false;
   if (a.json && b.json) {
     if (a.doc.type() != b.doc.type()) return false;
-    if (!a.doc.is_object()) return a.doc == b.doc;
+    if (!a.doc.is_object()) return a.whole_hash() == b.whole_hash();
     if (a.doc.size() != b.doc.size()) return false;
     for (const auto& [key, value] : a.doc.items()) {
       const auto other = b.doc.find(key);
@@ -28,15 +29,28 @@ bool same_shape(const Observation& a, const Observation& b) {
   return !a.json && !b.json && a.body_prefix == b.body_prefix;
 }
 
-// Whether `o` is the same answer as `denial`: the same shape, and no specific value the denial
-// does not carry too. (`{"data": []}` to a garbage credential and `{"data": [orders]}` share
-// their top-level members, but only the second carries anything.)
-bool same_answer(const Observation& denial, const Observation& o) {
+// Whether `o` is the same answer as `denial` (which carries `denial_values`): the same shape,
+// and no specific value the denial does not carry too. (`{"data": []}` to a garbage credential
+// and `{"data": [orders]}` share their top-level members, but only the second carries
+// anything.) `distinct`: o's distinctive values, when o is slimmed.
+bool same_answer(const Observation& denial, const HashSet& denial_values, const Observation& o,
+                 const HashSet* distinct = nullptr) {
   if (!same_shape(denial, o)) return false;
-  std::unordered_set<std::string> values;
-  for (const auto& leaf : denial.leaves) values.insert(leaf.value);
-  return std::all_of(o.leaves.begin(), o.leaves.end(),
-                     [&](const Leaf& l) { return !distinctive(l) || values.contains(l.value); });
+  if (distinct != nullptr) {
+    return std::all_of(distinct->hashes().begin(), distinct->hashes().end(),
+                       [&](std::uint64_t h) { return denial_values.contains_hash(h); });
+  }
+  return std::all_of(o.leaves.begin(), o.leaves.end(), [&](const Leaf& l) {
+    return !distinctive(l) || denial_values.contains(l.value);
+  });
+}
+
+// Whether `pointer` is below one of `prefixes`.
+bool below_any(const std::string& pointer, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](const std::string& f) {
+    return pointer.size() > f.size() && pointer.compare(0, f.size(), f) == 0 &&
+           pointer[f.size()] == '/';
+  });
 }
 
 }  // namespace
@@ -50,9 +64,49 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
   v.operation = baseline.operation;
   v.identity = baseline.identity;
   v.request = baseline.request;
+  // One answer parsed at a time: the first one's leaves are kept as hashes (pointer, value,
+  // distinctive) while the second one is read, then both parsed copies are gone.
+  struct Hashed {
+    std::uint64_t pointer, value;
+    bool distinctive;
+  };
+  std::vector<Hashed> first_leaves;
   v.first = observe(first, list_pointer);
-  v.second = observe(second, list_pointer);
-  v.volatile_pointers = volatile_pointers(v.first, v.second);
+  first_leaves.reserve(v.first.leaves.size());
+  for (const auto& leaf : v.first.leaves) {
+    first_leaves.push_back(
+        {HashSet::hash(leaf.pointer), HashSet::hash(leaf.value), distinctive(leaf)});
+    if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
+  }
+  v.first.slim();
+  {
+    const Observation o2 = observe(second, list_pointer);
+    std::unordered_map<std::uint64_t, std::uint64_t> by_pointer;
+    by_pointer.reserve(first_leaves.size());
+    for (const auto& h : first_leaves) by_pointer.emplace(h.pointer, h.value);
+    HashSet in_second;
+    for (const auto& leaf : o2.leaves) {
+      const std::uint64_t p = HashSet::hash(leaf.pointer);
+      in_second.insert_hash(p);
+      const auto it = by_pointer.find(p);
+      if (it == by_pointer.end() || it->second != HashSet::hash(leaf.value))
+        v.volatile_pointers.insert_hash(p);
+      if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
+    }
+    in_second.seal();
+    for (const auto& h : first_leaves) {
+      if (!in_second.contains_hash(h.pointer)) v.volatile_pointers.insert_hash(h.pointer);
+    }
+    v.volatile_pointers.seal();
+  }
+  for (const auto& h : first_leaves) {
+    if (!h.distinctive) continue;
+    v.distinct.insert_hash(h.value);
+    if (!v.volatile_pointers.contains_hash(h.pointer)) v.values.insert_hash(h.value);
+  }
+  v.distinct.seal();
+  v.values.seal();
+  v.seen.seal();
   const Observation& o = v.first;
   if (o.transport_error) {
     v.problem = "baseline failed: " + o.error;
@@ -67,59 +121,51 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
   } else if (list_pointer && o.items && *o.items == 0) {
     v.problem = "baseline list is empty: nothing to compare";
   }
-  for (const auto& leaf : o.leaves) {
-    if (!v.volatile_pointers.contains(leaf.pointer) && distinctive(leaf))
-      v.values.insert(leaf.value);
-  }
   m_index[{v.operation, v.identity}] = m_baselines.size();
   m_baselines.push_back(std::move(v));
 }
 
 void Knowledge::add_denied(std::size_t operation, const plan::Response& response) {
-  m_denied[operation] = observe(response, std::nullopt);
+  Denial d{observe(response, std::nullopt), {}};
+  for (const auto& leaf : d.answer.leaves) d.values.insert(leaf.value);
+  d.values.seal();
+  m_denied[operation] = std::move(d);
 }
 
 void Knowledge::finish() {
   m_seen.clear();
-  m_public.clear();
+  m_public = HashSet();
   m_open.clear();
   // What a caller saw legitimately: its answers, less what a leak put in them (items of a list
   // that belong to others); data that reached it through a leak does not excuse the next one.
-  for (const auto& b : m_baselines) {
-    auto& target = b.identity.empty() ? m_public : m_seen[b.identity];
-    const auto legitimate = [&](const Leaf& leaf) {
-      return std::none_of(b.foreign.begin(), b.foreign.end(), [&](const std::string& f) {
-        return leaf.pointer.size() > f.size() && leaf.pointer.compare(0, f.size(), f) == 0 &&
-               leaf.pointer[f.size()] == '/';
-      });
-    };
-    for (const auto* o : {&b.first, &b.second}) {
-      for (const auto& leaf : o->leaves) {
-        if (legitimate(leaf)) target.insert(leaf.value);
-      }
-    }
-  }
+  for (const auto& b : m_baselines)
+    (b.identity.empty() ? m_public : m_seen[b.identity]).merge(b.seen);
+  m_public.seal();
+  for (auto& [name, values] : m_seen) values.seal();
   // A denied fingerprint that carries an allowed caller's data is no denial: forget it. Only
   // then do the answers to garbage credentials count as what anyone sees.
   for (auto it = m_denied.begin(); it != m_denied.end();) {
     bool leaks = false;
     for (const auto* b : baselines(it->first)) {
       if (!b->identity.empty() &&
-          leak_verdict(*this, *b, it->second, "").state == State::bypassed) {
+          leak_verdict(*this, *b, it->second.answer, "").state == State::bypassed) {
         leaks = true;
       }
     }
     if (leaks) m_open.insert(it->first);
     it = leaks ? m_denied.erase(it) : std::next(it);
   }
-  for (const auto& [op, d] : m_denied) {
-    for (const auto& leaf : d.leaves) m_public.insert(leaf.value);
+  for (auto& [op, d] : m_denied) {
+    m_public.merge(d.values);
+    d.answer.slim();
   }
+  m_public.seal();
   // Never green when blind: an allowed caller's answer that is the same as the denial (a web
   // front end's page for every path, `{}` for everything) cannot show whether a probe got in.
   for (auto& b : m_baselines) {
     const auto d = m_denied.find(b.operation);
-    if (b.usable() && !b.identity.empty() && d != m_denied.end() && same_answer(d->second, b.first))
+    if (b.usable() && !b.identity.empty() && d != m_denied.end() &&
+        same_answer(d->second.answer, d->second.values, b.first, &b.distinct))
       b.problem = "the allowed caller's answer (" + std::to_string(b.first.status) +
                   ") is the same as the answer to a garbage credential: access cannot be told "
                   "from denial here";
@@ -172,7 +218,7 @@ bool Knowledge::looks_denied(std::size_t operation, const Observation& o, std::s
   if (o.is_2xx() && o.empty && !write())
     return say(std::to_string(o.status) + " with an empty body");
   const auto it = m_denied.find(operation);
-  if (o.is_2xx() && it != m_denied.end() && same_answer(it->second, o)) {
+  if (o.is_2xx() && it != m_denied.end() && same_answer(it->second.answer, it->second.values, o)) {
     return say(std::to_string(o.status) + " matching the answer to a garbage credential");
   }
   return false;

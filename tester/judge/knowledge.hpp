@@ -15,14 +15,18 @@
 
 namespace authdiff::judge {
 
+// What is kept of a baseline: hashes of its values, not its answers (a baseline of a 5 MB list
+// costs a few MB here, not the hundreds its parsed copies would).
 struct BaselineView {
   std::size_t operation = 0;
   std::string identity;  // "" = anonymous
   plan::Request request;
-  Observation first, second;
-  std::unordered_set<std::string> volatile_pointers;
-  std::unordered_set<std::string> values;  // distinctive, non-volatile values it carries
-  std::string problem;                     // non-empty: not a usable positive control (why)
+  Observation first;          // the first answer, slimmed (Observation::slim)
+  HashSet volatile_pointers;  // pointers whose values differ between the two answers
+  HashSet values;             // distinctive, non-volatile values it carries
+  HashSet distinct;           // every distinctive value it carries
+  HashSet seen;               // every value the caller saw legitimately (not in `foreign`)
+  std::string problem;        // non-empty: not a usable positive control (why)
   // Items of the answer that belong to somebody else, whom the caller may not read (a leaky
   // list): what is below these pointers is not "seen legitimately" by the caller.
   std::vector<std::string> foreign;
@@ -62,15 +66,19 @@ class Knowledge {
   // leaked).
   const Observation* denied_answer(std::size_t operation) const {
     const auto it = m_denied.find(operation);
-    return it == m_denied.end() ? nullptr : &it->second;
+    return it == m_denied.end() ? nullptr : &it->second.answer;
   }
 
  private:
   std::vector<BaselineView> m_baselines;
   std::map<std::pair<std::size_t, std::string>, std::size_t> m_index;  // (operation, identity)
-  std::map<std::size_t, Observation> m_denied;
-  std::map<std::string, std::unordered_set<std::string>> m_seen;  // identity -> values
-  std::unordered_set<std::string> m_public;
+  struct Denial {
+    Observation answer;  // slimmed by finish()
+    HashSet values;      // every value it carries
+  };
+  std::map<std::size_t, Denial> m_denied;
+  std::map<std::string, HashSet> m_seen;  // identity -> values
+  HashSet m_public;
   std::set<std::size_t> m_open;  // operations whose garbage-credential answer leaked
 };
 

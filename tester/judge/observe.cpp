@@ -147,6 +147,46 @@ Observation observe(const plan::Response& response,
   return o;
 }
 
+std::uint64_t HashSet::hash(std::string_view value) {
+  return std::hash<std::string_view>{}(value);
+}
+
+void HashSet::merge(const HashSet& other) {
+  m_hashes.insert(m_hashes.end(), other.m_hashes.begin(), other.m_hashes.end());
+}
+
+void HashSet::seal() {
+  std::sort(m_hashes.begin(), m_hashes.end());
+  m_hashes.erase(std::unique(m_hashes.begin(), m_hashes.end()), m_hashes.end());
+  m_hashes.shrink_to_fit();
+}
+
+bool HashSet::contains_hash(std::uint64_t h) const {
+  return std::binary_search(m_hashes.begin(), m_hashes.end(), h);
+}
+
+std::uint64_t Observation::whole_hash() const {
+  if (slimmed) return doc_hash;
+  return json ? HashSet::hash(doc.dump()) : HashSet::hash(body_prefix);
+}
+
+void Observation::slim() {
+  if (slimmed) return;
+  doc_hash = whole_hash();
+  // Nested values emptied (their type stays: same_shape compares it); a top-level array
+  // empties too, its hash stands for it.
+  if (doc.is_object()) {
+    for (auto it = doc.begin(); it != doc.end(); ++it) {
+      if (it->is_object()) *it = nlohmann::json::object();
+      if (it->is_array()) *it = nlohmann::json::array();
+    }
+  } else if (doc.is_array()) {
+    doc = nlohmann::json::array();
+  }
+  std::vector<Leaf>().swap(leaves);
+  slimmed = true;
+}
+
 bool distinctive(const Leaf& leaf) {
   const std::string& v = leaf.value;
   if (leaf.is_string) {

@@ -2,6 +2,7 @@
 // A response as the verdict rules see it: parsed JSON (bounded), flattened leaves, whether it
 // looks like an error or a denial, how many list items it holds. Pure functions; never throws.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -19,6 +20,26 @@ struct Leaf {
   bool is_string = false;
 };
 
+// A set of strings kept as their 64-bit hashes: 8 bytes a value instead of the text, for what the
+// knowledge keeps of every baseline (a list of a hundred thousand items has that many values).
+// Two different values meet one hash with odds of about n² / 2^65: nil at a million values.
+class HashSet {
+ public:
+  static std::uint64_t hash(std::string_view value);
+  void insert(std::string_view value) { m_hashes.push_back(hash(value)); }
+  void insert_hash(std::uint64_t h) { m_hashes.push_back(h); }
+  void merge(const HashSet& other);
+  void seal();  // sort and deduplicate: call once every value is in, before contains()
+  bool contains(std::string_view value) const { return contains_hash(hash(value)); }
+  bool contains_hash(std::uint64_t h) const;
+  bool empty() const { return m_hashes.empty(); }
+  std::size_t size() const { return m_hashes.size(); }
+  const std::vector<std::uint64_t>& hashes() const { return m_hashes; }
+
+ private:
+  std::vector<std::uint64_t> m_hashes;
+};
+
 struct Observation {
   long status = 0;
   bool transport_error = false;
@@ -33,8 +54,17 @@ struct Observation {
   bool counted_whole = false;  // truncated, but `items` counts the whole body (http streamed it)
   std::size_t body_bytes = 0;
   std::string body_prefix;  // the first bytes, for non-JSON comparisons
+  // slim(): `doc` is only the top level of an object (nested values emptied), `leaves` are gone
+  // and `doc_hash` is a hash of the whole document.
+  bool slimmed = false;
+  std::uint64_t doc_hash = 0;
 
   bool is_2xx() const { return status >= 200 && status < 300; }
+  // Keep what comparing answers needs (status, sizes, counts, the top-level shape), drop the
+  // parsed document and its leaves: a kept 5 MB answer then costs a few hundred bytes.
+  void slim();
+  // A hash of the whole document (JSON), whether slimmed or not.
+  std::uint64_t whole_hash() const;
 };
 
 // Observe `response`; `list_pointer` is the spec's pointer to the array ("" = the top level),
