@@ -3,11 +3,14 @@
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
+#include <deque>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
@@ -209,6 +212,7 @@ struct Run {
   const ProgressLine& progress;
   std::string tag;              // "authdiff-<pid>": makes write bodies' unique values fresh
   std::size_t bodies_made = 0;  // fresh bodies so far
+  double judging = 0;           // seconds spent judging (ScanResult::run.judge_seconds)
 };
 
 // Every write body gets its own unique values (e-mail addresses, usernames, slugs), so a second
@@ -819,8 +823,24 @@ struct ProbeAnswer {
       judged;  // judged as its answer arrived (then `answer` is empty)
 };
 
+// Adds its own lifetime to `total` (seconds).
+class Stopwatch {
+ public:
+  explicit Stopwatch(double& total) : m_total(total), m_start(std::chrono::steady_clock::now()) {}
+  ~Stopwatch() {
+    m_total += std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  double& m_total;
+  std::chrono::steady_clock::time_point m_start;
+};
+
 // Judge `p` on `answer` now (judge::judge_one), keeping the verdict and not the body.
-void judge_now(const judge::JudgeContext& ctx, ProbeAnswer& p, plan::Response&& answer) {
+void judge_now(Run& run, const judge::JudgeContext& ctx, ProbeAnswer& p, plan::Response&& answer) {
+  const Stopwatch clock(run.judging);
   if (p.check == nullptr) {
     p.answer = std::move(answer);
     return;
@@ -887,6 +907,65 @@ void send_series(Run& run, const std::vector<ProbeAnswer*>& probes) {
   }
 }
 
+// Judges probes on a thread of its own while the sender goes on: the sending thread hands each
+// answer over (waiting only when too many bodies are queued, so memory stays bounded) and the
+// verdicts are all in once finish() returns. Judging reads the knowledge, the plan and the
+// config, all fixed while probes are sent.
+class Judging {
+ public:
+  Judging(Run& run, const judge::JudgeContext& ctx)
+      : m_run(run), m_ctx(ctx), m_thread([this] { work(); }) {}
+  ~Judging() { finish(); }
+  Judging(const Judging&) = delete;
+  Judging& operator=(const Judging&) = delete;
+
+  void add(ProbeAnswer& p, plan::Response&& answer) {
+    std::unique_lock lock(m_mutex);
+    m_room.wait(lock, [&] { return m_queued_bytes < k_max_queued_bytes || m_queue.empty(); });
+    m_queued_bytes += answer.body.size();
+    m_queue.emplace_back(&p, std::move(answer));
+    m_ready.notify_one();
+  }
+
+  // Wait until every answer handed over is judged.
+  void finish() {
+    {
+      const std::lock_guard lock(m_mutex);
+      if (m_closed) return;
+      m_closed = true;
+      m_ready.notify_one();
+    }
+    m_thread.join();
+  }
+
+ private:
+  static constexpr std::size_t k_max_queued_bytes = 64u << 20;
+
+  void work() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      m_ready.wait(lock, [&] { return m_closed || !m_queue.empty(); });
+      if (m_queue.empty()) return;
+      auto [p, answer] = std::move(m_queue.front());
+      m_queue.pop_front();
+      m_queued_bytes -= answer.body.size();
+      m_room.notify_one();
+      lock.unlock();
+      judge_now(m_run, m_ctx, *p, std::move(answer));
+      lock.lock();
+    }
+  }
+
+  Run& m_run;
+  const judge::JudgeContext& m_ctx;
+  std::mutex m_mutex;
+  std::condition_variable m_ready, m_room;
+  std::deque<std::pair<ProbeAnswer*, plan::Response>> m_queue;
+  std::size_t m_queued_bytes = 0;
+  bool m_closed = false;
+  std::thread m_thread;  // last: starts once the rest is built
+};
+
 std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, Baselines& stage,
                                      FreshObjects& fresh,
                                      const std::map<const plan::Probe*, std::size_t>& objects,
@@ -908,6 +987,7 @@ std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, B
                      std::nullopt});
     }
   }
+  Judging judging(run, ctx);
   Batch reads, writes;
   std::vector<std::size_t> written;
   std::vector<ProbeAnswer*> serial;
@@ -919,14 +999,15 @@ std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, B
     if (!probe.series.empty()) {
       serial.push_back(&p);
     } else if (b != baseline_of.end()) {
-      judge_now(ctx, p, plan::Response(b->second->first));
+      judge_now(run, ctx, p, plan::Response(b->second->first));
     } else if (p.object && !fresh[*p.object].made()) {
       p.answer = fresh[*p.object].not_sent();
     } else if (p.object) {
       writes.add(probe.request, {&p.answer});
       written.push_back(*p.object);
     } else {
-      reads.add(probe.request, [&ctx, &p](plan::Response&& r) { judge_now(ctx, p, std::move(r)); });
+      reads.add(probe.request,
+                [&judging, &p](plan::Response&& r) { judging.add(p, std::move(r)); });
     }
   }
   // What the baselines taught is in the Knowledge now: their bodies are not needed any more.
@@ -935,6 +1016,7 @@ std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, B
   fresh_bodies(run, reads.requests());
   fresh_bodies(run, writes.requests());
   reads.send(run.traffic, "probes");
+  judging.finish();
   note_created(run, reads, made);
   writes.send(run.traffic, "write probes");
   fresh.read_back(run, written);
@@ -1052,7 +1134,7 @@ report::ScanResult execute(plan::Plan& p, const config::Config& config,
   plan::Principals principals(config.identities);
   const ProgressLine progress(console.progress && !console.verbose);
   Traffic traffic(sender_options(p, config, console), principals, progress);  // signs in
-  Run run{p, config, principals, traffic, progress, "authdiff-" + std::to_string(::getpid()), 0};
+  Run run{p, config, principals, traffic, progress, "authdiff-" + std::to_string(::getpid()), 0, 0};
 
   // (1) Positive control, then what the identities own, then the checks' probes.
   const Controls controls = choose_controls(run);
@@ -1084,7 +1166,10 @@ report::ScanResult execute(plan::Plan& p, const config::Config& config,
   }
   fresh.make(run);
   send_baselines(run, stage, fresh, made);
-  const judge::Knowledge knowledge = learn_from(run, stage, fresh);
+  const judge::Knowledge knowledge = [&] {
+    const Stopwatch clock(run.judging);
+    return learn_from(run, stage, fresh);
+  }();
 
   // (3) Probes, (4) the positive control again (unless the budget ran out: nothing can be
   // sent, and the run says so instead), then the run's own objects are removed.
@@ -1099,8 +1184,12 @@ report::ScanResult execute(plan::Plan& p, const config::Config& config,
   // Judge (what was not judged as it arrived) and report.
   report::ScanResult result;
   result.operations = operation_infos(p);
-  result.results = judge_probes(ctx, std::move(answers), sign_in_answers(run), fresh);
-  result.findings = judge::collect_findings(p, config, principals, result.results);
+  {
+    const Stopwatch clock(run.judging);
+    result.results = judge_probes(ctx, std::move(answers), sign_in_answers(run), fresh);
+    result.findings = judge::collect_findings(p, config, principals, result.results);
+  }
+  result.run.judge_seconds = run.judging;
   result.run.base_url = p.base_url;
   result.run.requests = traffic.requests();
   result.run.discovered = discovery.owned;

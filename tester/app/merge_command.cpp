@@ -109,6 +109,7 @@ int merge_command(const MergeArgs& args) {
   }
   if (all_blind) merged.run.blind = first.run.blind;
   merged.run.seconds = merged.run.send_seconds = 0;
+  merged.run.prepare_seconds = merged.run.judge_seconds = 0;
   merged.run.requests = 0;
   merged.operations = first.operations;
   merged.compared_with = first.compared_with;
@@ -120,6 +121,8 @@ int merge_command(const MergeArgs& args) {
     merged.run.started_at = std::min(merged.run.started_at, p.run.started_at);
     merged.run.seconds = std::max(merged.run.seconds, p.run.seconds);  // the jobs run side by side
     merged.run.send_seconds += p.run.send_seconds;
+    merged.run.prepare_seconds += p.run.prepare_seconds;
+    merged.run.judge_seconds += p.run.judge_seconds;
     merged.run.requests += p.run.requests;
     for (auto& r : p.results) merged.results.push_back(std::move(r));
     // What a shard did not test (operations skipped by the config are in every shard's list).

@@ -244,6 +244,7 @@ int scan_command(const ScanArgs& args) {
     plan_probes(plan, prepared->config, principals, prepared->mutations, prepared->options, checks,
                 shard);
   };
+  const double prepared_in = std::chrono::duration<double>(Clock::now() - started).count();
   report::ScanResult result;
   try {
     result = execute(prepared->plan, prepared->config, prepared->mutations, prepared->options,
@@ -257,6 +258,7 @@ int scan_command(const ScanArgs& args) {
   }
   describe_run(result, args, *prepared, "scan", started_at,
                std::chrono::duration<double>(Clock::now() - started).count());
+  result.run.prepare_seconds = prepared_in;
   result.run.checks = checks;
   if (!args.shard.empty()) {
     result.run.shard = shard.index;

@@ -59,6 +59,8 @@ json run_json(const RunInfo& run) {
               {"hostname", run.hostname},
               {"seconds", run.seconds},
               {"send_seconds", run.send_seconds},
+              {"prepare_seconds", run.prepare_seconds},
+              {"judge_seconds", run.judge_seconds},
               {"requests", run.requests},
               {"identities", run.identities},
               {"checks", checks},
@@ -309,6 +311,8 @@ ScanResult read(const Reader& root) {
   out.run.hostname = run.str("hostname");
   out.run.seconds = run.at("seconds").number();
   out.run.send_seconds = run.at("send_seconds").number();
+  if (run.has("prepare_seconds")) out.run.prepare_seconds = run.at("prepare_seconds").number();
+  if (run.has("judge_seconds")) out.run.judge_seconds = run.at("judge_seconds").number();
   out.run.requests = run.at("requests").count();
   out.run.identities = run.at("identities").strings();
   const Reader checks = run.at("checks");

@@ -22,18 +22,20 @@ struct OperationInfo {
 };
 
 struct RunInfo {
-  std::string command = "scan";  // scan, recheck or merge
-  std::string version;           // authdiff's version
-  std::string spec_file;         // as given on the command line ("" for traffic alone)
+  std::string command = "scan";           // scan, recheck or merge
+  std::string version;                    // authdiff's version
+  std::string spec_file;                  // as given on the command line ("" for traffic alone)
   std::vector<std::string> har, postman;  // recorded traffic the API was inferred from
   std::string config_file;
   std::string base_url;
   std::string started_at;  // local time, YYYY-MM-DDTHH:MM:SS
   std::string hostname;
   double seconds = 0;
-  std::size_t requests = 0;                 // attempts sent, retries included
-  double send_seconds = 0;                  // of `seconds`, the time spent sending
-  std::vector<std::string> identities;      // names only
+  std::size_t requests = 0;             // attempts sent, retries included
+  double send_seconds = 0;              // of `seconds`, the time spent sending
+  double prepare_seconds = 0;           // of `seconds`, loading the spec and config and planning
+  double judge_seconds = 0;             // judging (mostly while sending, as answers arrive)
+  std::vector<std::string> identities;  // names only
   std::vector<const judge::Check*> checks;  // those that ran
   judge::Severity fail_on = judge::Severity::low;
   double max_inconclusive = 0.5;  // limits.max_inconclusive: the share that makes a run exit 3

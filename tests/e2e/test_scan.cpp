@@ -447,5 +447,66 @@ TEST(ScanUsage, UnknownCheckIsBadUsageWithASuggestion) {
   EXPECT_NE(r.err.find("did you mean \"no-auth\"?"), std::string::npos) << r.err;
 }
 
+// The scale-out path: a 10,000-operation spec scanned in 8 shards (one after the other here; a
+// CI matrix runs them side by side) and merged is the report one job writes: the same finding
+// ids, the same verdict counts.
+TEST(ScanAtScale, EightShardsOfTenThousandOperationsMergeToTheSingleJob) {
+  constexpr int k_operations = 10'000;
+  constexpr int k_shards = 8;
+  TempDir dir("shards");
+  {
+    std::ofstream spec(dir.file("many.yaml"));
+    spec << "openapi: 3.0.3\ninfo: {title: many, version: '1'}\nsecurity: [{bearer: []}]\n"
+            "components:\n  securitySchemes:\n    bearer: {type: http, scheme: bearer}\npaths:\n";
+    for (int i = 1; i <= k_operations; ++i) {
+      spec << "  /many/" << i << "/summary:\n    get:\n      operationId: summary" << i
+           << "\n      responses:\n        '200': {description: the caller's summary}\n";
+    }
+    std::ofstream(dir.file("many.toml")) << "[limits]\nconcurrency = 16\nrate = 100000\n"
+                                            "budget = 1000000\ntimeout = 120\n"
+                                            "[identities.alice]\nbearer = \"token-alice\"\n";
+  }
+  ServerProcess server({AUTHDIFF_SCENARIO_SERVER, "--scenario", "many", "--port", "0"});
+  const auto scan = [&](const std::string& json, const std::vector<std::string>& extra) {
+    std::vector<std::string> argv = {k_bin,        "scan",
+                                     "--spec",     dir.file("many.yaml"),
+                                     "--config",   dir.file("many.toml"),
+                                     "--base-url", server.url(),
+                                     "--only",     "no-auth",
+                                     "-q",         "--json",
+                                     json};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return run_process(argv, {}, k_scan_limit_s);
+  };
+  const auto single = scan(dir.file("single.json"), {});
+  ASSERT_EQ(single.exit_code, 1) << single.out << single.err;
+  std::vector<std::string> merge = {k_bin, "merge", "--json", dir.file("merged.json")};
+  for (int k = 1; k <= k_shards; ++k) {
+    const std::string part = dir.file("shard" + std::to_string(k) + ".json");
+    const auto r = scan(part, {"--shard", std::to_string(k) + "/" + std::to_string(k_shards)});
+    ASSERT_TRUE(r.exit_code == 0 || r.exit_code == 1) << r.out << r.err;
+    merge.push_back(part);
+  }
+  const auto merged = run_process(merge);
+  ASSERT_EQ(merged.exit_code, 1) << merged.out << merged.err;
+  const auto findings = [](const std::string& file) {
+    std::set<std::string> ids;
+    const auto doc = nlohmann::json::parse(std::ifstream(file));
+    for (const auto& f : doc.at("findings")) ids.insert(f.at("id").get<std::string>());
+    return ids;
+  };
+  const auto one = findings(dir.file("single.json"));
+  // Every 50th operation answers an anonymous caller: 200 no-auth findings.
+  EXPECT_EQ(one.size(), static_cast<std::size_t>(k_operations / 50)) << single.out;
+  EXPECT_EQ(findings(dir.file("merged.json")), one);
+  const auto tally = [](const std::string& file) {
+    std::map<std::string, int> states;
+    const auto doc = nlohmann::json::parse(std::ifstream(file));
+    for (const auto& p : doc.at("probes")) ++states[p.at("verdict").at("state").get<std::string>()];
+    return states;
+  };
+  EXPECT_EQ(tally(dir.file("merged.json")), tally(dir.file("single.json")));
+}
+
 }  // namespace
 }  // namespace authdiff::test

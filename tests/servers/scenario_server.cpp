@@ -15,6 +15,9 @@
 //                 that would make more than --burst N answered within one second: a sliding
 //                 second, so that a burst is throttled wherever the clock's seconds begin,
 //                 and what it turned away does not count
+//   many          GET /many/N/summary for any N: the caller's own summary of item N; every
+//                 50th (N % 50 == 0) also answers alice's to an anonymous caller (a no-auth
+//                 leak), every other one 401 (for sharding a 10,000-operation spec)
 // Every scenario counts requests per path: GET /__requests (not in the spec) returns them.
 // Tokens: token-alice (record 101), token-bob (record 202), token-admin (record 1).
 #include <atomic>
@@ -73,12 +76,13 @@ int main(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--burst") burst = std::stol(argv[i + 1]);
   }
-  const std::set<std::string> scenarios = {"public-data", "own-record", "flaky-token",
-                                           "weak-guards", "existence",  "throttled"};
+  const std::set<std::string> scenarios = {
+      "public-data", "own-record", "flaky-token", "weak-guards", "existence", "throttled", "many"};
   if (!scenarios.contains(scenario)) {
-    std::fprintf(stderr,
-                 "usage: authdiff-scenario-server --scenario public-data|own-record|flaky-token|"
-                 "weak-guards|existence|throttled [--port N] [--reject-after N] [--burst N]\n");
+    std::fprintf(
+        stderr,
+        "usage: authdiff-scenario-server --scenario public-data|own-record|flaky-token|"
+        "weak-guards|existence|throttled|many [--port N] [--reject-after N] [--burst N]\n");
     return 2;
   }
   std::mutex count_mutex;
@@ -88,6 +92,9 @@ int main(int argc, char** argv) {
   std::atomic<long> bob_requests{0};
   httplib::Server svr;
   svr.new_task_queue = [] { return new httplib::ThreadPool(64); };
+  // Tens of thousands of requests: keep each connection (httplib closes one after 5 requests by
+  // default, and reconnecting that often fills the accept queue: a dropped SYN costs 1 s).
+  if (scenario == "many") svr.set_keep_alive_max_count(1'000'000);
   const auto reply = [](httplib::Response& res, int status, const json& body) {
     res.status = status;
     res.set_content(body.dump(), "application/json");
@@ -137,6 +144,17 @@ int main(int argc, char** argv) {
                                               {"by", "hr-admin@internal.example"}}})}});
     }
     if (req.path == "/public") return reply(res, 200, public_doc);
+    if (scenario == "many" && req.path.rfind("/many/", 0) == 0) {
+      const std::string n = req.path.substr(6, req.path.find('/', 6) - 6);
+      const User* who = caller(req);
+      const bool number =
+          !n.empty() && n.size() < 9 && n.find_first_not_of("0123456789") == std::string::npos;
+      if (who == nullptr && number && std::stol(n) % 50 == 0) who = &k_users.at("token-alice");
+      if (who == nullptr) return reply(res, 401, {{"error", "unauthorized"}});
+      return reply(
+          res, 200,
+          {{"item", n}, {"owner", who->name}, {"summary", "summary " + n + " of " + who->name}});
+    }
     if (scenario == "weak-guards" && req.path == "/admin/settings" &&
         (req.get_header_value("X-Forwarded-For") == "127.0.0.1" || req.method == "HEAD")) {
       return reply(res, 200, settings);
