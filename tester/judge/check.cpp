@@ -81,8 +81,26 @@ std::vector<std::string> exposed_classes(const Detectors& detectors,
 
 }  // namespace
 
+Carried carried_by(const plan::Response& response) {
+  Carried out;
+  const Observation o = observe(response, std::nullopt);
+  if (!o.is_2xx() || !o.error_like.empty()) return out;
+  for (const auto& leaf : o.leaves) {
+    out.data = out.data || distinctive(leaf);
+    const std::string name = leaf.pointer.substr(leaf.pointer.rfind('/') + 1);
+    const std::string c = field_class(name);
+    if (c.empty() || c == k_email || to_lower(name).find("token") != std::string::npos) continue;
+    if (std::find(out.sensitive_fields.begin(), out.sensitive_fields.end(), name) ==
+            out.sensitive_fields.end() &&
+        out.sensitive_fields.size() < 6)
+      out.sensitive_fields.push_back(name);
+  }
+  return out;
+}
+
 void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body) {
   r.verdict = r.check->judge(ctx, r.probe, r.response);
+  if (r.probe.request.identity.empty()) r.carried = carried_by(r.response);
   if (r.verdict.state == State::bypassed && r.check->wrong_caller())
     r.exposed = exposed_classes(ctx.detectors, r.response);
   r.judged = true;

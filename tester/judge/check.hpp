@@ -77,6 +77,15 @@ struct JudgeContext {
   const CheckOptions& options;
 };
 
+// What a 2xx answer that reads as no error carried: whether it held distinctive data, and the
+// names of its fields a detector names (personal data or secrets, e-mail and tokens aside; at
+// most 6). Both empty for any other answer.
+struct Carried {
+  bool data = false;
+  std::vector<std::string> sensitive_fields;
+};
+Carried carried_by(const plan::Response& response);
+
 // A probe, what came back, and the verdict on it.
 struct ProbeResult {
   plan::Probe probe;
@@ -86,6 +95,9 @@ struct ProbeResult {
   std::string finding;  // bypassed: the id of the finding it belongs to
   std::string curl;     // bypassed: a curl command reproducing it (placeholders for credentials)
   bool judged = false;  // judge_one ran: `verdict` and `exposed` are set, the body may be gone
+  // What an anonymous caller's answer carried, read before its body was dropped (nullopt: not
+  // read yet; the body is still there).
+  std::optional<Carried> carried;
   // The data classes of unmasked sensitive data in the response, found while it was judged
   // (only where a caller who should not have it got in).
   std::vector<std::string> exposed;

@@ -146,7 +146,8 @@ class World {
     return c->judge(ctx, probe, answer);
   }
 
-  // Every exchange judged, then related by every check (judge::judge_all), as a scan does.
+  // Every exchange judged as its answer arrives (judge::judge_one: the body is dropped unless
+  // the check relates bodies), then related by every check (judge::judge_all), as a scan does.
   std::vector<judge::ProbeResult> judge_all(
       const std::vector<std::pair<plan::Probe, plan::Response>>& exchanges) {
     std::vector<judge::ProbeResult> results;
@@ -160,6 +161,7 @@ class World {
     }
     const judge::JudgeContext ctx{m_plan,      m_config,    m_principals,
                                   knowledge(), m_detectors, m_options};
+    for (auto& r : results) judge::judge_one(ctx, r);
     judge::judge_all(ctx, results);
     return results;
   }

@@ -232,28 +232,11 @@ class Audit final : public Check {
     for (const auto& r : results) {
       if (r.probe.operation != op || r.probe.static_only || !r.probe.request.identity.empty())
         continue;
-      const Observation o = observe(r.response, std::nullopt);
-      if (!o.is_2xx() || !o.error_like.empty() || o.leaves.empty()) continue;
-      if (!sensitive) {
-        const bool data = std::any_of(o.leaves.begin(), o.leaves.end(),
-                                      [](const Leaf& l) { return distinctive(l); });
-        if (data)
-          return "an anonymous " + r.probe.request.method + " got " + std::to_string(o.status) +
-                 " with data";
-        continue;
-      }
-      std::vector<std::string> fields;
-      for (const auto& leaf : o.leaves) {
-        const std::string name = leaf.pointer.substr(leaf.pointer.rfind('/') + 1);
-        const std::string c = field_class(name);
-        if (c.empty() || c == k_email || to_lower(name).find("token") != std::string::npos)
-          continue;
-        if (std::find(fields.begin(), fields.end(), name) == fields.end() && fields.size() < 6)
-          fields.push_back(name);
-      }
-      if (!fields.empty())
-        return "an anonymous " + r.probe.request.method + " got " + std::to_string(o.status) +
-               " with " + join(fields, ", ");
+      const Carried c = r.carried ? *r.carried : carried_by(r.response);
+      const std::string got = "an anonymous " + r.probe.request.method + " got " +
+                              std::to_string(r.response.status) + " with ";
+      if (!sensitive && c.data) return got + "data";
+      if (sensitive && !c.sensitive_fields.empty()) return got + join(c.sensitive_fields, ", ");
     }
     return "";
   }
