@@ -3,6 +3,8 @@
 // personal or secret fields, sequential integer IDs, page sizes without a maximum, servers over
 // plain http, API keys in query strings. Each rule is one probe that is never sent: judge()
 // reads the operation (on recheck: the current spec) and says whether the rule still holds.
+#include <map>
+
 #include "judge/check.hpp"
 #include "spec/classify.hpp"
 #include "util/strings.hpp"
@@ -207,13 +209,20 @@ class Audit final : public Check {
     const bool traffic = std::any_of(results.begin(), results.end(),
                                      [](const ProbeResult& r) { return !r.probe.static_only; });
     if (!traffic) return;
+    // The anonymous requests of each operation (one pass, not one per finding: a large spec has
+    // thousands of each).
+    std::map<std::size_t, std::vector<const ProbeResult*>> anonymous;
+    for (const auto& r : results) {
+      if (!r.probe.static_only && r.probe.request.identity.empty())
+        anonymous[r.probe.operation].push_back(&r);
+    }
     for (auto& r : results) {
       if (r.check != this || r.verdict.state != State::bypassed) continue;
       if (r.verdict.severity == Severity::info) continue;
       const std::string rule = r.probe.value;
       std::string seen;
       if (rule == "no-security" || rule == "public-sensitive-fields")
-        seen = anonymous_data(results, r.probe.operation, rule == "public-sensitive-fields");
+        seen = anonymous_data(anonymous[r.probe.operation], rule == "public-sensitive-fields");
       if (!seen.empty()) {
         r.verdict.reason += "; confirmed: " + seen;
         continue;
@@ -224,14 +233,13 @@ class Audit final : public Check {
   }
 
  private:
-  // What an anonymous caller got from operation `op` in this run: "" when nothing, else how
+  // What an anonymous caller got from the `requests` of one operation: "" when nothing, else how
   // ("an anonymous GET got 200 with phone, idCard"). `sensitive`: only fields that detectors
   // name count.
-  static std::string anonymous_data(const std::vector<ProbeResult>& results, std::size_t op,
+  static std::string anonymous_data(const std::vector<const ProbeResult*>& requests,
                                     bool sensitive) {
-    for (const auto& r : results) {
-      if (r.probe.operation != op || r.probe.static_only || !r.probe.request.identity.empty())
-        continue;
+    for (const ProbeResult* p : requests) {
+      const ProbeResult& r = *p;
       const Carried c = r.carried ? *r.carried : carried_by(r.response);
       const std::string got = "an anonymous " + r.probe.request.method + " got " +
                               std::to_string(r.response.status) + " with ";
