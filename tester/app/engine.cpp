@@ -6,10 +6,12 @@
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <deque>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -29,6 +31,10 @@
 #include "util/error.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace authdiff::app {
 
@@ -819,8 +825,9 @@ struct ProbeAnswer {
   const judge::Check* check = nullptr;
   std::optional<std::size_t> object;  // a write on its own object
   plan::Response answer;
-  std::optional<judge::ProbeResult>
-      judged;  // judged as its answer arrived (then `answer` is empty)
+  // Judged as its answer arrived (then `answer` is empty). On the heap: most probes are, and a
+  // ProbeAnswer waiting for its answer stays small.
+  std::unique_ptr<judge::ProbeResult> judged;
 };
 
 // Adds its own lifetime to `total` (seconds).
@@ -838,6 +845,16 @@ class Stopwatch {
   std::chrono::steady_clock::time_point m_start;
 };
 
+// An answer this large was parsed into many times its size while judged: that memory is handed
+// back to the system once it is free, so this thread's peak does not add to the next one's.
+constexpr std::size_t k_large_answer = 1u << 20;
+
+void release_free_memory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
+
 // Judge `p` on `answer` now (judge::judge_one), keeping the verdict and not the body.
 void judge_now(Run& run, const judge::JudgeContext& ctx, ProbeAnswer& p, plan::Response&& answer) {
   const Stopwatch clock(run.judging);
@@ -845,12 +862,14 @@ void judge_now(Run& run, const judge::JudgeContext& ctx, ProbeAnswer& p, plan::R
     p.answer = std::move(answer);
     return;
   }
-  judge::ProbeResult r;
-  r.probe = *p.probe;
-  r.check = p.check;
-  r.response = std::move(answer);
-  judge::judge_one(ctx, r);
+  auto r = std::make_unique<judge::ProbeResult>();
+  r->probe = *p.probe;
+  r->check = p.check;
+  const bool large = answer.body.size() >= k_large_answer;
+  r->response = std::move(answer);
+  judge::judge_one(ctx, *r);
   p.judged = std::move(r);
+  if (large) release_free_memory();
 }
 
 // Send the probes: reads first, then writes of one object (each on its own fresh object, read
@@ -974,6 +993,9 @@ std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, B
   for (const auto& b : stage.baselines)
     baseline_of.emplace(std::pair{b.baseline.operation, b.baseline.identity}, &b);
   std::vector<ProbeAnswer> out;
+  std::size_t probes = 0;
+  for (const auto& op : run.plan.operations) probes += op.probes.size();
+  out.reserve(probes);  // ProbeAnswers are pointed to once judging starts: they never move
   for (const auto& op : run.plan.operations) {
     for (const auto& probe : op.probes) {
       // A rechecked finding on a sign-in answer is not sent again: it is judged on what this
@@ -984,7 +1006,7 @@ std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, B
                      judge::find_check(probe.check),
                      o == objects.end() ? std::nullopt : std::optional(o->second),
                      {},
-                     std::nullopt});
+                     nullptr});
     }
   }
   Judging judging(run, ctx);
@@ -1074,6 +1096,7 @@ std::vector<judge::ProbeResult> judge_probes(const judge::JudgeContext& ctx,
                                              std::vector<judge::ProbeResult> extra,
                                              const FreshObjects& fresh) {
   std::vector<judge::ProbeResult> results;
+  results.reserve(answers.size() + extra.size());
   std::vector<std::optional<std::size_t>> objects;
   for (auto& a : answers) {
     if (a.judged) {
@@ -1168,7 +1191,9 @@ report::ScanResult execute(plan::Plan& p, const config::Config& config,
   send_baselines(run, stage, fresh, made);
   const judge::Knowledge knowledge = [&] {
     const Stopwatch clock(run.judging);
-    return learn_from(run, stage, fresh);
+    auto learned = learn_from(run, stage, fresh);
+    release_free_memory();
+    return learned;
   }();
 
   // (3) Probes, (4) the positive control again (unless the budget ran out: nothing can be

@@ -98,6 +98,11 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
   if (colon == std::string_view::npos) return bytes;
   t->response.headers.emplace_back(to_lower(trim(line.substr(0, colon))),
                                    std::string(trim(line.substr(colon + 1))));
+  // The body's room at once (within the cap): a string grown by doubling holds up to twice.
+  const auto& [name, value] = t->response.headers.back();
+  if (name == "content-length" && !value.empty() && value.size() < 19 &&
+      value.find_first_not_of("0123456789") == std::string::npos)
+    t->response.body.reserve(std::min<std::size_t>(std::stoull(value), t->max_body));
   return bytes;
 }
 

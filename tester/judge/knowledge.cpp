@@ -81,15 +81,18 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
   v.first.slim();
   {
     const Observation o2 = observe(second, list_pointer);
-    std::unordered_map<std::uint64_t, std::uint64_t> by_pointer;
+    // (pointer, value) of the first answer, sorted: 16 bytes a leaf, found by binary search.
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> by_pointer;
     by_pointer.reserve(first_leaves.size());
-    for (const auto& h : first_leaves) by_pointer.emplace(h.pointer, h.value);
+    for (const auto& h : first_leaves) by_pointer.emplace_back(h.pointer, h.value);
+    std::sort(by_pointer.begin(), by_pointer.end());
     HashSet in_second;
     for (const auto& leaf : o2.leaves) {
       const std::uint64_t p = HashSet::hash(leaf.pointer);
       in_second.insert_hash(p);
-      const auto it = by_pointer.find(p);
-      if (it == by_pointer.end() || it->second != HashSet::hash(leaf.value))
+      const auto it = std::lower_bound(by_pointer.begin(), by_pointer.end(),
+                                       std::pair<std::uint64_t, std::uint64_t>{p, 0});
+      if (it == by_pointer.end() || it->first != p || it->second != HashSet::hash(leaf.value))
         v.volatile_pointers.insert_hash(p);
       if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
     }

@@ -42,7 +42,24 @@ bool shallow_enough(std::string_view text) {
   return true;
 }
 
+// String and number leaves of `doc`, at most k_max_leaves.
+std::size_t count_leaves(const json& doc) {
+  std::size_t n = 0;
+  std::vector<const json*> stack{&doc};
+  while (!stack.empty() && n < k_max_leaves) {
+    const json* v = stack.back();
+    stack.pop_back();
+    if (v->is_structured()) {
+      for (const auto& child : *v) stack.push_back(&child);
+    } else if (v->is_string() || v->is_number()) {
+      ++n;
+    }
+  }
+  return n;
+}
+
 void flatten(const json& doc, std::vector<Leaf>& out) {
+  out.reserve(count_leaves(doc));  // exactly: a vector grown by doubling holds up to twice
   struct Item {
     const json* value;
     std::string pointer;
@@ -113,8 +130,8 @@ std::string error_like(const json& doc) {
 
 }  // namespace
 
-Observation observe(const plan::Response& response,
-                    const std::optional<std::string>& list_pointer) {
+Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer,
+                    Detail detail) {
   Observation o;
   o.status = response.status;
   o.truncated = response.truncated;
@@ -133,7 +150,7 @@ Observation observe(const plan::Response& response,
     if (!o.json) o.doc = nullptr;
   }
   if (o.json) {
-    flatten(o.doc, o.leaves);
+    if (detail == Detail::full) flatten(o.doc, o.leaves);
     if (o.is_2xx()) o.error_like = error_like(o.doc);
   }
   if (response.items) {

@@ -67,9 +67,14 @@ struct Observation {
   std::uint64_t whole_hash() const;
 };
 
+// How much of an answer to read: everything, or all but its leaves (status, whether it is JSON,
+// reads as an error, is empty, its items): a fraction of the memory for a large answer.
+enum class Detail { full, summary };
+
 // Observe `response`; `list_pointer` is the spec's pointer to the array ("" = the top level),
 // nullopt when the operation is not known to be a list.
-Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer);
+Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer,
+                    Detail detail = Detail::full);
 
 // A value worth citing as evidence: specific enough not to match by chance (strings of 4+ bytes
 // with a letter or digit; numbers with 3+ digits or a fraction).
