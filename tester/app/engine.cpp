@@ -221,6 +221,21 @@ struct Run {
   double judging = 0;           // seconds spent judging (ScanResult::run.judge_seconds)
 };
 
+// Adds its own lifetime to `total` (seconds).
+class Stopwatch {
+ public:
+  explicit Stopwatch(double& total) : m_total(total), m_start(std::chrono::steady_clock::now()) {}
+  ~Stopwatch() {
+    m_total += std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
+  }
+  Stopwatch(const Stopwatch&) = delete;
+  Stopwatch& operator=(const Stopwatch&) = delete;
+
+ private:
+  double& m_total;
+  std::chrono::steady_clock::time_point m_start;
+};
+
 // Every write body gets its own unique values (e-mail addresses, usernames, slugs), so a second
 // request is not refused as "already taken".
 void fresh_bodies(Run& run, std::vector<plan::Request>& requests) {
@@ -714,6 +729,9 @@ struct BaselineAnswers {
   plan::Baseline baseline;
   std::optional<std::size_t> object;  // into FreshObjects
   plan::Response first, second;
+  int arrived = 0;       // answers in so far (a read: learned as soon as both are)
+  bool learned = false;  // in the Knowledge already
+  bool keep = false;     // a probe is judged on its first answer: keep that one's body
 };
 
 // What a garbage credential gets from a guarded operation: what a denial looks like there.
@@ -754,7 +772,21 @@ Baselines plan_baseline_stage(const Run& run, const judge::Mutations& mutations,
 }
 
 // Send every baseline twice (a write once) and every fingerprint; writes on fresh objects.
-void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector<Made>& made) {
+// Learn read baseline `b` once both its answers are in, and drop what the knowledge does not
+// need: a run of large answers holds the baselines in flight, not all of them.
+void learn_baseline(Run& run, judge::Knowledge& knowledge, BaselineAnswers& b) {
+  const Stopwatch clock(run.judging);
+  const std::size_t op = b.baseline.operation;
+  knowledge.add_baseline(
+      b.baseline, b.first, b.second, judge::list_pointer_of(run.plan, op),
+      judge::foreign_items(run.plan, op, run.principals, b.baseline.identity, b.first));
+  b.learned = true;
+  b.second = plan::Response{};
+  if (!b.keep) b.first = plan::Response{};
+}
+
+void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector<Made>& made,
+                    judge::Knowledge& knowledge) {
   // Reads first, then writes: a baseline read sent beside a POST that adds to the same list
   // would see the new object or not depending on which answer came first.
   Batch reads, writes;
@@ -770,8 +802,12 @@ void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector
     if (b.object) {
       batch.add(b.baseline.request, {&b.first, &b.second});
     } else {
-      batch.add(b.baseline.request, {&b.first});
-      batch.add(b.baseline.request, {&b.second});
+      for (plan::Response* copy : {&b.first, &b.second}) {
+        batch.add(b.baseline.request, [&run, &knowledge, &b, copy](plan::Response&& r) {
+          *copy = std::move(r);
+          if (++b.arrived == 2) learn_baseline(run, knowledge, b);
+        });
+      }
     }
   }
   for (auto& f : stage.fingerprints) {
@@ -797,13 +833,10 @@ void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector
 
 // What the baselines taught: values each identity legitimately sees, volatile leaves, and what
 // a denial looks like per operation.
-judge::Knowledge learn_from(const Run& run, const Baselines& stage, const FreshObjects& fresh) {
-  judge::Knowledge knowledge;
-  for (const auto& b : stage.baselines) {
-    const std::size_t op = b.baseline.operation;
-    knowledge.add_baseline(
-        b.baseline, b.first, b.second, judge::list_pointer_of(run.plan, op),
-        judge::foreign_items(run.plan, op, run.principals, b.baseline.identity, b.first));
+void learn_from(Run& run, Baselines& stage, const FreshObjects& fresh,
+                judge::Knowledge& knowledge) {
+  for (auto& b : stage.baselines) {
+    if (!b.learned) learn_baseline(run, knowledge, b);
   }
   for (const auto& f : stage.fingerprints) {
     if (f.object) {
@@ -814,7 +847,6 @@ judge::Knowledge learn_from(const Run& run, const Baselines& stage, const FreshO
     knowledge.add_denied(f.operation, f.answer);
   }
   knowledge.finish();
-  return knowledge;
 }
 
 // ---- (3) Probes ---------------------------------------------------------------------------------
@@ -828,21 +860,6 @@ struct ProbeAnswer {
   // Judged as its answer arrived (then `answer` is empty). On the heap: most probes are, and a
   // ProbeAnswer waiting for its answer stays small.
   std::unique_ptr<judge::ProbeResult> judged;
-};
-
-// Adds its own lifetime to `total` (seconds).
-class Stopwatch {
- public:
-  explicit Stopwatch(double& total) : m_total(total), m_start(std::chrono::steady_clock::now()) {}
-  ~Stopwatch() {
-    m_total += std::chrono::duration<double>(std::chrono::steady_clock::now() - m_start).count();
-  }
-  Stopwatch(const Stopwatch&) = delete;
-  Stopwatch& operator=(const Stopwatch&) = delete;
-
- private:
-  double& m_total;
-  std::chrono::steady_clock::time_point m_start;
 };
 
 // An answer this large was parsed into many times its size while judged: that memory is handed
@@ -1188,13 +1205,19 @@ report::ScanResult execute(plan::Plan& p, const config::Config& config,
     }
   }
   fresh.make(run);
-  send_baselines(run, stage, fresh, made);
-  const judge::Knowledge knowledge = [&] {
-    const Stopwatch clock(run.judging);
-    auto learned = learn_from(run, stage, fresh);
-    release_free_memory();
-    return learned;
-  }();
+  // A probe judged on a baseline's answer needs that answer's body after learning.
+  std::set<std::pair<std::size_t, std::string>> kept;
+  for (std::size_t i = 0; i < p.operations.size(); ++i) {
+    for (const auto& probe : p.operations[i].probes) {
+      if (probe.from_baseline) kept.emplace(probe.operation, probe.identity);
+    }
+  }
+  for (auto& b : stage.baselines)
+    b.keep = kept.contains({b.baseline.operation, b.baseline.identity});
+  judge::Knowledge knowledge;
+  send_baselines(run, stage, fresh, made, knowledge);
+  learn_from(run, stage, fresh, knowledge);
+  release_free_memory();
 
   // (3) Probes, (4) the positive control again (unless the budget ran out: nothing can be
   // sent, and the run says so instead), then the run's own objects are removed.

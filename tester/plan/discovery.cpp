@@ -181,23 +181,26 @@ Discovery discover_ids(const Plan& plan, const Principals& principals,
   const Linker linker(plan);
   std::vector<Sighting> sightings;
   Discovery d;
-  std::vector<json> bodies(requests.size());
-  for (std::size_t i = 0; i < requests.size() && i < responses.size(); ++i) {
+  // Each answer parsed when it is read and dropped after: a run of large lists holds one parsed
+  // answer at a time. ("Me" answers are read twice: they are small.)
+  const auto parse = [&](std::size_t i) {
     const Response& r = responses[i];
-    if (!r.ok() || r.status < 200 || r.status >= 300 || r.truncated) continue;
-    bodies[i] = json::parse(r.body, nullptr, false);
-  }
+    if (!r.ok() || r.status < 200 || r.status >= 300 || r.truncated) return json();
+    return json::parse(r.body, nullptr, false);
+  };
   // First who each identity is: "me" answers tell its user id, unless the config or the
   // sign-in already did. Owner fields are then read against those ids.
   std::vector<config::Identity> identities = principals.identities();
   for (std::size_t i = 0; i < requests.size() && i < responses.size(); ++i) {
     const spec::Operation& op = *plan.operations[requests[i].operation].op;
-    if (!is_me_like(op.path) || !bodies[i].is_object()) continue;
-    std::optional<std::string> uid = user_id_in(bodies[i], "");
+    if (!is_me_like(op.path)) continue;
+    const json me = parse(i);
+    if (!me.is_object()) continue;
+    std::optional<std::string> uid = user_id_in(me, "");
     for (const char* key : {"id", "_id", "uuid"}) {
       if (uid) break;
-      if (const auto it = bodies[i].find(key);
-          it != bodies[i].end() && (it->is_string() || it->is_number_integer()))
+      if (const auto it = me.find(key);
+          it != me.end() && (it->is_string() || it->is_number_integer()))
         uid = it->is_string() ? it->get<std::string>() : it->dump();
     }
     if (!uid) continue;
@@ -207,7 +210,7 @@ Discovery discover_ids(const Plan& plan, const Principals& principals,
     }
   }
   for (std::size_t i = 0; i < requests.size() && i < responses.size(); ++i) {
-    const json& body = bodies[i];
+    const json body = parse(i);
     if (body.is_null() || body.is_discarded()) continue;
     const spec::Operation& op = *plan.operations[requests[i].operation].op;
     const std::string& who = requests[i].identity;
