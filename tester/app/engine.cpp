@@ -1118,6 +1118,7 @@ std::vector<judge::ProbeResult> judge_probes(const judge::JudgeContext& ctx,
   for (auto& a : answers) {
     if (a.judged) {
       results.push_back(std::move(*a.judged));
+      a.judged.reset();
       objects.push_back(a.object);
       continue;
     }

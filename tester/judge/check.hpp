@@ -220,8 +220,8 @@ bool ordinary_caller(const config::Config& config, const plan::Principals& princ
                      const std::string& identity);
 
 // Judge one result as its answer arrives (`response` filled, `check` set): its verdict and the
-// sensitive data a wrong caller got; then its body is dropped (unless `keep_body` or its check
-// relates bodies), so a run holds the bodies in flight, not every body it ever read.
+// sensitive data a wrong caller got; then its body and headers are dropped (unless `keep_body`
+// or its check relates bodies), so a run holds the answers in flight, not every one it read.
 void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body = false);
 
 // Judge every result not judged yet (judge_one), then let each check relate them.
