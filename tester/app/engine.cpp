@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <deque>
+#include <exception>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -18,6 +19,7 @@
 #include <thread>
 #include <tuple>
 #include <unordered_set>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -951,7 +953,7 @@ class Judging {
  public:
   Judging(Run& run, const judge::JudgeContext& ctx)
       : m_run(run), m_ctx(ctx), m_thread([this] { work(); }) {}
-  ~Judging() { finish(); }
+  ~Judging() { stop(); }
   Judging(const Judging&) = delete;
   Judging& operator=(const Judging&) = delete;
 
@@ -963,8 +965,16 @@ class Judging {
     m_ready.notify_one();
   }
 
-  // Wait until every answer handed over is judged.
+  // Wait until every answer handed over is judged; what judging threw is thrown here.
   void finish() {
+    stop();
+    if (m_error) std::rethrow_exception(std::exchange(m_error, nullptr));
+  }
+
+ private:
+  static constexpr std::size_t k_max_queued_bytes = 64u << 20;
+
+  void stop() {
     {
       const std::lock_guard lock(m_mutex);
       if (m_closed) return;
@@ -973,9 +983,6 @@ class Judging {
     }
     m_thread.join();
   }
-
- private:
-  static constexpr std::size_t k_max_queued_bytes = 64u << 20;
 
   void work() {
     std::unique_lock lock(m_mutex);
@@ -987,7 +994,11 @@ class Judging {
       m_queued_bytes -= answer.body.size();
       m_room.notify_one();
       lock.unlock();
-      judge_now(m_run, m_ctx, *p, std::move(answer));
+      try {
+        judge_now(m_run, m_ctx, *p, std::move(answer));
+      } catch (...) {
+        if (!m_error) m_error = std::current_exception();  // the first one; finish() throws it
+      }
       lock.lock();
     }
   }
@@ -999,7 +1010,8 @@ class Judging {
   std::deque<std::pair<ProbeAnswer*, plan::Response>> m_queue;
   std::size_t m_queued_bytes = 0;
   bool m_closed = false;
-  std::thread m_thread;  // last: starts once the rest is built
+  std::exception_ptr m_error;  // written by the judging thread only, read after it is joined
+  std::thread m_thread;        // last: starts once the rest is built
 };
 
 std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, Baselines& stage,

@@ -37,10 +37,9 @@ struct Shard {
 Shard parse_shard(const std::string& text);
 
 // Fill every operation's `probes` from `checks` (only the shard's operations).
-void plan_probes(plan::Plan& plan, const config::Config& config,
-                 const plan::Principals& principals, const judge::Mutations& mutations,
-                 const judge::CheckOptions& options, const std::vector<const judge::Check*>& checks,
-                 const Shard& shard = {});
+void plan_probes(plan::Plan& plan, const config::Config& config, const plan::Principals& principals,
+                 const judge::Mutations& mutations, const judge::CheckOptions& options,
+                 const std::vector<const judge::Check*>& checks, const Shard& shard = {});
 
 // What scan and recheck both start from: the spec, the config with the command line's overrides
 // applied, and the plan (without probes). The plan points into `api`.

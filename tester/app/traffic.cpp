@@ -80,6 +80,7 @@ void Traffic::renew_expiring(double margin) {
 
 void Traffic::renew(const std::string& name) {
   m_sessions.renew(name);  // throws Failure (exit 3) naming the identity
+  m_renewed_in_stage.insert(name);
 }
 
 std::vector<plan::Response> Traffic::send_once(const std::vector<plan::Request>& requests,
@@ -101,6 +102,7 @@ void Traffic::send(const std::vector<plan::Request>& requests, const std::string
                    const http::Deliver& deliver) {
   if (requests.empty()) return;
   renew_expiring(m_renew_margin);
+  m_renewed_in_stage.clear();
   std::vector<std::size_t> held;
   std::vector<plan::Response> held_answers;
   m_sender->send(
@@ -149,17 +151,22 @@ void Traffic::recover(const std::vector<plan::Request>& requests,
   std::map<std::string, std::vector<std::size_t>> rejected;  // identity -> positions in `held`
   for (std::size_t k = 0; k < held.size(); ++k) rejected[requests[held[k]].identity].push_back(k);
   for (const auto& [name, positions] : rejected) {
-    if (control_works(name)) continue;  // genuine denials
-    std::string got;
-    if (!m_sessions.renewable(name)) {
-      control_works(name, &got);
-      fail(k_exit_inconclusive, "the credential of " + name + " stopped working during the run (" +
-                                    got + "); its verdicts cannot be trusted");
-    }
-    renew(name);
-    if (!control_works(name, &got)) {
-      fail(k_exit_inconclusive, "identity " + name + ": a renewed credential is rejected too (" +
-                                    got + "); its verdicts cannot be trusted");
+    // Renewed while the stage was sent: the 401s may be the replaced credential's. Sent again
+    // with the current one, what is refused then is a genuine denial.
+    if (!m_renewed_in_stage.contains(name)) {
+      if (control_works(name)) continue;  // genuine denials
+      std::string got;
+      if (!m_sessions.renewable(name)) {
+        control_works(name, &got);
+        fail(k_exit_inconclusive, "the credential of " + name +
+                                      " stopped working during the run (" + got +
+                                      "); its verdicts cannot be trusted");
+      }
+      renew(name);
+      if (!control_works(name, &got)) {
+        fail(k_exit_inconclusive, "identity " + name + ": a renewed credential is rejected too (" +
+                                      got + "); its verdicts cannot be trusted");
+      }
     }
     std::vector<plan::Request> again;
     for (const std::size_t k : positions) again.push_back(requests[held[k]]);

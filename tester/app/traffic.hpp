@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -85,6 +86,9 @@ class Traffic {
   std::unique_ptr<http::Sender> m_sender;
   std::map<std::string, std::vector<plan::Request>> m_controls;
   double m_renew_margin = 2;  // seconds: renew what expires sooner than this
+  // Identities renewed during the stage being sent: a 401 they got may be for the credential
+  // that was replaced, so their held requests are sent again without asking the control.
+  std::set<std::string> m_renewed_in_stage;
   std::size_t m_budget = 0;
   std::size_t m_unsent = 0;  // requests not sent because the budget was used up
 };

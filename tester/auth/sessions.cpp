@@ -126,6 +126,7 @@ void Sessions::login_all() {
                     k_exit_inconclusive);
     }
   }
+  m_started = true;
 }
 
 void Sessions::renew(const std::string& name) {
@@ -253,7 +254,7 @@ std::string Sessions::log_in_request(config::Identity& id, const config::Login& 
   }
   // Who signed in: the user object beside the token, or the token's own claims (unless the
   // config says). Owner fields of records are recognised by it.
-  if (id.user_id.empty()) {
+  if (!m_started && id.user_id.empty()) {
     if (auto uid = plan::user_id_in(body.is_discarded() ? json() : body, credential))
       id.user_id = *uid;
   }
@@ -313,7 +314,7 @@ std::string Sessions::log_in_oauth2(config::Identity& id, const config::Login& l
   if (type != "bearer")
     return got(req, r) + " with token_type " + type + " (only bearer is supported)";
   id.credentials.bearer = config::Secret(*token);
-  if (id.user_id.empty()) {
+  if (!m_started && id.user_id.empty()) {
     if (auto uid = plan::user_id_in(json(), *token)) id.user_id = *uid;
   }
   std::optional<double> expires_in;
@@ -346,7 +347,7 @@ std::string Sessions::log_in_command(config::Identity& id, const config::Login& 
   } else {
     place(id.credentials, l.send, "", credential);
   }
-  if (id.user_id.empty()) {
+  if (!m_started && id.user_id.empty()) {
     if (auto uid = plan::user_id_in(json(), credential)) id.user_id = *uid;
   }
   m_state[id.name].expires = expiry_of(credential, l.expires_after);

@@ -19,7 +19,8 @@ namespace authdiff::auth {
 class Sessions {
  public:
   // `principals`: the run's identities; those with a `login` get their credentials filled in
-  // there by login_all() and renew(), which the scan's sender reads as it sends. `options`: the scan's sender options (scope, TLS, proxy).
+  // there by login_all() and renew(), which the scan's sender reads as it sends. `options`: the
+  // scan's sender options (scope, TLS, proxy).
   Sessions(plan::Principals& principals, http::Options options);
   ~Sessions();
 
@@ -67,6 +68,9 @@ class Sessions {
   std::map<std::string, config::Credentials> m_static;
   std::map<std::string, Answer> m_answers;  // each identity's latest sign-in answer
   std::size_t m_logins = 0;
+  // Set once login_all() is done: user ids are learned from the first sign-ins only (a renewal
+  // happens while the judging thread reads the identities).
+  bool m_started = false;
 };
 
 // The `exp` claim of a JWT (seconds since the epoch), if `token` is one and has it.

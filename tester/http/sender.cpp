@@ -36,6 +36,7 @@ struct Transfer {
   plan::Response response;
   std::size_t header_bytes = 0;
   std::size_t max_body = 0;
+  bool head = false;  // a HEAD request: its Content-Length announces no body
   Clock::time_point started;
   // A list answer longer than the cap: its items, counted as the rest of the body streams past.
   std::optional<std::string> list_pointer;
@@ -100,7 +101,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t n, void* user) {
                                    std::string(trim(line.substr(colon + 1))));
   // The body's room at once (within the cap): a string grown by doubling holds up to twice.
   const auto& [name, value] = t->response.headers.back();
-  if (name == "content-length" && !value.empty() && value.size() < 19 &&
+  if (!t->head && name == "content-length" && !value.empty() && value.size() < 19 &&
       value.find_first_not_of("0123456789") == std::string::npos)
     t->response.body.reserve(std::min<std::size_t>(std::stoull(value), t->max_body));
   return bytes;
@@ -308,6 +309,7 @@ struct Sender::Impl {
     t.response = plan::Response{};
     t.header_bytes = 0;
     t.max_body = options.max_body;
+    t.head = req.method == "HEAD";
     t.list_pointer = req.list_pointer;
     t.counter.reset();
     t.stream_timed_out = false;

@@ -104,7 +104,7 @@ void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body) {
   if (r.verdict.state == State::bypassed && r.check->wrong_caller())
     r.exposed = exposed_classes(ctx.detectors, r.response);
   r.judged = true;
-  if (!keep_body && !r.check->info().relates_bodies) {
+  if (!keep_body && !r.check->keeps_answer(r.probe)) {
     std::string().swap(r.response.body);
     plan::Headers().swap(r.response.headers);
   }

@@ -146,9 +146,9 @@ struct CheckInfo {
   // a sign-in outside the spec): findings name the request's method and path (the full URL off
   // the base URL's origin) instead, and so does their id.
   bool names_request = false;
-  // Its relate() compares the bodies of its answers with each other, so they are kept until
-  // then; every other answer's body is dropped as soon as it is judged (judge_one).
-  bool relates_bodies = false;
+  // Its relate() reads its answers (bodies or headers), so they are kept until then; every
+  // other answer's body and headers are dropped as soon as it is judged (judge_one).
+  bool relates_answers = false;
   std::vector<Setting> settings;  // besides `enabled`, which every check has
 };
 
@@ -187,6 +187,8 @@ class Check {
   // probes (a guard bypass only counts where the plain request was denied; an existence oracle
   // needs two answers; a burst is judged as a whole). `results` holds every check's results.
   virtual void relate(const JudgeContext& /*ctx*/, std::vector<ProbeResult>& /*results*/) const {}
+  // Whether relate() reads the answer to `probe` (its body or headers): then judge_one keeps it.
+  virtual bool keeps_answer(const plan::Probe& /*probe*/) const { return m_info.relates_answers; }
 
  protected:
   // A probe of this check: what it varies for people (`kind`), of operation `op`, sent by

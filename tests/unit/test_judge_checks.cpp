@@ -765,6 +765,21 @@ TEST_F(CheckBypass, APlainReferenceThatGetsThroughIsNotReportedTwice) {
   EXPECT_TRUE(contains(results[1].verdict.reason, "not a bypass")) << results[1].verdict.reason;
 }
 
+// The plain request answered (200, none of the victim's data: enforced, but no denial): there is
+// no guard for the variant to bypass. relate() reads the reference's answer after judge_one,
+// which keeps it.
+TEST_F(CheckBypass, AVariantIsNoBypassWhereThePlainRequestIsAnsweredWithoutTheVictimsData) {
+  const auto reference = w.probe("bypass", k_order, "bypass: the plain request, for comparison");
+  const auto variant = w.probe("bypass", k_order, "bypass: path {path}/");
+  ASSERT_EQ(reference.identity, variant.identity);
+  const auto results =
+      w.judge_all({{reference, response(200, R"({"notice": "welcome back, here is your menu"})")},
+                   {variant, response(200, k_alice_order)}});
+  EXPECT_EQ(results[0].verdict.state, State::enforced) << results[0].verdict.reason;
+  EXPECT_EQ(results[1].verdict.state, State::enforced) << results[1].verdict.reason;
+  EXPECT_TRUE(contains(results[1].verdict.reason, "not a bypass")) << results[1].verdict.reason;
+}
+
 TEST_F(CheckBypass, HeadIsJudgedByItsContentLength) {
   const auto head = w.probe("bypass", k_users, "bypass: method HEAD");
   const std::string size = std::to_string(k_user_list.size());

@@ -182,6 +182,9 @@ class Bypass final : public Check {
     return v;
   }
 
+  // relate() reads the plain request's answer to tell whether it was denied.
+  bool keeps_answer(const plan::Probe& probe) const override { return probe.plain; }
+
   void relate(const JudgeContext& ctx, std::vector<ProbeResult>& results) const override {
     // A variant only bypasses a guard that stopped the plain request: where the plain request
     // was answered too, there is no guard to bypass. The plain request is this check's own

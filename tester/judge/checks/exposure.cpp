@@ -156,7 +156,7 @@ class ExposureCheck final : public Check {
                .tests_access = false,
                .per_victim = false,
                .names_request = true,
-               .relates_bodies = true,
+               .relates_answers = true,
                .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {

@@ -69,6 +69,7 @@ class RateLimit final : public Check {
                .opt_in = true,
                .wrong_caller = false,
                .tests_access = false,
+               .relates_answers = true,  // relate() reads each answer's headers
                .settings = {{"requests", Setting::Kind::integer, 30, 2, 1000,
                              "requests in each operation's burst"},
                             {"operations", Setting::Kind::integer, 5, 1, 1000,

@@ -162,7 +162,7 @@ class WeakCredentials final : public Check {
                .tests_access = false,
                .per_victim = false,
                .names_request = true,
-               .relates_bodies = true,
+               .relates_answers = true,
                .settings = {{.key = "attempts",
                              .kind = Setting::Kind::integer,
                              .fallback = 10,
