@@ -57,6 +57,7 @@ Traffic::Traffic(const http::Options& options, plan::Principals& principals,
       m_budget(options.budget) {
   m_sessions.login_all();
   m_sender = std::make_unique<http::Sender>(options, &principals);
+  m_side = std::make_unique<http::Sender>(options, &principals);
 }
 
 void Traffic::set_controls(std::map<std::string, std::vector<plan::Request>> controls) {
@@ -64,8 +65,15 @@ void Traffic::set_controls(std::map<std::string, std::vector<plan::Request>> con
 }
 
 bool Traffic::control_works(const std::string& identity, std::string* got) {
+  return control_works_via(*m_sender, identity, got);
+}
+
+bool Traffic::control_works_via(http::Sender& sender, const std::string& identity,
+                                std::string* got) {
   const auto& requests = m_controls[identity];
-  const auto responses = m_sender->send(requests);
+  const std::size_t before = sender.attempts();
+  const auto responses = sender.send(requests);
+  if (&sender != m_sender.get()) m_sender->charge(sender.attempts() - before);
   count_unsent(responses);
   for (std::size_t i = 0; i < responses.size(); ++i) {
     if (works(responses[i])) return true;
@@ -105,6 +113,8 @@ void Traffic::send(const std::vector<plan::Request>& requests, const std::string
   m_renewed_in_stage.clear();
   std::vector<std::size_t> held;
   std::vector<plan::Response> held_answers;
+  std::map<std::string, std::size_t> held_by;  // identity -> 401s held since its last check
+  std::set<std::string> checked;               // identities whose control was asked this stage
   m_sender->send(
       requests,
       [&](std::size_t i, plan::Response&& r) {
@@ -112,14 +122,37 @@ void Traffic::send(const std::vector<plan::Request>& requests, const std::string
         if (maybe_expired(requests[i], r)) {
           held.push_back(i);
           held_answers.push_back(std::move(r));
+          ++held_by[requests[i].identity];
           return;
         }
         deliver(i, std::move(r));
       },
-      m_progress.stage(stage), [&] { renew_expiring(m_renew_margin); });
+      m_progress.stage(stage),
+      [&] {
+        renew_expiring(m_renew_margin);
+        check_suspects(held_by, checked);
+      });
   m_progress.clear();
   if (!held.empty() && !m_sender->exhausted()) recover(requests, held, held_answers);
   for (std::size_t k = 0; k < held.size(); ++k) deliver(held[k], std::move(held_answers[k]));
+}
+
+void Traffic::check_suspects(std::map<std::string, std::size_t>& held_by,
+                             std::set<std::string>& checked) {
+  // Enough 401s to suspect the credential rather than the server's rules.
+  constexpr std::size_t k_suspect = 16;
+  for (auto& [name, count] : held_by) {
+    if (count < k_suspect || checked.contains(name) || m_sender->exhausted()) continue;
+    checked.insert(name);
+    count = 0;
+    std::string got;
+    if (control_works_via(*m_side, name, &got)) continue;  // genuine denials
+    if (!m_sessions.renewable(name)) {
+      fail(k_exit_inconclusive, "the credential of " + name + " stopped working during the run (" +
+                                    got + "); its verdicts cannot be trusted");
+    }
+    renew(name);  // what is still to be sent goes with the new credential
+  }
 }
 
 void Traffic::count_unsent(const plan::Response& r) {

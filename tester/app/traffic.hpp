@@ -69,10 +69,18 @@ class Traffic {
   std::string budget_note() const;
   bool exhausted() const { return m_sender->exhausted(); }
 
+  // (The side sender's attempts are charged to m_sender's.)
   std::size_t requests() const { return m_sender->attempts() + m_sessions.requests(); }
   double seconds() const { return m_sender->seconds(); }
 
  private:
+  // control_works() through `sender` (the side sender, while the main one is mid-stage), its
+  // requests charged to the main sender's budget.
+  bool control_works_via(http::Sender& sender, const std::string& identity, std::string* got);
+  // While a stage is sent (the sender's tick): an identity with many held 401s has its control
+  // asked at once through the side sender, and a dead credential renewed (or the run stopped)
+  // then, not after the whole stage was refused.
+  void check_suspects(std::map<std::string, std::size_t>& held_by, std::set<std::string>& checked);
   // Whether `r` may only say that `req`'s credential stopped working (held for recover()).
   bool maybe_expired(const plan::Request& req, const plan::Response& r) const;
   // Check, renew and resend the held requests: `held` indexes `requests`, `answers` theirs.
@@ -84,6 +92,7 @@ class Traffic {
   auth::Sessions m_sessions;
   const ProgressLine& m_progress;
   std::unique_ptr<http::Sender> m_sender;
+  std::unique_ptr<http::Sender> m_side;  // controls asked while m_sender is mid-stage
   std::map<std::string, std::vector<plan::Request>> m_controls;
   double m_renew_margin = 2;  // seconds: renew what expires sooner than this
   // Identities renewed during the stage being sent: a 401 they got may be for the credential

@@ -389,6 +389,10 @@ bool Sender::exhausted() const {
   return m_impl->attempts >= m_impl->options.budget;
 }
 
+void Sender::charge(std::size_t attempts) {
+  m_impl->attempts += attempts;
+}
+
 double Sender::seconds() const {
   return m_impl->seconds;
 }

@@ -63,6 +63,8 @@ class Sender {
 
   // Whether the request budget is used up: every further request is refused.
   bool exhausted() const;
+  // Count `attempts` made elsewhere (another Sender) against this one's budget.
+  void charge(std::size_t attempts);
 
   std::size_t attempts() const;  // attempts made so far (budget used)
   double seconds() const;        // wall time spent sending so far

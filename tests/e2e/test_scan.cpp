@@ -508,5 +508,41 @@ TEST(ScanAtScale, EightShardsOfTenThousandOperationsMergeToTheSingleJob) {
   EXPECT_EQ(tally(dir.file("merged.json")), tally(dir.file("single.json")));
 }
 
+// A credential that dies in the middle of a long stage is caught within about a second (its
+// control asked while the stage goes on), not after the whole stage was refused: 3,000
+// operations at 300 requests a second, alice's token refused after her 300th request.
+TEST(ScanAtScale, ATokenThatDiesMidStageStopsTheRunWithinSecondsNotAfterTheStage) {
+  constexpr int k_operations = 3'000;
+  TempDir dir("dying");
+  {
+    std::ofstream spec(dir.file("many.yaml"));
+    spec << "openapi: 3.0.3\ninfo: {title: many, version: '1'}\nsecurity: [{bearer: []}]\n"
+            "components:\n  securitySchemes:\n    bearer: {type: http, scheme: bearer}\npaths:\n";
+    // Odd item numbers: none of them answers an anonymous caller, so no positive control gets
+    // through without alice's credential.
+    for (int i = 1; i <= k_operations; ++i) {
+      spec << "  /many/" << 2 * i + 1 << "/summary:\n    get:\n      responses:\n"
+           << "        '200': {description: the caller's summary}\n";
+    }
+    std::ofstream(dir.file("many.toml")) << "[limits]\nconcurrency = 8\nrate = 300\n"
+                                            "budget = 1000000\ntimeout = 120\n"
+                                            "[identities.alice]\nbearer = \"token-alice\"\n";
+  }
+  ServerProcess server(
+      {AUTHDIFF_SCENARIO_SERVER, "--scenario", "many", "--port", "0", "--reject-after", "300"});
+  const auto r =
+      run_process({k_bin, "scan", "--spec", dir.file("many.yaml"), "--config",
+                   dir.file("many.toml"), "--base-url", server.url(), "--only", "no-auth", "-q"},
+                  {}, k_scan_limit_s);
+  EXPECT_EQ(r.exit_code, 3) << r.out << r.err;
+  EXPECT_NE(r.err.find("the credential of alice stopped working"), std::string::npos) << r.err;
+  const auto counts = http("GET", server.url() + "/__requests").json();
+  long total = 0;
+  for (const auto& [path, n] : counts.items()) total += n.get<long>();
+  // Every stage is at least 3,000 requests, and the first one is all alice's (ended by the
+  // stage, the run sent 3,016); stopped within a second or two at 300 a second: about 600.
+  EXPECT_LT(total, 2000) << total << " requests";
+}
+
 }  // namespace
 }  // namespace authdiff::test

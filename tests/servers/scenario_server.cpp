@@ -17,7 +17,8 @@
 //                 and what it turned away does not count
 //   many          GET /many/N/summary for any N: the caller's own summary of item N; every
 //                 50th (N % 50 == 0) also answers alice's to an anonymous caller (a no-auth
-//                 leak), every other one 401 (for sharding a 10,000-operation spec)
+//                 leak), every other one 401 (for sharding a 10,000-operation spec); with
+//                 --reject-after N, alice's token is refused after N requests
 // Every scenario counts requests per path: GET /__requests (not in the spec) returns them.
 // Tokens: token-alice (record 101), token-bob (record 202), token-admin (record 1).
 #include <atomic>
@@ -63,14 +64,17 @@ int main(int argc, char** argv) {
   std::string scenario;
   int port = 0;
   long reject_after = 10;
+  bool rejecting = false;  // --reject-after given (many: only then is alice ever refused)
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string arg = argv[i];
-    if (arg == "--scenario")
+    if (arg == "--scenario") {
       scenario = argv[i + 1];
-    else if (arg == "--port")
+    } else if (arg == "--port") {
       port = std::stoi(argv[i + 1]);
-    else if (arg == "--reject-after")
+    } else if (arg == "--reject-after") {
       reject_after = std::stol(argv[i + 1]);
+      rejecting = true;
+    }
   }
   long burst = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
   std::map<std::string, long> counts;  // path -> requests
   // caller -> when its requests of the last second were answered (throttled)
   std::map<std::string, std::deque<std::chrono::steady_clock::time_point>> window;
-  std::atomic<long> bob_requests{0};
+  std::atomic<long> bob_requests{0}, alice_requests{0};
   httplib::Server svr;
   svr.new_task_queue = [] { return new httplib::ThreadPool(64); };
   // Tens of thousands of requests: keep each connection (httplib closes one after 5 requests by
@@ -106,6 +110,10 @@ int main(int argc, char** argv) {
     const auto it = k_users.find(h.substr(7));
     if (it == k_users.end()) return nullptr;
     if (scenario == "flaky-token" && it->second.name == "bob" && ++bob_requests > reject_after) {
+      return nullptr;
+    }
+    if (scenario == "many" && rejecting && it->second.name == "alice" &&
+        ++alice_requests > reject_after) {
       return nullptr;
     }
     return &it->second;
