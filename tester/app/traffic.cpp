@@ -156,7 +156,7 @@ void Traffic::check_suspects(std::map<std::string, std::size_t>& held_by,
 }
 
 void Traffic::count_unsent(const plan::Response& r) {
-  if (r.error.starts_with("refused: the request budget")) ++m_unsent;
+  if (r.error == http::budget_refusal(m_budget)) ++m_unsent;
 }
 
 void Traffic::count_unsent(const std::vector<plan::Response>& responses) {

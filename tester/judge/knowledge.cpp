@@ -1,7 +1,6 @@
 #include "judge/knowledge.hpp"
 
 #include <algorithm>
-#include <unordered_map>
 
 #include "util/strings.hpp"
 
