@@ -213,7 +213,7 @@ json parse_body(const std::string& text, const std::string& media) {
       std::string value = eq == std::string::npos ? "" : part.substr(eq + 1);
       std::replace(name.begin(), name.end(), '+', ' ');
       std::replace(value.begin(), value.end(), '+', ' ');
-      out[percent_decode(name).value_or(name)] = percent_decode(value).value_or(value);
+      out[percent_decoded_text(name)] = percent_decoded_text(value);
     }
     return out;
   }

@@ -173,7 +173,7 @@ Templated PathTemplates::apply(const Sample& s) const {
         name = (node->name.empty() ? "id" : node->name) + std::to_string(n);
       used.insert(name);
       out.path += "/{" + name + "}";
-      out.parameters.emplace_back(name, percent_decode(segments[i]).value_or(segments[i]));
+      out.parameters.emplace_back(name, percent_decoded_text(segments[i]));
       node = node->variable.get();
     } else if (lit != node->literal.end()) {
       out.path += "/" + segments[i];

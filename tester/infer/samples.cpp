@@ -30,7 +30,7 @@ std::string string_at(const json& object, const char* key) {
 std::string decoded(std::string_view s) {
   std::string plus(s);
   std::replace(plus.begin(), plus.end(), '+', ' ');
-  return percent_decode(plus).value_or(plus);
+  return percent_decoded_text(plus);
 }
 
 Pairs parse_query(std::string_view query) {

@@ -1,5 +1,7 @@
 #include "util/json_pointer.hpp"
 
+#include "util/strings.hpp"
+
 namespace authdiff {
 
 std::string pointer_escape(std::string_view token) {
@@ -64,6 +66,12 @@ std::optional<std::string> percent_decode(std::string_view s) {
     i += 2;
   }
   return out;
+}
+
+std::string percent_decoded_text(std::string_view s) {
+  auto decoded = percent_decode(s);
+  if (!decoded || !valid_utf8(*decoded)) return std::string(s);
+  return std::move(*decoded);
 }
 
 }  // namespace authdiff

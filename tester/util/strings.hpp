@@ -1,5 +1,6 @@
 #pragma once
 // Small string helpers shared by every module.
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -31,6 +32,13 @@ bool glob_match(std::string_view pattern, std::string_view text);
 
 // "10 s", "1.5 s", "250 ms".
 std::string format_seconds(double seconds);
+
+// Length of the valid UTF-8 sequence starting at byte `i` of `s` (its code point in `cp`), or 0
+// when the bytes there are not one: truncated, overlong, a surrogate or beyond U+10FFFF.
+std::size_t utf8_sequence_length(std::string_view s, std::size_t i, std::uint32_t& cp);
+
+// Whether all of `s` is valid UTF-8 (what a JSON string may hold).
+bool valid_utf8(std::string_view s);
 
 // Quote `s` for a message: "name" with control characters escaped.
 std::string in_quotes(std::string_view s);

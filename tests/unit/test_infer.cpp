@@ -222,6 +222,29 @@ TEST(InferOpenApi, YamlKeepsStringsThatLookLikeOtherTypes) {
   EXPECT_EQ(*back, doc);
 }
 
+// "%80" or "%C3" alone decode to bytes that are not UTF-8; a JSON document cannot hold them
+// (dumping it would throw), so such a value is kept as it was recorded.
+TEST(InferOpenApi, EscapesThatDecodeToInvalidUtf8StayAsRecorded) {
+  const json har = json::parse(R"({"log": {"version": "1.2", "entries": [
+    {"request": {"method": "POST", "url": "http://127.0.0.1:9/api/files/%C3?q=%80&name=caf%C3%A9",
+                 "headers": [], "queryString": [{"name": "q", "value": "%80"},
+                                                {"name": "name", "value": "caf%C3%A9"}],
+                 "postData": {"mimeType": "application/x-www-form-urlencoded",
+                              "text": "note=%FF%FE&ok=1"}},
+     "response": {"status": 200, "content": {"mimeType": "application/json", "text": "{}"}}}
+  ]}})");
+  auto r = har_from_json(har, "t.har");
+  ASSERT_TRUE(r) << r.error().to_string();
+  const Inferred inferred = infer_openapi({*r});
+  const std::string dumped = inferred.document.dump();  // would throw on a lone 0x80 byte
+  EXPECT_NE(dumped.find("%80"), std::string::npos) << dumped;
+  EXPECT_NE(dumped.find("%FF%FE"), std::string::npos) << dumped;
+  EXPECT_NE(dumped.find("caf\u00e9"), std::string::npos) << dumped;  // valid escapes decode
+  auto back = spec::parse_yaml(to_yaml(inferred.document), "inferred.yaml");
+  ASSERT_TRUE(back) << back.error().to_string();
+  EXPECT_EQ(*back, inferred.document);
+}
+
 TEST(InferHar, ReadsEntriesAndLeavesOutPageResources) {
   const json har = json::parse(R"({"log": {"version": "1.2", "entries": [
     {"request": {"method": "GET", "url": "http://127.0.0.1:9/", "headers": []},

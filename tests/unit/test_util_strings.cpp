@@ -79,5 +79,17 @@ TEST(WithoutPrefix, DropsASchemeWrittenInAnyCase) {
   EXPECT_EQ(without_prefix("Bear", "Bearer "), "Bear");
 }
 
+TEST(Utf8, ValidSequencesOnlyAndPercentDecodedTextStaysJsonSafe) {
+  EXPECT_TRUE(valid_utf8("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));
+  EXPECT_FALSE(valid_utf8("\x80"));              // a continuation byte alone
+  EXPECT_FALSE(valid_utf8("caf\xC3"));           // cut short
+  EXPECT_FALSE(valid_utf8("\xC0\xAF"));          // overlong '/'
+  EXPECT_FALSE(valid_utf8("\xED\xA0\x80"));      // a surrogate
+  EXPECT_FALSE(valid_utf8("\xF4\x90\x80\x80"));  // beyond U+10FFFF
+  EXPECT_EQ(percent_decoded_text("caf%C3%A9"), "caf\xC3\xA9");
+  EXPECT_EQ(percent_decoded_text("%80"), "%80");
+  EXPECT_EQ(percent_decoded_text("50%"), "50%");  // malformed escape
+}
+
 }  // namespace
 }  // namespace authdiff
