@@ -972,7 +972,9 @@ class Judging {
   }
 
  private:
-  static constexpr std::size_t k_max_queued_bytes = 64u << 20;
+  // Thousands of ordinary answers, or one or two large lists: judging a 5 MB list takes longer
+  // than receiving it, so a larger bound only holds more bodies without judging sooner.
+  static constexpr std::size_t k_max_queued_bytes = 8u << 20;
 
   void stop() {
     {

@@ -69,32 +69,33 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
     std::uint64_t pointer, value;
     bool distinctive;
   };
+  // The leaves are visited, never stored as text: a list of 100,000 items has 300,000 of them.
   std::vector<Hashed> first_leaves;
-  v.first = observe(first, list_pointer);
-  first_leaves.reserve(v.first.leaves.size());
-  for (const auto& leaf : v.first.leaves) {
-    first_leaves.push_back(
-        {HashSet::hash(leaf.pointer), HashSet::hash(leaf.value), distinctive(leaf)});
-    if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
-  }
+  v.first = observe(first, list_pointer, Detail::summary);
+  for_each_leaf(
+      v.first.doc, [&](const std::string& pointer, const std::string& value, bool is_string) {
+        first_leaves.push_back(
+            {HashSet::hash(pointer), HashSet::hash(value), distinctive(value, is_string)});
+        if (!below_any(pointer, v.foreign)) v.seen.insert(value);
+      });
   v.first.slim();
   {
-    const Observation o2 = observe(second, list_pointer);
+    const Observation o2 = observe(second, list_pointer, Detail::summary);
     // (pointer, value) of the first answer, sorted: 16 bytes a leaf, found by binary search.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> by_pointer;
     by_pointer.reserve(first_leaves.size());
     for (const auto& h : first_leaves) by_pointer.emplace_back(h.pointer, h.value);
     std::sort(by_pointer.begin(), by_pointer.end());
     HashSet in_second;
-    for (const auto& leaf : o2.leaves) {
-      const std::uint64_t p = HashSet::hash(leaf.pointer);
+    for_each_leaf(o2.doc, [&](const std::string& pointer, const std::string& value, bool) {
+      const std::uint64_t p = HashSet::hash(pointer);
       in_second.insert_hash(p);
       const auto it = std::lower_bound(by_pointer.begin(), by_pointer.end(),
                                        std::pair<std::uint64_t, std::uint64_t>{p, 0});
-      if (it == by_pointer.end() || it->first != p || it->second != HashSet::hash(leaf.value))
+      if (it == by_pointer.end() || it->first != p || it->second != HashSet::hash(value))
         v.volatile_pointers.insert_hash(p);
-      if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
-    }
+      if (!below_any(pointer, v.foreign)) v.seen.insert(value);
+    });
     in_second.seal();
     for (const auto& h : first_leaves) {
       if (!in_second.contains_hash(h.pointer)) v.volatile_pointers.insert_hash(h.pointer);

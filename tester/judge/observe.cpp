@@ -58,32 +58,103 @@ std::size_t count_leaves(const json& doc) {
   return n;
 }
 
-void flatten(const json& doc, std::vector<Leaf>& out) {
-  out.reserve(count_leaves(doc));  // exactly: a vector grown by doubling holds up to twice
-  struct Item {
-    const json* value;
-    std::string pointer;
-  };
-  std::vector<Item> stack{{&doc, ""}};
-  while (!stack.empty() && out.size() < k_max_leaves) {
-    Item item = std::move(stack.back());
-    stack.pop_back();
-    const json& v = *item.value;
+// Depth-first in document order; `pointer` grows and shrinks in place.
+struct LeafWalk {
+  const std::function<void(const std::string&, const std::string&, bool)>& visit;
+  std::string pointer, number;
+  std::size_t visited = 0;
+
+  void walk(const json& v) {
+    if (visited >= k_max_leaves) return;
+    const std::size_t mark = pointer.size();
     if (v.is_object()) {
-      for (auto it = v.rbegin(); it != v.rend(); ++it) {
-        stack.push_back({&*it, item.pointer + "/" + pointer_escape(it.key())});
+      for (auto it = v.begin(); it != v.end(); ++it) {
+        pointer += '/';
+        pointer += pointer_escape(it.key());
+        walk(*it);
+        pointer.resize(mark);
       }
     } else if (v.is_array()) {
-      for (std::size_t i = v.size(); i-- > 0;) {
-        stack.push_back({&v[i], item.pointer + "/" + std::to_string(i)});
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        pointer += '/';
+        pointer += std::to_string(i);
+        walk(v[i]);
+        pointer.resize(mark);
       }
     } else if (v.is_string()) {
-      out.push_back({item.pointer, v.get<std::string>(), true});
+      ++visited;
+      visit(pointer, v.get_ref<const std::string&>(), true);
     } else if (v.is_number()) {
-      out.push_back({item.pointer, v.dump(), false});
+      ++visited;
+      number = v.dump();
+      visit(pointer, number, false);
     }
   }
+};
+
+void flatten(const json& doc, std::vector<Leaf>& out) {
+  out.reserve(count_leaves(doc));  // exactly: a vector grown by doubling holds up to twice
+  for_each_leaf(doc, [&](const std::string& pointer, const std::string& value, bool is_string) {
+    out.push_back({pointer, value, is_string});
+  });
 }
+
+// FNV-1a, 64 bits, fed piece by piece.
+struct StreamHash {
+  std::uint64_t h = 14695981039346656037ull;
+  void bytes(std::string_view text) {
+    for (const char c : text) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ull;
+    }
+  }
+  void tag(char t) { bytes(std::string_view(&t, 1)); }
+  // A length before variable text, so ["ab","c"] and ["a","bc"] differ.
+  void add_sized(std::string_view text) {
+    bytes(std::to_string(text.size()));
+    tag(':');
+    bytes(text);
+  }
+  void add(const json& v) {
+    switch (v.type()) {
+      case json::value_t::object:
+        tag('{');
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          add_sized(it.key());
+          add(*it);
+        }
+        tag('}');
+        break;
+      case json::value_t::array:
+        tag('[');
+        for (const auto& e : v) add(e);
+        tag(']');
+        break;
+      case json::value_t::string:
+        tag('s');
+        add_sized(v.get_ref<const std::string&>());
+        break;
+      default:  // numbers, booleans, null: their JSON text is short
+        tag('n');
+        add_sized(v.dump());
+    }
+  }
+};
+
+}  // namespace
+
+void for_each_leaf(const json& doc,
+                   const std::function<void(const std::string&, const std::string&, bool)>& visit) {
+  LeafWalk{visit, {}, {}, 0}.walk(doc);
+}
+
+std::uint64_t document_hash(const json& doc) {
+  StreamHash h;
+  h.add(doc);
+  return h.h;
+}
+
+namespace {
 
 // Status-like members of an envelope and the values that mean success.
 bool is_success_code(const json& v) {
@@ -184,7 +255,7 @@ bool HashSet::contains_hash(std::uint64_t h) const {
 
 std::uint64_t Observation::whole_hash() const {
   if (slimmed) return doc_hash;
-  return json ? HashSet::hash(doc.dump()) : HashSet::hash(body_prefix);
+  return json ? document_hash(doc) : HashSet::hash(body_prefix);
 }
 
 void Observation::slim() {
@@ -204,9 +275,8 @@ void Observation::slim() {
   slimmed = true;
 }
 
-bool distinctive(const Leaf& leaf) {
-  const std::string& v = leaf.value;
-  if (leaf.is_string) {
+bool distinctive(std::string_view v, bool is_string) {
+  if (is_string) {
     if (v.size() < 4) return false;
     return std::any_of(v.begin(), v.end(), [](char c) {
       return std::isalnum(static_cast<unsigned char>(c)) || static_cast<unsigned char>(c) >= 0x80;

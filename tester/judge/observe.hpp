@@ -3,8 +3,10 @@
 // looks like an error or a denial, how many list items it holds. Pure functions; never throws.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_set>
 #include <vector>
 
@@ -78,7 +80,21 @@ Observation observe(const plan::Response& response, const std::optional<std::str
 
 // A value worth citing as evidence: specific enough not to match by chance (strings of 4+ bytes
 // with a letter or digit; numbers with 3+ digits or a fraction).
-bool distinctive(const Leaf& leaf);
+bool distinctive(std::string_view value, bool is_string);
+inline bool distinctive(const Leaf& leaf) {
+  return distinctive(leaf.value, leaf.is_string);
+}
+
+// Visit the string and number leaves of `doc` in document order (the first k_max_leaves), with
+// their pointer and text as `observe` would put them in `leaves`, without keeping them: both
+// strings are reused from one leaf to the next. Reading a large answer this way costs no more
+// than its parsed document.
+void for_each_leaf(const nlohmann::json& doc,
+                   const std::function<void(const std::string& pointer, const std::string& value,
+                                            bool is_string)>& visit);
+
+// A hash of a whole document, computed as it is walked (no serialised copy).
+std::uint64_t document_hash(const nlohmann::json& doc);
 
 // Pointers whose values differ between two copies of the same response (timestamps, nonces).
 std::unordered_set<std::string> volatile_pointers(const Observation& a, const Observation& b);

@@ -86,6 +86,37 @@ TEST(Observe, HostileBodiesDoNotCrash) {
   EXPECT_EQ(cut.items, 2u);
 }
 
+TEST(Observe, VisitingLeavesMatchesTheFlattenedLeavesAndHashesTellDocumentsApart) {
+  const auto o = observe(
+      response(200, R"({"data": {"list": [{"id": 1001, "phone": "13812345678"}, {"a/b": "x~y"}]},
+                        "ok": true, "n": null, "ratio": 0.5})"),
+      std::nullopt);
+  std::vector<Leaf> visited;
+  for_each_leaf(o.doc, [&](const std::string& pointer, const std::string& value, bool is_string) {
+    visited.push_back({pointer, value, is_string});
+  });
+  ASSERT_EQ(visited.size(), o.leaves.size());
+  for (std::size_t i = 0; i < visited.size(); ++i) {
+    EXPECT_EQ(visited[i].pointer, o.leaves[i].pointer);
+    EXPECT_EQ(visited[i].value, o.leaves[i].value);
+    EXPECT_EQ(visited[i].is_string, o.leaves[i].is_string);
+  }
+  EXPECT_EQ(visited[2].pointer, "/data/list/1/a~1b");
+
+  using nlohmann::json;
+  const auto h = [](const char* text) { return document_hash(json::parse(text)); };
+  EXPECT_EQ(h(R"({"a": [1, "x"], "b": null})"), h(R"({"b": null, "a": [1, "x"]})"));
+  EXPECT_NE(h(R"(["ab", "c"])"), h(R"(["a", "bc"])"));
+  EXPECT_NE(h(R"({"a": "1"})"), h(R"({"a": 1})"));
+  EXPECT_NE(h(R"({"a": []})"), h(R"({"a": {}})"));
+  EXPECT_NE(h(R"([[1], 2])"), h(R"([[1, 2]])"));
+  // A slimmed answer keeps the hash of what it was.
+  auto slim = o;
+  const auto whole = slim.whole_hash();
+  slim.slim();
+  EXPECT_EQ(slim.whole_hash(), whole);
+}
+
 TEST(Distinctive, SpecificValuesOnly) {
   EXPECT_TRUE(distinctive({"", "zhangwei", true}));
   EXPECT_TRUE(distinctive({"", "张伟", true}));
