@@ -57,10 +57,16 @@ bool opened_by_credential(const plan::Response& own, const plan::Response& bare)
   const judge::Observation b = judge::observe(bare, std::nullopt);
   if (!a.json || !b.json) return a.json != b.json || a.body_prefix != b.body_prefix;
   std::unordered_set<std::string> seen;
-  for (const auto& leaf : b.leaves) seen.insert(leaf.value);
-  return std::any_of(a.leaves.begin(), a.leaves.end(), [&](const judge::Leaf& l) {
-    return judge::distinctive(l) && !seen.contains(l.value);
+  b.each_leaf([&](const judge::Leaf& l) {
+    seen.insert(l.value);
+    return true;
   });
+  bool opened = false;
+  a.each_leaf([&](const judge::Leaf& l) {
+    opened = judge::distinctive(l) && !seen.contains(l.value);
+    return !opened;
+  });
+  return opened;
 }
 
 // `-v`: one line per attempt. The request as planned names whose credential went with it, never
@@ -394,7 +400,16 @@ plan::Discovery discover(Run& run) {
   std::vector<plan::Baseline> listed = plan::discovery_requests(run.plan, run.principals);
   std::vector<plan::Request> batch;
   for (const auto& b : listed) batch.push_back(b.request);
-  std::vector<plan::Response> pages = run.traffic.send(batch, "discovery");
+  // Each page is read as it arrives (the next page's request, then what discovery keeps of it).
+  std::vector<plan::Response> pages(listed.size());
+  std::vector<std::optional<plan::Request>> nexts(listed.size());
+  const auto arrived = [&](std::size_t at, std::size_t i, plan::Response&& r) {
+    nexts[at + i] = plan::next_page(run.plan, listed[at + i], r);
+    plan::keep_what_discovery_reads(r);
+    pages[at + i] = std::move(r);
+  };
+  run.traffic.send(batch, "discovery",
+                   [&](std::size_t i, plan::Response&& r) { arrived(0, i, std::move(r)); });
   std::vector<std::size_t> last(listed.size());
   for (std::size_t i = 0; i < last.size(); ++i) last[i] = i;
   std::set<std::pair<std::string, std::string>> asked;  // (identity, url)
@@ -402,20 +417,23 @@ plan::Discovery discover(Run& run) {
   for (std::size_t page = 1; page < plan::k_max_pages && !last.empty(); ++page) {
     std::vector<plan::Baseline> more;
     for (const std::size_t i : last) {
-      auto next = plan::next_page(run.plan, listed[i], pages[i]);
+      auto& next = nexts[i];
       if (!next || !asked.emplace(listed[i].identity, next->url).second) continue;
       more.push_back({listed[i].operation, listed[i].identity, std::move(*next)});
     }
     if (more.empty()) break;
     batch.clear();
     for (const auto& b : more) batch.push_back(b.request);
-    auto answers = run.traffic.send(batch, "discovery (next pages)");
+    const std::size_t at = listed.size();
     last.clear();
-    for (std::size_t k = 0; k < more.size(); ++k) {
+    for (auto& b : more) {
       last.push_back(listed.size());
-      listed.push_back(std::move(more[k]));
-      pages.push_back(std::move(answers[k]));
+      listed.push_back(std::move(b));
     }
+    pages.resize(listed.size());
+    nexts.resize(listed.size());
+    run.traffic.send(batch, "discovery (next pages)",
+                     [&](std::size_t i, plan::Response&& r) { arrived(at, i, std::move(r)); });
   }
   plan::Discovery found = plan::discover_ids(run.plan, run.principals, listed, pages);
   plan::adopt(run.principals, found);
@@ -783,8 +801,8 @@ void learn_baseline(Run& run, judge::Knowledge& knowledge, BaselineAnswers& b) {
       b.baseline, b.first, b.second, judge::list_pointer_of(run.plan, op),
       judge::foreign_items(run.plan, op, run.principals, b.baseline.identity, b.first));
   b.learned = true;
-  b.second = plan::Response{};
-  if (!b.keep) b.first = plan::Response{};
+  b.second.release();
+  if (!b.keep) b.first.release();
 }
 
 void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector<Made>& made,
@@ -1064,8 +1082,11 @@ std::vector<ProbeAnswer> send_probes(Run& run, const judge::JudgeContext& ctx, B
     }
   }
   // What the baselines taught is in the Knowledge now: their bodies are not needed any more.
-  for (auto& b : stage.baselines) b.first = b.second = plan::Response{};
-  for (auto& f : stage.fingerprints) f.answer = plan::Response{};
+  for (auto& b : stage.baselines) {
+    b.first.release();
+    b.second.release();
+  }
+  for (auto& f : stage.fingerprints) f.answer.release();
   fresh_bodies(run, reads.requests());
   fresh_bodies(run, writes.requests());
   reads.send(run.traffic, "probes");

@@ -34,7 +34,7 @@ void ProgressLine::clear() const {
 
 bool works(const plan::Response& r) {
   if (!r.ok() || r.status < 200 || r.status >= 300) return false;
-  const judge::Observation o = judge::observe(r, std::nullopt, judge::Detail::summary);
+  const judge::Observation o = judge::observe(r, std::nullopt);
   return !o.empty && o.error_like.empty();
 }
 

@@ -85,16 +85,17 @@ Carried carried_by(const plan::Response& response) {
   Carried out;
   const Observation o = observe(response, std::nullopt);
   if (!o.is_2xx() || !o.error_like.empty()) return out;
-  for (const auto& leaf : o.leaves) {
+  o.each_leaf([&](const Leaf& leaf) {
     out.data = out.data || distinctive(leaf);
     const std::string name = leaf.pointer.substr(leaf.pointer.rfind('/') + 1);
     const std::string c = field_class(name);
-    if (c.empty() || c == k_email || to_lower(name).find("token") != std::string::npos) continue;
+    if (c.empty() || c == k_email || to_lower(name).find("token") != std::string::npos) return true;
     if (std::find(out.sensitive_fields.begin(), out.sensitive_fields.end(), name) ==
             out.sensitive_fields.end() &&
         out.sensitive_fields.size() < 6)
       out.sensitive_fields.push_back(name);
-  }
+    return true;
+  });
   return out;
 }
 
@@ -104,10 +105,7 @@ void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body) {
   if (r.verdict.state == State::bypassed && r.check->wrong_caller())
     r.exposed = exposed_classes(ctx.detectors, r.response);
   r.judged = true;
-  if (!keep_body && !r.check->keeps_answer(r.probe)) {
-    std::string().swap(r.response.body);
-    plan::Headers().swap(r.response.headers);
-  }
+  if (!keep_body && !r.check->keeps_answer(r.probe)) r.response.release();
 }
 
 void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results,
@@ -152,8 +150,7 @@ Result<Detectors> detectors_for(const config::Config& config) {
 
 std::vector<Detection> sensitive_data(const Detectors& detectors, const plan::Response& response) {
   const Observation o = observe(response, std::nullopt);
-  std::vector<Detection> found =
-      o.json ? detectors.scan(o.doc) : detectors.scan_text(response.body);
+  std::vector<Detection> found = o.json ? detectors.scan(o) : detectors.scan_text(response.body);
   std::erase_if(found, [](const Detection& d) { return !d.unmasked; });
   return found;
 }
@@ -216,22 +213,27 @@ std::optional<Verdict> write_effect(const std::string& method, const Observation
   // A soft delete keeps the object but marks it: a changed leaf says so below.
   const auto unstable = volatile_pointers(before, again);
   std::unordered_map<std::string, std::string> was;
-  for (const auto& leaf : before.leaves) was.emplace(leaf.pointer, leaf.value);
+  std::vector<std::string> order;  // before's pointers, in document order
+  before.each_leaf([&](const Leaf& leaf) {
+    if (was.emplace(leaf.pointer, leaf.value).second) order.push_back(leaf.pointer);
+    return true;
+  });
   Verdict v;
   std::unordered_set<std::string> seen;
-  for (const auto& leaf : after.leaves) {
+  after.each_leaf([&](const Leaf& leaf) {
     seen.insert(leaf.pointer);
-    if (unstable.contains(leaf.pointer)) continue;
+    if (unstable.contains(leaf.pointer)) return true;
     const auto it = was.find(leaf.pointer);
-    if (it != was.end() && it->second == leaf.value) continue;
+    if (it != was.end() && it->second == leaf.value) return true;
     ++v.leaked;
     if (v.evidence.size() < k_max_evidence)
       v.evidence.push_back({leaf.pointer, "now " + mask(leaf.value)});
-  }
-  for (const auto& leaf : before.leaves) {
-    if (!seen.contains(leaf.pointer) && !unstable.contains(leaf.pointer)) {
+    return true;
+  });
+  for (const auto& pointer : order) {
+    if (!seen.contains(pointer) && !unstable.contains(pointer)) {
       ++v.leaked;
-      if (v.evidence.size() < k_max_evidence) v.evidence.push_back({leaf.pointer, "removed"});
+      if (v.evidence.size() < k_max_evidence) v.evidence.push_back({pointer, "removed"});
     }
   }
   if (v.leaked == 0)
@@ -278,11 +280,12 @@ Verdict judge_without_baseline(const JudgeContext& ctx, const plan::Probe& probe
                         " that is not JSON, and no allowed caller's answer to compare it with");
   }
   Verdict v;
-  for (const auto& leaf : o.leaves) {
-    if (!distinctive(leaf) || ctx.knowledge.seen_by(prober, leaf.value)) continue;
+  o.each_leaf([&](const Leaf& leaf) {
+    if (!distinctive(leaf) || ctx.knowledge.seen_by(prober, leaf.value)) return true;
     ++v.leaked;
     if (v.evidence.size() < k_max_evidence) v.evidence.push_back({leaf.pointer, mask(leaf.value)});
-  }
+    return true;
+  });
   if (v.leaked == 0) {
     return inconclusive(std::to_string(o.status) +
                         " without specific values, and no allowed caller's answer to compare it "
@@ -393,22 +396,12 @@ std::vector<std::string> foreign_items(const plan::Plan& plan, std::size_t op,
       p.expect.access != config::Access::owner && p.expect.source.starts_with("config");
   if (me == nullptr || !p.op->is_list || declared_shared) return out;
   const Observation o = observe(response, p.op->list_pointer);
-  if (!o.json) return out;
-  const nlohmann::json* list = &o.doc;
-  if (!p.op->list_pointer.empty()) {
-    try {
-      list = &o.doc.at(nlohmann::json::json_pointer(p.op->list_pointer));
-    } catch (const nlohmann::json::exception&) {
-      return out;
-    }
-  }
-  if (!list->is_array()) return out;
-  for (std::size_t i = 0; i < list->size(); ++i) {
-    const std::string owner = item_owner(plan, op, principals, (*list)[i]);
+  o.each_item(p.op->list_pointer, [&](std::size_t i, const nlohmann::json& item) {
+    const std::string owner = item_owner(plan, op, principals, item);
     const config::Identity* other = owner.empty() ? nullptr : principals.identity(owner);
     if (other != nullptr && other != me && other->level >= me->level)
       out.push_back(p.op->list_pointer + "/" + std::to_string(i));
-  }
+  });
   return out;
 }
 

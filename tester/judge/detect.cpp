@@ -1162,6 +1162,8 @@ class Detectors::Walker {
   }
 
   std::vector<Detection> take() { return m_sink.take(); }
+  // Where the next walk() starts: a part's pointer in the whole answer.
+  void start_at(const std::string& pointer) { m_pointer = pointer; }
 
  private:
   void string_leaf(std::string_view text, std::string_view field, std::string_view cls,
@@ -1219,6 +1221,18 @@ class Detectors::Walker {
 std::vector<Detection> Detectors::scan(const nlohmann::json& doc) const {
   Walker walker(*this);
   walker.walk(doc, 0, "", "", false);
+  return walker.take();
+}
+
+std::vector<Detection> Detectors::scan(const Observation& answer) const {
+  Walker walker(*this);
+  answer.each_part([&](const Part& part) {
+    walker.start_at(part.pointer);
+    const auto depth =
+        static_cast<std::size_t>(std::count(part.pointer.begin(), part.pointer.end(), '/'));
+    walker.walk(part.value, depth, part.field,
+                part.field.empty() ? std::string() : field_class(part.field), false);
+  });
   return walker.take();
 }
 

@@ -14,6 +14,10 @@
 #include "util/error.hpp"
 
 namespace authdiff::judge {
+struct Observation;
+}
+
+namespace authdiff::judge {
 
 // Data classes, named as reports name them.
 inline constexpr const char* k_resident_id = "resident-id";  // mainland China resident ID number
@@ -60,6 +64,9 @@ class Detectors {
   // each leaf (field-name + value rules) and scans string values as text too. The same
   // (class, pointer) is reported once; at most k_max_detections in all.
   std::vector<Detection> scan(const nlohmann::json& doc) const;
+  // The same over an observed answer, part after part when it was read in parts (a large one):
+  // each part is walked from where it sits, under the member name of its array.
+  std::vector<Detection> scan(const Observation& answer) const;
   // Plain text (non-JSON bodies, HTML, CSV): value rules only, plus "password=..."/"pwd: ..."
   // style pairs. Every detection has pointer "", so each class is reported at most once.
   std::vector<Detection> scan_text(std::string_view text) const;

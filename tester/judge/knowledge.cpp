@@ -39,9 +39,12 @@ bool same_answer(const Observation& denial, const HashSet& denial_values, const 
     return std::all_of(distinct->hashes().begin(), distinct->hashes().end(),
                        [&](std::uint64_t h) { return denial_values.contains_hash(h); });
   }
-  return std::all_of(o.leaves.begin(), o.leaves.end(), [&](const Leaf& l) {
-    return !distinctive(l) || denial_values.contains(l.value);
+  bool same = true;
+  o.each_leaf([&](const Leaf& l) {
+    same = !distinctive(l) || denial_values.contains(l.value);
+    return same;
   });
+  return same;
 }
 
 // Whether `pointer` is below one of `prefixes`.
@@ -71,30 +74,31 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
   };
   // The leaves are visited, never stored as text: a list of 100,000 items has 300,000 of them.
   std::vector<Hashed> first_leaves;
-  v.first = observe(first, list_pointer, Detail::summary);
-  for_each_leaf(
-      v.first.doc, [&](const std::string& pointer, const std::string& value, bool is_string) {
-        first_leaves.push_back(
-            {HashSet::hash(pointer), HashSet::hash(value), distinctive(value, is_string)});
-        if (!below_any(pointer, v.foreign)) v.seen.insert(value);
-      });
+  v.first = observe(first, list_pointer);
+  v.first.each_leaf([&](const Leaf& leaf) {
+    first_leaves.push_back(
+        {HashSet::hash(leaf.pointer), HashSet::hash(leaf.value), distinctive(leaf)});
+    if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
+    return true;
+  });
   v.first.slim();
   {
-    const Observation o2 = observe(second, list_pointer, Detail::summary);
+    const Observation o2 = observe(second, list_pointer);
     // (pointer, value) of the first answer, sorted: 16 bytes a leaf, found by binary search.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> by_pointer;
     by_pointer.reserve(first_leaves.size());
     for (const auto& h : first_leaves) by_pointer.emplace_back(h.pointer, h.value);
     std::sort(by_pointer.begin(), by_pointer.end());
     HashSet in_second;
-    for_each_leaf(o2.doc, [&](const std::string& pointer, const std::string& value, bool) {
-      const std::uint64_t p = HashSet::hash(pointer);
+    o2.each_leaf([&](const Leaf& leaf) {
+      const std::uint64_t p = HashSet::hash(leaf.pointer);
       in_second.insert_hash(p);
       const auto it = std::lower_bound(by_pointer.begin(), by_pointer.end(),
                                        std::pair<std::uint64_t, std::uint64_t>{p, 0});
-      if (it == by_pointer.end() || it->first != p || it->second != HashSet::hash(value))
+      if (it == by_pointer.end() || it->first != p || it->second != HashSet::hash(leaf.value))
         v.volatile_pointers.insert_hash(p);
-      if (!below_any(pointer, v.foreign)) v.seen.insert(value);
+      if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
+      return true;
     });
     in_second.seal();
     for (const auto& h : first_leaves) {
@@ -129,8 +133,16 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
 }
 
 void Knowledge::add_denied(std::size_t operation, const plan::Response& response) {
-  Denial d{observe(response, std::nullopt), {}};
-  for (const auto& leaf : d.answer.leaves) d.values.insert(leaf.value);
+  Denial d{observe(response, std::nullopt), {}, nullptr};
+  if (d.answer.streamed) {
+    // Read again by finish(), after `response` is gone: its own copy of the body.
+    d.body = std::make_shared<const std::string>(response.body);
+    d.answer.source = d.body.get();
+  }
+  d.answer.each_leaf([&](const Leaf& leaf) {
+    d.values.insert(leaf.value);
+    return true;
+  });
   d.values.seal();
   m_denied[operation] = std::move(d);
 }
@@ -161,6 +173,7 @@ void Knowledge::finish() {
   for (auto& [op, d] : m_denied) {
     m_public.merge(d.values);
     d.answer.slim();
+    d.body.reset();
   }
   m_public.seal();
   // Never green when blind: an allowed caller's answer that is the same as the denial (a web
@@ -230,13 +243,14 @@ bool Knowledge::looks_denied(std::size_t operation, const Observation& o, std::s
 Verdict leak_verdict(const Knowledge& k, const BaselineView& victim, const Observation& probe,
                      const std::string& prober) {
   Verdict v;
-  for (const auto& leaf : probe.leaves) {
-    if (!distinctive(leaf) || !victim.values.contains(leaf.value)) continue;
-    if (victim.volatile_pointers.contains(leaf.pointer)) continue;
-    if (k.seen_by(prober, leaf.value)) continue;
+  probe.each_leaf([&](const Leaf& leaf) {
+    if (!distinctive(leaf) || !victim.values.contains(leaf.value)) return true;
+    if (victim.volatile_pointers.contains(leaf.pointer)) return true;
+    if (k.seen_by(prober, leaf.value)) return true;
     ++v.leaked;
     if (v.evidence.size() < k_max_evidence) v.evidence.push_back({leaf.pointer, mask(leaf.value)});
-  }
+    return true;
+  });
   const std::string who =
       victim.identity.empty() ? std::string(plan::k_anonymous) : victim.identity;
   if (v.leaked == 0 && victim.values.empty()) {

@@ -3,6 +3,7 @@
 // operation's denied fingerprint, and which values each identity legitimately sees. The verdict
 // rules of docs/verdicts.md "How authdiff decides" live here and in check.cpp.
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -72,8 +73,9 @@ class Knowledge {
   std::vector<BaselineView> m_baselines;
   std::map<std::pair<std::size_t, std::string>, std::size_t> m_index;  // (operation, identity)
   struct Denial {
-    Observation answer;  // slimmed by finish()
-    HashSet values;      // every value it carries
+    Observation answer;                       // slimmed by finish()
+    HashSet values;                           // every value it carries
+    std::shared_ptr<const std::string> body;  // what `answer` reads its parts from, if streamed
   };
   std::map<std::size_t, Denial> m_denied;
   std::map<std::string, HashSet> m_seen;  // identity -> values

@@ -1,6 +1,7 @@
 #include "judge/observe.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <unordered_map>
 
 #include "util/json_items.hpp"
@@ -42,40 +43,26 @@ bool shallow_enough(std::string_view text) {
   return true;
 }
 
-// String and number leaves of `doc`, at most k_max_leaves.
-std::size_t count_leaves(const json& doc) {
-  std::size_t n = 0;
-  std::vector<const json*> stack{&doc};
-  while (!stack.empty() && n < k_max_leaves) {
-    const json* v = stack.back();
-    stack.pop_back();
-    if (v->is_structured()) {
-      for (const auto& child : *v) stack.push_back(&child);
-    } else if (v->is_string() || v->is_number()) {
-      ++n;
-    }
-  }
-  return n;
-}
-
-// Depth-first in document order; `pointer` grows and shrinks in place.
+// Depth-first in document order; `pointer` grows and shrinks in place. `visit` returns false to
+// stop the walk.
 struct LeafWalk {
-  const std::function<void(const std::string&, const std::string&, bool)>& visit;
+  const std::function<bool(const std::string&, const std::string&, bool)>& visit;
   std::string pointer, number;
   std::size_t visited = 0;
+  bool stopped = false;
 
   void walk(const json& v) {
-    if (visited >= k_max_leaves) return;
+    if (stopped || visited >= k_max_leaves) return;
     const std::size_t mark = pointer.size();
     if (v.is_object()) {
-      for (auto it = v.begin(); it != v.end(); ++it) {
+      for (auto it = v.begin(); it != v.end() && !stopped; ++it) {
         pointer += '/';
         pointer += pointer_escape(it.key());
         walk(*it);
         pointer.resize(mark);
       }
     } else if (v.is_array()) {
-      for (std::size_t i = 0; i < v.size(); ++i) {
+      for (std::size_t i = 0; i < v.size() && !stopped; ++i) {
         pointer += '/';
         pointer += std::to_string(i);
         walk(v[i]);
@@ -83,20 +70,73 @@ struct LeafWalk {
       }
     } else if (v.is_string()) {
       ++visited;
-      visit(pointer, v.get_ref<const std::string&>(), true);
+      stopped = !visit(pointer, v.get_ref<const std::string&>(), true);
     } else if (v.is_number()) {
       ++visited;
       number = v.dump();
-      visit(pointer, number, false);
+      stopped = !visit(pointer, number, false);
     }
   }
 };
 
-void flatten(const json& doc, std::vector<Leaf>& out) {
-  out.reserve(count_leaves(doc));  // exactly: a vector grown by doubling holds up to twice
-  for_each_leaf(doc, [&](const std::string& pointer, const std::string& value, bool is_string) {
-    out.push_back({pointer, value, is_string});
-  });
+std::atomic<std::size_t> g_streaming_threshold{1u << 20};
+
+// Parse `body`, handing each element of its outermost arrays to `visit` as soon as it is complete
+// and dropping it from the document; returns the rest (those arrays empty), discarded when the
+// body is not JSON. Memory: the rest plus one element at a time.
+json parse_in_parts(std::string_view body, const std::function<void(const Part&)>& visit) {
+  struct Frame {
+    bool array = false;
+    bool streamed = false;  // an outermost array: its elements are parts
+    std::size_t index = 0;  // arrays: the element being read
+    std::string key;        // objects: the member being read
+    std::string field;      // arrays: the member that holds it
+  };
+  std::vector<Frame> frames;
+  std::string pointer;
+  const auto element_done = [&](const json& value) {
+    if (frames.empty() || !frames.back().array) return true;
+    Frame& top = frames.back();
+    const std::size_t index = top.index++;
+    if (!top.streamed) return true;
+    pointer.clear();
+    for (std::size_t i = 0; i + 1 < frames.size(); ++i) {
+      pointer += '/';
+      pointer += frames[i].array ? std::to_string(frames[i].index) : pointer_escape(frames[i].key);
+    }
+    pointer += '/';
+    pointer += std::to_string(index);
+    visit(Part{pointer, top.field, value});
+    return false;  // not kept in the document
+  };
+  const json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        frames.push_back({});
+        return true;
+      case json::parse_event_t::array_start: {
+        Frame f;
+        f.array = true;
+        f.streamed =
+            std::none_of(frames.begin(), frames.end(), [](const Frame& g) { return g.streamed; });
+        if (!frames.empty())
+          f.field = frames.back().array ? frames.back().field : frames.back().key;
+        frames.push_back(std::move(f));
+        return true;
+      }
+      case json::parse_event_t::key:
+        if (!frames.empty() && parsed.is_string()) frames.back().key = parsed.get<std::string>();
+        return true;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!frames.empty()) frames.pop_back();
+        return element_done(parsed);
+      case json::parse_event_t::value:
+        return element_done(parsed);
+    }
+    return true;
+  };
+  return json::parse(body, callback, false);
 }
 
 // FNV-1a, 64 bits, fed piece by piece.
@@ -145,7 +185,20 @@ struct StreamHash {
 
 void for_each_leaf(const json& doc,
                    const std::function<void(const std::string&, const std::string&, bool)>& visit) {
-  LeafWalk{visit, {}, {}, 0}.walk(doc);
+  const std::function<bool(const std::string&, const std::string&, bool)> go =
+      [&](const std::string& pointer, const std::string& value, bool is_string) {
+        visit(pointer, value, is_string);
+        return true;
+      };
+  LeafWalk{go, {}, {}, 0, false}.walk(doc);
+}
+
+std::size_t streaming_threshold() {
+  return g_streaming_threshold.load();
+}
+
+void set_streaming_threshold(std::size_t bytes) {
+  g_streaming_threshold.store(bytes);
 }
 
 std::uint64_t document_hash(const json& doc) {
@@ -201,8 +254,8 @@ std::string error_like(const json& doc) {
 
 }  // namespace
 
-Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer,
-                    Detail detail) {
+Observation observe(const plan::Response& response,
+                    const std::optional<std::string>& list_pointer) {
   Observation o;
   o.status = response.status;
   o.truncated = response.truncated;
@@ -216,14 +269,21 @@ Observation observe(const plan::Response& response, const std::optional<std::str
   o.empty = trim(body).empty();
   o.body_prefix = body.substr(0, k_prefix);
   if (!o.empty && !response.truncated && shallow_enough(body)) {
-    o.doc = json::parse(body, nullptr, false);
+    if (body.size() >= streaming_threshold()) {
+      o.doc = parse_in_parts(body, [](const Part&) {});
+      o.streamed = true;
+      o.source = &body;
+    } else {
+      o.doc = json::parse(body, nullptr, false);
+    }
     o.json = !o.doc.is_discarded();
-    if (!o.json) o.doc = nullptr;
+    if (!o.json) {
+      o.doc = nullptr;
+      o.streamed = false;
+      o.source = nullptr;
+    }
   }
-  if (o.json) {
-    if (detail == Detail::full) flatten(o.doc, o.leaves);
-    if (o.is_2xx()) o.error_like = error_like(o.doc);
-  }
+  if (o.json && o.is_2xx()) o.error_like = error_like(o.doc);
   if (response.items) {
     // Counted by http as the whole body streamed past (it was longer than the cap).
     o.items = response.items;
@@ -233,6 +293,73 @@ Observation observe(const plan::Response& response, const std::optional<std::str
     if (!o.items && list_pointer) o.items = count_json_items(body, std::nullopt);
   }
   return o;
+}
+
+void Observation::each_part(const std::function<void(const Part&)>& visit) const {
+  if (!json || slimmed) return;
+  static const std::string k_root;
+  if (streamed && source != nullptr) parse_in_parts(*source, visit);
+  visit(Part{k_root, k_root, doc});
+}
+
+void Observation::each_leaf(const std::function<bool(const Leaf&)>& visit) const {
+  Leaf leaf;
+  bool stopped = false;
+  std::size_t visited = 0;
+  const std::function<bool(const std::string&, const std::string&, bool)> go =
+      [&](const std::string& pointer, const std::string& value, bool is_string) {
+        leaf.pointer.assign(pointer);
+        leaf.value.assign(value);
+        leaf.is_string = is_string;
+        stopped = !visit(leaf);
+        return !stopped;
+      };
+  each_part([&](const Part& part) {
+    if (stopped || visited >= k_max_leaves) return;
+    LeafWalk walk{go, part.pointer, {}, visited, false};
+    walk.walk(part.value);
+    visited = walk.visited;
+  });
+}
+
+bool Observation::each_item(
+    const std::string& pointer,
+    const std::function<void(std::size_t, const nlohmann::json&)>& visit) const {
+  if (!json || slimmed) return false;
+  const auto at = [](const nlohmann::json& v, const std::string& p) -> const nlohmann::json* {
+    if (p.empty()) return &v;
+    try {
+      return &v.at(nlohmann::json::json_pointer(p));
+    } catch (const nlohmann::json::exception&) {
+      return nullptr;
+    }
+  };
+  const nlohmann::json* list = at(doc, pointer);
+  if (!streamed) {
+    if (list == nullptr || !list->is_array()) return false;
+    for (std::size_t i = 0; i < list->size(); ++i) visit(i, (*list)[i]);
+    return true;
+  }
+  // An outermost array is here, emptied: its elements are parts. An array inside one of them
+  // comes whole within its part.
+  bool found = list != nullptr && list->is_array();
+  const std::string prefix = pointer + "/";
+  each_part([&](const Part& part) {
+    if (part.pointer.empty()) return;
+    if (found && part.pointer.size() > prefix.size() &&
+        part.pointer.compare(0, prefix.size(), prefix) == 0 &&
+        part.pointer.find('/', prefix.size()) == std::string::npos) {
+      visit(static_cast<std::size_t>(std::stoull(part.pointer.substr(prefix.size()))), part.value);
+    } else if (pointer.size() > part.pointer.size() &&
+               pointer.compare(0, part.pointer.size(), part.pointer) == 0 &&
+               pointer[part.pointer.size()] == '/') {
+      const nlohmann::json* inner = at(part.value, pointer.substr(part.pointer.size()));
+      if (inner == nullptr || !inner->is_array()) return;
+      found = true;
+      for (std::size_t i = 0; i < inner->size(); ++i) visit(i, (*inner)[i]);
+    }
+  });
+  return found;
 }
 
 std::uint64_t HashSet::hash(std::string_view value) {
@@ -255,7 +382,14 @@ bool HashSet::contains_hash(std::uint64_t h) const {
 
 std::uint64_t Observation::whole_hash() const {
   if (slimmed) return doc_hash;
-  return json ? document_hash(doc) : HashSet::hash(body_prefix);
+  if (!json) return HashSet::hash(body_prefix);
+  if (!streamed) return document_hash(doc);
+  StreamHash h;
+  each_part([&](const Part& part) {
+    h.add_sized(part.pointer);
+    h.add(part.value);
+  });
+  return h.h;
 }
 
 void Observation::slim() {
@@ -271,8 +405,9 @@ void Observation::slim() {
   } else if (doc.is_array()) {
     doc = nlohmann::json::array();
   }
-  std::vector<Leaf>().swap(leaves);
   slimmed = true;
+  streamed = false;
+  source = nullptr;
 }
 
 bool distinctive(std::string_view v, bool is_string) {
@@ -289,17 +424,21 @@ bool distinctive(std::string_view v, bool is_string) {
 }
 
 std::unordered_set<std::string> volatile_pointers(const Observation& a, const Observation& b) {
-  std::unordered_map<std::string, const std::string*> first;
-  for (const auto& leaf : a.leaves) first.emplace(leaf.pointer, &leaf.value);
+  std::unordered_map<std::string, std::string> first;
+  a.each_leaf([&](const Leaf& leaf) {
+    first.emplace(leaf.pointer, leaf.value);
+    return true;
+  });
   std::unordered_set<std::string> out;
   std::unordered_set<std::string> in_b;
-  for (const auto& leaf : b.leaves) {
+  b.each_leaf([&](const Leaf& leaf) {
     in_b.insert(leaf.pointer);
     const auto it = first.find(leaf.pointer);
-    if (it == first.end() || *it->second != leaf.value) out.insert(leaf.pointer);
-  }
-  for (const auto& leaf : a.leaves) {
-    if (!in_b.contains(leaf.pointer)) out.insert(leaf.pointer);
+    if (it == first.end() || it->second != leaf.value) out.insert(leaf.pointer);
+    return true;
+  });
+  for (const auto& [pointer, value] : first) {
+    if (!in_b.contains(pointer)) out.insert(pointer);
   }
   return out;
 }

@@ -42,24 +42,38 @@ class HashSet {
   std::vector<std::uint64_t> m_hashes;
 };
 
+// A piece of a parsed answer. A large answer is read as parts so that its whole document is never
+// in memory: each element of its outermost arrays (`/data/list/7`, in the member `list`), then the
+// rest with those arrays emptied (pointer ""). A small answer is one part: all of it.
+struct Part {
+  const std::string& pointer;  // where `value` sits in the answer
+  const std::string& field;    // the member that holds its array ("" for the rest)
+  const nlohmann::json& value;
+};
+
 struct Observation {
   long status = 0;
   bool transport_error = false;
-  std::string error;         // transport error text
-  bool json = false;         // the body parsed as JSON (within the depth bound)
-  nlohmann::json doc;        // the body, when json
-  std::vector<Leaf> leaves;  // string and number leaves (booleans and nulls carry no evidence)
-  bool empty = false;        // no body at all
-  std::string error_like;    // non-empty: a 2xx that reads as an error or a denial (why)
+  std::string error;  // transport error text
+  bool json = false;  // the body parsed as JSON (within the depth bound)
+  // The body, when json. When `streamed`, only what is outside its outermost arrays (they are
+  // empty here): the elements are read again, one at a time, by each_part() and each_leaf().
+  nlohmann::json doc;
+  bool streamed = false;
+  bool empty = false;                // no body at all
+  std::string error_like;            // non-empty: a 2xx that reads as an error or a denial (why)
   std::optional<std::size_t> items;  // list items at the list pointer (or the largest array)
   bool truncated = false;
   bool counted_whole = false;  // truncated, but `items` counts the whole body (http streamed it)
   std::size_t body_bytes = 0;
   std::string body_prefix;  // the first bytes, for non-JSON comparisons
-  // slim(): `doc` is only the top level of an object (nested values emptied), `leaves` are gone
-  // and `doc_hash` is a hash of the whole document.
+  // slim(): `doc` is only the top level of an object (nested values emptied), there are no
+  // leaves any more and `doc_hash` is a hash of the whole document.
   bool slimmed = false;
   std::uint64_t doc_hash = 0;
+  // streamed: the body the parts are read from (the observed response's; it must outlive this
+  // observation, or slim() be called first).
+  const std::string* source = nullptr;
 
   bool is_2xx() const { return status >= 200 && status < 300; }
   // Keep what comparing answers needs (status, sizes, counts, the top-level shape), drop the
@@ -67,16 +81,28 @@ struct Observation {
   void slim();
   // A hash of the whole document (JSON), whether slimmed or not.
   std::uint64_t whole_hash() const;
+  // The parts of the document, in order (nothing when not JSON or slimmed).
+  void each_part(const std::function<void(const Part&)>& visit) const;
+  // Its string and number leaves (booleans and nulls carry no evidence), part after part, at most
+  // 200,000; `visit` returns false to stop. The leaf is reused from one call to the next.
+  void each_leaf(const std::function<bool(const Leaf&)>& visit) const;
+  // The elements of the array at `pointer` ("" = the top level) with their index; false when
+  // there is no array there.
+  bool each_item(const std::string& pointer,
+                 const std::function<void(std::size_t, const nlohmann::json&)>& visit) const;
 };
 
-// How much of an answer to read: everything, or all but its leaves (status, whether it is JSON,
-// reads as an error, is empty, its items): a fraction of the memory for a large answer.
-enum class Detail { full, summary };
+// Answers this large (bytes) or larger are read as parts (Observation::streamed). Tests lower it
+// to read small answers the same way.
+std::size_t streaming_threshold();
+void set_streaming_threshold(std::size_t bytes);
 
 // Observe `response`; `list_pointer` is the spec's pointer to the array ("" = the top level),
 // nullopt when the operation is not known to be a list.
-Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer,
-                    Detail detail = Detail::full);
+Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer);
+// A large answer's observation reads its body again: never observe a temporary.
+Observation observe(plan::Response&& response,
+                    const std::optional<std::string>& list_pointer) = delete;
 
 // A value worth citing as evidence: specific enough not to match by chance (strings of 4+ bytes
 // with a letter or digit; numbers with 3+ digits or a fraction).
@@ -85,10 +111,8 @@ inline bool distinctive(const Leaf& leaf) {
   return distinctive(leaf.value, leaf.is_string);
 }
 
-// Visit the string and number leaves of `doc` in document order (the first k_max_leaves), with
-// their pointer and text as `observe` would put them in `leaves`, without keeping them: both
-// strings are reused from one leaf to the next. Reading a large answer this way costs no more
-// than its parsed document.
+// Visit the string and number leaves of `doc` in document order (the first 200,000), with
+// their pointer and text, without keeping them: both strings are reused from one leaf to the next.
 void for_each_leaf(const nlohmann::json& doc,
                    const std::function<void(const std::string& pointer, const std::string& value,
                                             bool is_string)>& visit);

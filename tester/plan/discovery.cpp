@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "plan/ownership.hpp"
+#include "util/json_items.hpp"
 #include "util/json_pointer.hpp"
 #include "util/strings.hpp"
 #include "util/url.hpp"
@@ -152,6 +153,42 @@ void collection_id(const json& object, const std::string& pointer, const std::st
   }
 }
 
+// Discovery reads at most the first k_listed items of a list. An answer of k_large bytes or more
+// is parsed with every array cut to that many elements as it is read: a 5 MB list costs the
+// items discovery reads, not its whole tree.
+constexpr std::size_t k_listed = 200;
+constexpr std::size_t k_large = 1u << 20;
+
+json parse_answer(const std::string& body) {
+  if (body.size() < k_large) return json::parse(body, nullptr, false);
+  constexpr std::size_t k_object = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> kept;  // per open container: the elements of an array so far
+  const auto keep = [&] {
+    if (kept.empty() || kept.back() == k_object) return true;
+    return kept.back()++ < k_listed;
+  };
+  const json::parser_callback_t cut = [&](int, json::parse_event_t event, json&) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+        kept.push_back(k_object);
+        return true;
+      case json::parse_event_t::array_start:
+        kept.push_back(0);
+        return true;
+      case json::parse_event_t::key:
+        return true;
+      case json::parse_event_t::object_end:
+      case json::parse_event_t::array_end:
+        if (!kept.empty()) kept.pop_back();
+        return keep();
+      case json::parse_event_t::value:
+        return keep();
+    }
+    return true;
+  };
+  return json::parse(body, cut, false);
+}
+
 // The parent of a "me"-like path ("/api/users" for "/api/users/me").
 std::string parent_of(const std::string& path) {
   const auto slash = path.rfind('/');
@@ -186,7 +223,7 @@ Discovery discover_ids(const Plan& plan, const Principals& principals,
   const auto parse = [&](std::size_t i) {
     const Response& r = responses[i];
     if (!r.ok() || r.status < 200 || r.status >= 300 || r.truncated) return json();
-    return json::parse(r.body, nullptr, false);
+    return parse_answer(r.body);
   };
   // First who each identity is: "me" answers tell its user id, unless the config or the
   // sign-in already did. Owner fields are then read against those ids.
@@ -235,7 +272,7 @@ Discovery discover_ids(const Plan& plan, const Principals& principals,
         }
       }
       if (list != nullptr && list->is_array()) {
-        for (std::size_t k = 0; k < list->size() && k < 200; ++k)
+        for (std::size_t k = 0; k < list->size() && k < k_listed; ++k)
           collection_id((*list)[k], op.list_pointer + "/" + std::to_string(k), op.path, "",
                         op.key(), linker, who, identities, sightings);
       }
@@ -419,7 +456,7 @@ std::optional<Request> next_page(const Plan& plan, const Baseline& request,
         return follow(part.substr(open + 1, close - open - 1));
     }
   }
-  const json body = json::parse(answer.body, nullptr, false);
+  const json body = parse_answer(answer.body);
   if (!body.is_object()) return std::nullopt;
   if (const json* link = member(
           body, {"/next", "/links/next", "/_links/next/href", "/links/next/href", "/meta/next",
@@ -463,11 +500,26 @@ std::optional<Request> next_page(const Plan& plan, const Baseline& request,
     const json* list = &body;
     if (op.is_list && !op.list_pointer.empty()) list = member(body, {op.list_pointer.c_str()});
     if (list != nullptr && list->is_array()) items = static_cast<long long>(list->size());
+    if (items >= static_cast<long long>(k_listed) && answer.body.size() >= k_large) {
+      // Parsed cut to k_listed elements: count them in the text.
+      const bool at_pointer = op.is_list && !op.list_pointer.empty();
+      if (const auto n = count_json_items(answer.body, at_pointer ? std::optional(op.list_pointer)
+                                                                  : std::optional(std::string())))
+        items = static_cast<long long>(*n);
+    }
     if (!total || items == 0 || at < 0 || at + items >= *total) return std::nullopt;
     next.url = with_query(request.request.url, offset->name, std::to_string(at + items));
     return next;
   }
   return std::nullopt;
+}
+
+void keep_what_discovery_reads(Response& answer) {
+  if (answer.body.size() < k_large || answer.truncated) return;
+  const json cut = parse_answer(answer.body);
+  if (cut.is_discarded()) return;
+  answer.body = cut.dump();
+  answer.body.shrink_to_fit();
 }
 
 std::vector<Creation> creations(const Plan& plan) {
@@ -497,7 +549,7 @@ std::vector<Creation> creations(const Plan& plan) {
 }
 
 std::optional<std::string> created_id(const Response& response) {
-  const json body = json::parse(response.body, nullptr, false);
+  const json body = parse_answer(response.body);
   for (const json* object :
        {&body, body.is_object() && body.contains("data") ? &body["data"] : nullptr}) {
     if (object == nullptr || !object->is_object() || !object->contains("id")) continue;

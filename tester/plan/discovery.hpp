@@ -16,9 +16,9 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "plan/principals.hpp"
 #include "plan/exchange.hpp"
 #include "plan/plan.hpp"
+#include "plan/principals.hpp"
 #include "plan/probe.hpp"
 
 namespace authdiff::plan {
@@ -61,6 +61,11 @@ inline constexpr std::size_t k_max_pages = 10;
 // header with rel="next", or, where the operation takes a page number or an offset, the next
 // one while the body says there are more (`pages`, `totalPages`, `total`, `hasMore`, ...).
 std::optional<Request> next_page(const Plan& plan, const Baseline& request, const Response& answer);
+
+// What discover_ids reads of `answer`, in place: a large answer's body becomes the same JSON with
+// every array cut to the items discovery reads, so a run of large lists is not held whole until
+// their IDs are read. Ask next_page() first: it counts the whole page.
+void keep_what_discovery_reads(Response& answer);
 
 // Add the discovered IDs to the identities' `owns`, keyed by resource (and `user_id` where
 // the config and the sign-in gave none).

@@ -48,6 +48,12 @@ struct Response {
   std::string error;   // transport error or refusal ("out of scope", "budget"), or ""
 
   bool ok() const { return error.empty() && status != 0; }
+  // Drop the body and headers and give their memory back. (Assigning an empty Response does
+  // not: a std::string moved from a short one keeps its own buffer, megabytes for a large list.)
+  void release() {
+    std::string().swap(body);
+    Headers().swap(headers);
+  }
   const std::string* header(const std::string& lower_name) const {
     for (const auto& [k, v] : headers) {
       if (k == lower_name) return &v;

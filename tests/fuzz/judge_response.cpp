@@ -122,11 +122,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& r : result.results) {
       if (r.verdict.reason.empty()) fuzz::broken("every verdict says why", r.probe.kind);
       for (const auto& e : r.verdict.evidence) {
-        for (const auto& leaf : o.leaves) {
+        o.each_leaf([&](const judge::Leaf& leaf) {
           if (judge::distinctive(leaf) && leaf.value.find('*') == std::string::npos &&
               e.masked == leaf.value)
             fuzz::broken("evidence is masked", e.pointer + " = " + e.masked);
-        }
+          return true;
+        });
       }
     }
   }

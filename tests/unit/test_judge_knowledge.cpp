@@ -1,3 +1,5 @@
+#include <deque>
+
 #include <gtest/gtest.h>
 
 #include "judge/check.hpp"
@@ -7,8 +9,10 @@
 namespace authdiff::judge {
 namespace {
 
-plan::Response response(long status, std::string body) {
-  plan::Response r;
+// Kept for the whole test run: an observation of a large answer reads its body again.
+const plan::Response& response(long status, std::string body) {
+  static std::deque<plan::Response> kept;
+  plan::Response& r = kept.emplace_back();
   r.status = status;
   r.body_bytes = body.size();
   r.body = std::move(body);

@@ -1,13 +1,20 @@
+#include <deque>
+#include <limits>
+#include <set>
+
 #include <gtest/gtest.h>
 
+#include "judge/detect.hpp"
 #include "judge/observe.hpp"
 #include "util/json_items.hpp"
 
 namespace authdiff::judge {
 namespace {
 
-plan::Response response(long status, std::string body, bool truncated = false) {
-  plan::Response r;
+// Kept for the whole test run: an observation of a large answer reads its body again.
+const plan::Response& response(long status, std::string body, bool truncated = false) {
+  static std::deque<plan::Response> kept;
+  plan::Response& r = kept.emplace_back();
   r.status = status;
   r.body_bytes = body.size();
   r.body = std::move(body);
@@ -50,6 +57,33 @@ TEST(CountItems, MemoryStaysBoundedWhateverTheInput) {
   EXPECT_EQ(blanks.result(), std::nullopt);
 }
 
+std::vector<Leaf> leaves_of(const Observation& o) {
+  std::vector<Leaf> out;
+  o.each_leaf([&](const Leaf& leaf) {
+    out.push_back(leaf);
+    return true;
+  });
+  return out;
+}
+
+// Answers of at least `bytes` are read in parts while it lives.
+class PartsFrom {
+ public:
+  explicit PartsFrom(std::size_t bytes) { set_streaming_threshold(bytes); }
+  ~PartsFrom() { set_streaming_threshold(m_was); }
+  PartsFrom(const PartsFrom&) = delete;
+  PartsFrom& operator=(const PartsFrom&) = delete;
+
+ private:
+  std::size_t m_was = streaming_threshold();
+};
+
+std::set<std::string> pointers_of(const std::vector<Leaf>& leaves) {
+  std::set<std::string> out;
+  for (const auto& l : leaves) out.insert(l.pointer + "=" + l.value);
+  return out;
+}
+
 TEST(Observe, FlattensJsonAndCountsTheList) {
   const auto o = observe(
       response(200, R"({"code": 0, "data": {"list": [{"id": 10081, "dish": "宫保鸡丁"}]}})"),
@@ -57,8 +91,58 @@ TEST(Observe, FlattensJsonAndCountsTheList) {
   EXPECT_TRUE(o.json);
   EXPECT_TRUE(o.error_like.empty());
   EXPECT_EQ(o.items, 1u);
-  ASSERT_EQ(o.leaves.size(), 3u);
-  EXPECT_EQ(o.leaves[1].pointer, "/data/list/0/dish");
+  EXPECT_EQ(pointers_of(leaves_of(o)), (std::set<std::string>{"/code=0", "/data/list/0/id=10081",
+                                                              "/data/list/0/dish=宫保鸡丁"}));
+}
+
+TEST(Observe, ALargeAnswerReadInPartsHasTheSameLeavesItemsHashAndDetections) {
+  const auto& body = response(200, R"({"code": 0, "total": 3, "data": {"list": [
+      {"id": 10081, "owner": {"name": "alice"}, "phone": "13812345678", "tags": ["a", "b"]},
+      {"id": 10082, "owner": {"name": "bob"}, "phone": "13912345678", "tags": []},
+      [1, [2, 3]], "x"], "pages": [{"n": 1}]}})");
+  const auto whole = [&] {
+    const PartsFrom never(std::numeric_limits<std::size_t>::max());
+    return observe(body, std::string("/data/list"));
+  }();
+  const PartsFrom always(0);
+  const auto parts = observe(body, std::string("/data/list"));
+  ASSERT_FALSE(whole.streamed);
+  ASSERT_TRUE(parts.streamed);
+  EXPECT_EQ(parts.items, whole.items);
+  EXPECT_EQ(parts.doc["data"]["list"], nlohmann::json::array());  // the elements are not kept
+  EXPECT_EQ(parts.doc["total"], 3);
+  EXPECT_EQ(pointers_of(leaves_of(parts)), pointers_of(leaves_of(whole)));
+  EXPECT_EQ(leaves_of(parts).size(), leaves_of(whole).size());
+  // Items of the list, and of a list inside one of its items.
+  for (const std::string pointer :
+       {"/data/list", "/data/list/0/tags", "/data/list/2/1", "/data/pages", "/data/none", ""}) {
+    std::vector<std::string> a, b;
+    const bool found_a = whole.each_item(pointer, [&](std::size_t i, const nlohmann::json& v) {
+      a.push_back(std::to_string(i) + v.dump());
+    });
+    const bool found_b = parts.each_item(pointer, [&](std::size_t i, const nlohmann::json& v) {
+      b.push_back(std::to_string(i) + v.dump());
+    });
+    EXPECT_EQ(found_a, found_b) << pointer;
+    EXPECT_EQ(a, b) << pointer;
+  }
+  // Two reads of the same answer hash alike; another answer does not.
+  EXPECT_EQ(parts.whole_hash(), observe(body, std::string("/data/list")).whole_hash());
+  const auto& other = response(200, R"({"code": 0, "data": {"list": [{"id": 1}]}})");
+  EXPECT_NE(parts.whole_hash(), observe(other, std::nullopt).whole_hash());
+  auto slim = parts;
+  slim.slim();
+  EXPECT_EQ(slim.whole_hash(), parts.whole_hash());
+  EXPECT_TRUE(leaves_of(slim).empty());
+  // The detectors find the same things where they are.
+  const auto found = [](const std::vector<Detection>& ds) {
+    std::set<std::string> out;
+    for (const auto& d : ds) out.insert(d.data_class + " " + d.pointer);
+    return out;
+  };
+  const Detectors detectors;
+  EXPECT_EQ(found(detectors.scan(parts)), found(detectors.scan(whole.doc)));
+  EXPECT_EQ(found(detectors.scan(parts)).size(), 2u);
 }
 
 TEST(Observe, ErrorLooking200s) {
@@ -86,7 +170,8 @@ TEST(Observe, HostileBodiesDoNotCrash) {
   EXPECT_EQ(cut.items, 2u);
 }
 
-TEST(Observe, VisitingLeavesMatchesTheFlattenedLeavesAndHashesTellDocumentsApart) {
+TEST(Observe, VisitingLeavesGivesPointersInDocumentOrderAndHashesTellDocumentsApart) {
+  const PartsFrom never(std::numeric_limits<std::size_t>::max());  // order is the document's
   const auto o = observe(
       response(200, R"({"data": {"list": [{"id": 1001, "phone": "13812345678"}, {"a/b": "x~y"}]},
                         "ok": true, "n": null, "ratio": 0.5})"),
@@ -95,13 +180,20 @@ TEST(Observe, VisitingLeavesMatchesTheFlattenedLeavesAndHashesTellDocumentsApart
   for_each_leaf(o.doc, [&](const std::string& pointer, const std::string& value, bool is_string) {
     visited.push_back({pointer, value, is_string});
   });
-  ASSERT_EQ(visited.size(), o.leaves.size());
+  const auto leaves = leaves_of(o);
+  ASSERT_EQ(visited.size(), 4u);
+  ASSERT_EQ(leaves.size(), 4u);
   for (std::size_t i = 0; i < visited.size(); ++i) {
-    EXPECT_EQ(visited[i].pointer, o.leaves[i].pointer);
-    EXPECT_EQ(visited[i].value, o.leaves[i].value);
-    EXPECT_EQ(visited[i].is_string, o.leaves[i].is_string);
+    EXPECT_EQ(visited[i].pointer, leaves[i].pointer);
+    EXPECT_EQ(visited[i].value, leaves[i].value);
+    EXPECT_EQ(visited[i].is_string, leaves[i].is_string);
   }
+  EXPECT_EQ(visited[0].pointer, "/data/list/0/id");
   EXPECT_EQ(visited[2].pointer, "/data/list/1/a~1b");
+  EXPECT_EQ(visited[3].value, "0.5");
+  int seen = 0;
+  o.each_leaf([&](const Leaf&) { return ++seen < 2; });  // false stops
+  EXPECT_EQ(seen, 2);
 
   using nlohmann::json;
   const auto h = [](const char* text) { return document_hash(json::parse(text)); };

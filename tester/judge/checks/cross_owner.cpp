@@ -104,25 +104,17 @@ class CrossOwner final : public Check {
     if (auto v = access_outcome(ctx.knowledge, probe.operation, o, own)) return *v;
     const auto pointer = list_pointer_of(ctx.plan, probe.operation);
     if (!o.json || !pointer) return inconclusive("the list could not be read as JSON");
-    const nlohmann::json* list = &o.doc;
-    if (!pointer->empty()) {
-      try {
-        list = &o.doc.at(nlohmann::json::json_pointer(*pointer));
-      } catch (const std::exception&) {
-        return enforced("no list at " + *pointer);
-      }
-    }
-    if (!list->is_array()) return enforced("no list at " + (pointer->empty() ? "/" : *pointer));
     const config::Identity* b = ctx.principals.identity(probe.identity);
     Verdict v;
     std::vector<std::string> owners;
-    for (std::size_t i = 0; i < list->size(); ++i) {
-      const auto& item = (*list)[i];
-      if (!item.is_object() || b == nullptr) continue;
+    std::size_t items = 0;
+    const bool is_list = o.each_item(*pointer, [&](std::size_t i, const nlohmann::json& item) {
+      ++items;
+      if (!item.is_object() || b == nullptr) return;
       std::string hit;
       const std::string owner = item_owner(ctx.plan, probe.operation, ctx.principals, item, &hit);
       const config::Identity* a = owner.empty() ? nullptr : ctx.principals.identity(owner);
-      if (a == nullptr || a == b || a->level != b->level) continue;
+      if (a == nullptr || a == b || a->level != b->level) return;
       ++v.leaked;
       if (std::find(owners.begin(), owners.end(), a->name) == owners.end())
         owners.push_back(a->name);
@@ -130,12 +122,13 @@ class CrossOwner final : public Check {
         v.evidence.push_back(
             {*pointer + "/" + std::to_string(i), "belongs to " + a->name + " (" + hit + ")"});
       }
-    }
+    });
+    if (!is_list) return enforced("no list at " + (pointer->empty() ? "/" : *pointer));
     if (v.leaked == 0)
       return enforced(std::to_string(o.status) + " and the list holds only " + probe.identity +
                       "'s own or unowned objects");
     v.state = State::bypassed;
-    v.items = list->size();
+    v.items = items;
     v.reason = "the list answered to " + probe.identity + " holds " + std::to_string(v.leaked) +
                " object" + (v.leaked == 1 ? "" : "s") + " of " + join(owners, ", ");
     return v;

@@ -145,12 +145,13 @@ class Enumerate final : public Check {
                       ": " + probe.identity + "'s own record (its owner field says so)");
     }
     Verdict v;
-    for (const auto& leaf : o.leaves) {
-      if (!distinctive(leaf) || ctx.knowledge.seen_by(probe.identity, leaf.value)) continue;
+    o.each_leaf([&](const Leaf& leaf) {
+      if (!distinctive(leaf) || ctx.knowledge.seen_by(probe.identity, leaf.value)) return true;
       ++v.leaked;
       if (v.evidence.size() < k_max_evidence)
         v.evidence.push_back({leaf.pointer, mask(leaf.value)});
-    }
+      return true;
+    });
     const std::string who = probe.identity.empty() ? "an anonymous caller" : probe.identity;
     if (v.leaked == 0) {
       return enforced(std::to_string(o.status) + " for " + probe.parameter + "=" + probe.value +

@@ -6,7 +6,9 @@
 // numbers of several people (low). E-mail addresses are named, never a finding on their own.
 // Privileged callers are only held to private and cloud keys, which no answer should carry.
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <unordered_map>
 
 #include "judge/check.hpp"
 #include "util/strings.hpp"
@@ -94,11 +96,14 @@ class SensitiveDataCheck final : public Check {
     if (!probe.identity.empty()) {
       const Observation o = observe(response, std::nullopt);
       const bool own_answer = own_object_answer(ctx, probe);
+      const std::vector<bool> owned =
+          own_answer ? std::vector<bool>() : owned_by(o, found, ctx.principals, probe.identity);
+      std::size_t i = 0;
       std::erase_if(found, [&](const Detection& d) {
+        const std::size_t k = i++;
         // Inside a token (pointer "...#/claim") nothing is "one's own": the token travels.
         if (d.pointer.find('#') != std::string::npos) return false;
-        if (!own_answer && !(o.json && owned_by(o.doc, d.pointer, ctx.principals, probe.identity)))
-          return false;
+        if (!own_answer && !owned[k]) return false;
         own.push_back(d);
         return true;
       });
@@ -200,8 +205,11 @@ class SensitiveDataCheck final : public Check {
 
   // Whether an object on the way from `doc`'s root to `pointer` belongs to `identity` by its
   // owner field (the nearest object that names an owner decides).
-  static bool owned_by(const nlohmann::json& doc, const std::string& pointer,
-                       const plan::Principals& principals, const std::string& identity) {
+  // Whose the value at `pointer` in `doc` is, when an enclosing object's owner field tells:
+  // whether it is `identity`'s; nullopt when no object from the value up to the root tells.
+  static std::optional<bool> owner_says(const nlohmann::json& doc, const std::string& pointer,
+                                        const plan::Principals& principals,
+                                        const std::string& identity) {
     // The objects from the value up to the root, through nlohmann's JSON Pointer.
     std::vector<const nlohmann::json*> chain;
     try {
@@ -212,13 +220,47 @@ class SensitiveDataCheck final : public Check {
     } catch (const nlohmann::json::exception&) {
       chain = {&doc};  // not a pointer into it: only the root can tell
     }
-    std::reverse(chain.begin(), chain.end());
-    for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
-      if (!(*it)->is_object()) continue;
-      const std::string owner = plan::owner_of(**it, principals.identities());
+    for (const nlohmann::json* v : chain) {
+      if (!v->is_object()) continue;
+      const std::string owner = plan::owner_of(*v, principals.identities());
       if (!owner.empty()) return owner == identity;
     }
-    return false;
+    return std::nullopt;
+  }
+  // For each detection, whether its value is `identity`'s. A large answer is read in parts: a
+  // value is decided within the part it is in (a list item and its owner field), else by what
+  // holds the parts.
+  static std::vector<bool> owned_by(const Observation& o, const std::vector<Detection>& found,
+                                    const plan::Principals& principals,
+                                    const std::string& identity) {
+    std::vector<std::optional<bool>> decided(found.size());
+    // Detections by each of their ancestors' pointers, to find those inside a part at once.
+    std::unordered_map<std::string, std::vector<std::size_t>> below;
+    for (std::size_t i = 0; i < found.size(); ++i) {
+      const std::string& p = found[i].pointer;
+      for (std::size_t slash = p.find('/', 1); slash != std::string::npos;
+           slash = p.find('/', slash + 1))
+        below[p.substr(0, slash)].push_back(i);
+    }
+    o.each_part([&](const Part& part) {
+      if (part.pointer.empty()) {  // the whole answer, or what holds the parts: last
+        for (std::size_t i = 0; i < found.size(); ++i) {
+          if (!decided[i])
+            decided[i] = owner_says(part.value, found[i].pointer, principals, identity);
+        }
+        return;
+      }
+      const auto it = below.find(part.pointer);
+      if (it == below.end()) return;
+      for (const std::size_t i : it->second) {
+        if (!decided[i])
+          decided[i] = owner_says(part.value, found[i].pointer.substr(part.pointer.size()),
+                                  principals, identity);
+      }
+    });
+    std::vector<bool> out(found.size());
+    for (std::size_t i = 0; i < found.size(); ++i) out[i] = decided[i].value_or(false);
+    return out;
   }
   static int rank(const std::string& cls) {
     int i = 0;

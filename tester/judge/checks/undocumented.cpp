@@ -106,13 +106,14 @@ class Undocumented final : public Check {
     if (!o.is_2xx()) return enforced("answered " + std::to_string(o.status));
     std::size_t values = 0;
     Verdict v;
-    for (const auto& leaf : o.leaves) {
+    o.each_leaf([&](const Leaf& leaf) {
       // What public operations give anyone anyway is no news.
-      if (!distinctive(leaf) || ctx.knowledge.seen_by("", leaf.value)) continue;
+      if (!distinctive(leaf) || ctx.knowledge.seen_by("", leaf.value)) return true;
       ++values;
       if (v.evidence.size() < k_max_evidence)
         v.evidence.push_back({leaf.pointer, mask(leaf.value)});
-    }
+      return true;
+    });
     if (!o.json || values == 0)
       return enforced(std::to_string(o.status) +
                       " without data of its own (a page, or what public operations show anyone)");
