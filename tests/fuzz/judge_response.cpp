@@ -1,7 +1,7 @@
 // Fuzz target: judging what a server sent back (status + headers + body -> verdict, evidence,
-// findings, reports). The plan is the scenario spec's (tests/data/specs/scenario.yaml) with every
-// check; the input picks an operation and supplies the baselines' answers, its probes' answer and
-// the denied fingerprint's answer.
+// findings, reports), answers read whole or in parts. The plan is the scenario spec's
+// (tests/data/specs/scenario.yaml) with every check; the input picks an operation and supplies the
+// baselines' answers, its probes' answer and the denied fingerprint's answer.
 //
 // Oracle: never crashes, hangs or throws. Every verdict says why. Evidence is always masked: no
 // evidence value is a full distinctive value of the answer. Every report of the result still
@@ -89,6 +89,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FuzzedDataProvider in(data, size);
   // One operation's probes per input keeps executions fast; the input picks which.
   const std::size_t only = in.ConsumeIntegralInRange<std::size_t>(0, f.plan.operations.size() - 1);
+  // Half the inputs read every answer in parts, the way a scan reads a large one.
+  static const std::size_t whole = judge::streaming_threshold();
+  judge::set_streaming_threshold(in.ConsumeBool() ? 0 : whole);
   const plan::Response baseline = response_from(in);
   const plan::Response other = response_from(in);
   const plan::Response probe = response_from(in);
