@@ -74,8 +74,7 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
   };
   // The leaves are visited, never stored as text: a list of 100,000 items has 300,000 of them.
   std::vector<Hashed> first_leaves;
-  v.first = observe(first, list_pointer);
-  v.first.each_leaf([&](const Leaf& leaf) {
+  v.first = observe(first, list_pointer, [&](const Leaf& leaf) {
     first_leaves.push_back(
         {HashSet::hash(leaf.pointer), HashSet::hash(leaf.value), distinctive(leaf)});
     if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
@@ -83,14 +82,13 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
   });
   v.first.slim();
   {
-    const Observation o2 = observe(second, list_pointer);
     // (pointer, value) of the first answer, sorted: 16 bytes a leaf, found by binary search.
     std::vector<std::pair<std::uint64_t, std::uint64_t>> by_pointer;
     by_pointer.reserve(first_leaves.size());
     for (const auto& h : first_leaves) by_pointer.emplace_back(h.pointer, h.value);
     std::sort(by_pointer.begin(), by_pointer.end());
     HashSet in_second;
-    o2.each_leaf([&](const Leaf& leaf) {
+    observe(second, list_pointer, [&](const Leaf& leaf) {
       const std::uint64_t p = HashSet::hash(leaf.pointer);
       in_second.insert_hash(p);
       const auto it = std::lower_bound(by_pointer.begin(), by_pointer.end(),
@@ -133,17 +131,19 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
 }
 
 void Knowledge::add_denied(std::size_t operation, const plan::Response& response) {
-  Denial d{observe(response, std::nullopt), {}, nullptr};
+  HashSet values;
+  Denial d{observe(response, std::nullopt,
+                   [&](const Leaf& leaf) {
+                     values.insert(leaf.value);
+                     return true;
+                   }),
+           std::move(values), nullptr};
+  d.values.seal();
   if (d.answer.streamed) {
     // Read again by finish(), after `response` is gone: its own copy of the body.
     d.body = std::make_shared<const std::string>(response.body);
     d.answer.source = d.body.get();
   }
-  d.answer.each_leaf([&](const Leaf& leaf) {
-    d.values.insert(leaf.value);
-    return true;
-  });
-  d.values.seal();
   m_denied[operation] = std::move(d);
 }
 

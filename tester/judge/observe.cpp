@@ -254,8 +254,39 @@ std::string error_like(const json& doc) {
 
 }  // namespace
 
-Observation observe(const plan::Response& response,
-                    const std::optional<std::string>& list_pointer) {
+namespace {
+
+// Walks the leaves of parts as they come: one count and one stop across all of them.
+class PartLeaves {
+ public:
+  explicit PartLeaves(const std::function<bool(const Leaf&)>& visit)
+      : m_go([this, &visit](const std::string& pointer, const std::string& value, bool is_string) {
+          m_leaf.pointer.assign(pointer);
+          m_leaf.value.assign(value);
+          m_leaf.is_string = is_string;
+          m_stopped = !visit(m_leaf);
+          return !m_stopped;
+        }) {}
+  PartLeaves(const PartLeaves&) = delete;
+  PartLeaves& operator=(const PartLeaves&) = delete;
+
+  void operator()(const Part& part) {
+    if (m_stopped || m_visited >= k_max_leaves) return;
+    LeafWalk walk{m_go, part.pointer, {}, m_visited, false};
+    walk.walk(part.value);
+    m_visited = walk.visited;
+  }
+
+ private:
+  Leaf m_leaf;
+  bool m_stopped = false;
+  std::size_t m_visited = 0;
+  std::function<bool(const std::string&, const std::string&, bool)> m_go;
+};
+
+Observation observe_with(const plan::Response& response,
+                         const std::optional<std::string>& list_pointer,
+                         const std::function<bool(const Leaf&)>* leaves) {
   Observation o;
   o.status = response.status;
   o.truncated = response.truncated;
@@ -269,8 +300,12 @@ Observation observe(const plan::Response& response,
   o.empty = trim(body).empty();
   o.body_prefix = body.substr(0, k_prefix);
   if (!o.empty && !response.truncated && shallow_enough(body)) {
+    std::optional<PartLeaves> visit;
+    if (leaves != nullptr) visit.emplace(*leaves);
     if (body.size() >= streaming_threshold()) {
-      o.doc = parse_in_parts(body, [](const Part&) {});
+      o.doc = parse_in_parts(body, [&](const Part& part) {
+        if (visit) (*visit)(part);
+      });
       o.streamed = true;
       o.source = &body;
     } else {
@@ -281,6 +316,9 @@ Observation observe(const plan::Response& response,
       o.doc = nullptr;
       o.streamed = false;
       o.source = nullptr;
+    } else if (visit) {
+      static const std::string k_root;
+      (*visit)(Part{k_root, k_root, o.doc});  // all of it, or what holds the parts
     }
   }
   if (o.json && o.is_2xx()) o.error_like = error_like(o.doc);
@@ -295,6 +333,18 @@ Observation observe(const plan::Response& response,
   return o;
 }
 
+}  // namespace
+
+Observation observe(const plan::Response& response,
+                    const std::optional<std::string>& list_pointer) {
+  return observe_with(response, list_pointer, nullptr);
+}
+
+Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer,
+                    const std::function<bool(const Leaf&)>& leaves) {
+  return observe_with(response, list_pointer, &leaves);
+}
+
 void Observation::each_part(const std::function<void(const Part&)>& visit) const {
   if (!json || slimmed) return;
   static const std::string k_root;
@@ -303,23 +353,8 @@ void Observation::each_part(const std::function<void(const Part&)>& visit) const
 }
 
 void Observation::each_leaf(const std::function<bool(const Leaf&)>& visit) const {
-  Leaf leaf;
-  bool stopped = false;
-  std::size_t visited = 0;
-  const std::function<bool(const std::string&, const std::string&, bool)> go =
-      [&](const std::string& pointer, const std::string& value, bool is_string) {
-        leaf.pointer.assign(pointer);
-        leaf.value.assign(value);
-        leaf.is_string = is_string;
-        stopped = !visit(leaf);
-        return !stopped;
-      };
-  each_part([&](const Part& part) {
-    if (stopped || visited >= k_max_leaves) return;
-    LeafWalk walk{go, part.pointer, {}, visited, false};
-    walk.walk(part.value);
-    visited = walk.visited;
-  });
+  PartLeaves leaves(visit);
+  each_part([&](const Part& part) { leaves(part); });
 }
 
 bool Observation::each_item(

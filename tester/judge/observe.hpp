@@ -100,9 +100,14 @@ void set_streaming_threshold(std::size_t bytes);
 // Observe `response`; `list_pointer` is the spec's pointer to the array ("" = the top level),
 // nullopt when the operation is not known to be a list.
 Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer);
+// The same, visiting its leaves (as each_leaf() would) while it is read: one parse less.
+Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer,
+                    const std::function<bool(const Leaf&)>& leaves);
 // A large answer's observation reads its body again: never observe a temporary.
 Observation observe(plan::Response&& response,
                     const std::optional<std::string>& list_pointer) = delete;
+Observation observe(plan::Response&& response, const std::optional<std::string>& list_pointer,
+                    const std::function<bool(const Leaf&)>& leaves) = delete;
 
 // A value worth citing as evidence: specific enough not to match by chance (strings of 4+ bytes
 // with a letter or digit; numbers with 3+ digits or a fraction).
