@@ -19,6 +19,10 @@
 //                 50th (N % 50 == 0) also answers alice's to an anonymous caller (a no-auth
 //                 leak), every other one 401 (for sharding a 10,000-operation spec); with
 //                 --reject-after N, alice's token is refused after N requests
+//   shared-list   like own-record, but GET /records lists every caller's record (alice's and
+//                 bob's, with their phones) and --filler N records of other people after them:
+//                 a list that leaks what the object route guards, as small or as large as wanted
+//                 (N = 15000 is about 1.3 MB)
 // Every scenario counts requests per path: GET /__requests (not in the spec) returns them.
 // Tokens: token-alice (record 101), token-bob (record 202), token-admin (record 1).
 #include <atomic>
@@ -76,17 +80,19 @@ int main(int argc, char** argv) {
       rejecting = true;
     }
   }
-  long burst = 5;
+  long burst = 5, filler = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::string(argv[i]) == "--burst") burst = std::stol(argv[i + 1]);
+    if (std::string(argv[i]) == "--filler") filler = std::stol(argv[i + 1]);
   }
-  const std::set<std::string> scenarios = {
-      "public-data", "own-record", "flaky-token", "weak-guards", "existence", "throttled", "many"};
+  const std::set<std::string> scenarios = {"public-data", "own-record", "flaky-token",
+                                           "weak-guards", "existence",  "throttled",
+                                           "many",        "shared-list"};
   if (!scenarios.contains(scenario)) {
-    std::fprintf(
-        stderr,
-        "usage: authdiff-scenario-server --scenario public-data|own-record|flaky-token|"
-        "weak-guards|existence|throttled|many [--port N] [--reject-after N] [--burst N]\n");
+    std::fprintf(stderr,
+                 "usage: authdiff-scenario-server --scenario public-data|own-record|flaky-token|"
+                 "weak-guards|existence|throttled|many|shared-list [--port N] [--reject-after N] "
+                 "[--burst N] [--filler N]\n");
     return 2;
   }
   std::mutex count_mutex;
@@ -173,6 +179,23 @@ int main(int argc, char** argv) {
     if (req.path == "/admin/settings") {
       if (!u->admin) return reply(res, 403, {{"error", "forbidden"}});
       return reply(res, 200, settings);
+    }
+    if (scenario == "shared-list" && req.path == "/records") {
+      json items = json::array();
+      for (const char* token : {"token-alice", "token-bob"}) {
+        json r = record_of(k_users.at(token));
+        r["phone"] = std::string(token) == "token-alice" ? "13812345678" : "13987654321";
+        items.push_back(std::move(r));
+      }
+      for (long i = 0; i < filler; ++i) {
+        char phone[16];
+        std::snprintf(phone, sizeof phone, "137%08ld", i);
+        items.push_back({{"id", 1000 + i},
+                         {"owner", "member" + std::to_string(i)},
+                         {"note", "note of member " + std::to_string(i)},
+                         {"phone", phone}});
+      }
+      return reply(res, 200, {{"items", std::move(items)}});
     }
     if (req.path == "/records") return reply(res, 200, {{"items", json::array({record_of(*u)})}});
     if (scenario == "existence" && req.path.rfind("/records/", 0) == 0) {
