@@ -79,7 +79,7 @@ struct LeafWalk {
   }
 };
 
-std::atomic<std::size_t> g_streaming_threshold{1u << 20};
+std::atomic<std::size_t> g_streaming_threshold{512u << 10};
 
 // Parse `body`, handing each element of its outermost arrays to `visit` as soon as it is complete
 // and dropping it from the document; returns the rest (those arrays empty), discarded when the

@@ -92,8 +92,8 @@ struct Observation {
                  const std::function<void(std::size_t, const nlohmann::json&)>& visit) const;
 };
 
-// Answers this large (bytes) or larger are read as parts (Observation::streamed). Tests lower it
-// to read small answers the same way.
+// Answers this large (bytes; 512 KiB unless set) or larger are read as parts (streamed). Tests
+// lower it to read small answers the same way.
 std::size_t streaming_threshold();
 void set_streaming_threshold(std::size_t bytes);
 

@@ -157,7 +157,7 @@ void collection_id(const json& object, const std::string& pointer, const std::st
 // is parsed with every array cut to that many elements as it is read: a 5 MB list costs the
 // items discovery reads, not its whole tree.
 constexpr std::size_t k_listed = 200;
-constexpr std::size_t k_large = 1u << 20;
+constexpr std::size_t k_large = 512u << 10;
 
 json parse_answer(const std::string& body) {
   if (body.size() < k_large) return json::parse(body, nullptr, false);
