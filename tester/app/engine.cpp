@@ -749,9 +749,10 @@ struct BaselineAnswers {
   plan::Baseline baseline;
   std::optional<std::size_t> object;  // into FreshObjects
   plan::Response first, second;
-  int arrived = 0;       // answers in so far (a read: learned as soon as both are)
+  int arrived = 0;       // answers in so far (a read: each learned as it arrives)
   bool learned = false;  // in the Knowledge already
-  bool keep = false;     // a probe is judged on its first answer: keep that one's body
+  std::optional<judge::Knowledge::Pending> pending;  // a read's first answer, learned
+  bool keep = false;  // a probe is judged on its first answer: keep that one's body
 };
 
 // What a garbage credential gets from a guarded operation: what a denial looks like there.
@@ -772,7 +773,7 @@ Baselines plan_baseline_stage(const Run& run, const judge::Mutations& mutations,
                               const judge::CheckOptions& options) {
   Baselines out;
   for (auto& b : plan::plan_baselines(run.plan, run.principals))
-    out.baselines.push_back({std::move(b), std::nullopt, {}, {}});
+    out.baselines.emplace_back().baseline = std::move(b);
   const judge::PlanContext ctx{run.plan, run.config, run.principals, mutations, options};
   for (std::size_t i = 0; i < run.plan.operations.size(); ++i) {
     const plan::OperationPlan& o = run.plan.operations[i];
@@ -792,8 +793,8 @@ Baselines plan_baseline_stage(const Run& run, const judge::Mutations& mutations,
 }
 
 // Send every baseline twice (a write once) and every fingerprint; writes on fresh objects.
-// Learn read baseline `b` once both its answers are in, and drop what the knowledge does not
-// need: a run of large answers holds the baselines in flight, not all of them.
+// A read baseline's answers are learned as each arrives, and their bodies dropped: a run of
+// large answers holds the answers in flight, not every baseline's two.
 void learn_baseline(Run& run, judge::Knowledge& knowledge, BaselineAnswers& b) {
   const Stopwatch clock(run.judging);
   const std::size_t op = b.baseline.operation;
@@ -822,10 +823,23 @@ void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector
     if (b.object) {
       batch.add(b.baseline.request, {&b.first, &b.second});
     } else {
-      for (plan::Response* copy : {&b.first, &b.second}) {
-        batch.add(b.baseline.request, [&run, &knowledge, &b, copy](plan::Response&& r) {
-          *copy = std::move(r);
-          if (++b.arrived == 2) learn_baseline(run, knowledge, b);
+      for (int copy = 0; copy < 2; ++copy) {
+        batch.add(b.baseline.request, [&run, &knowledge, &b](plan::Response&& r) {
+          const Stopwatch clock(run.judging);
+          const std::size_t op = b.baseline.operation;
+          if (b.arrived++ == 0) {
+            // Whichever copy comes first is the reference; its body stays only where a probe
+            // is judged on it.
+            b.first = std::move(r);
+            b.pending = knowledge.first_copy(
+                b.baseline, b.first, judge::list_pointer_of(run.plan, op),
+                judge::foreign_items(run.plan, op, run.principals, b.baseline.identity, b.first));
+            if (!b.keep) b.first.release();
+          } else {
+            knowledge.second_copy(std::move(*b.pending), r);
+            b.pending.reset();
+            b.learned = true;
+          }
         });
       }
     }
@@ -856,6 +870,11 @@ void send_baselines(Run& run, Baselines& stage, FreshObjects& fresh, std::vector
 void learn_from(Run& run, Baselines& stage, const FreshObjects& fresh,
                 judge::Knowledge& knowledge) {
   for (auto& b : stage.baselines) {
+    if (b.pending) {  // one copy never came (the run stopped): the other counts as nothing
+      knowledge.second_copy(std::move(*b.pending), b.second);
+      b.pending.reset();
+      b.learned = true;
+    }
     if (!b.learned) learn_baseline(run, knowledge, b);
   }
   for (const auto& f : stage.fingerprints) {

@@ -1117,6 +1117,28 @@ Result<Detectors> Detectors::with_custom(std::vector<CustomDetector> custom) {
 }
 
 // One scan(): the pointer being built, the detections so far.
+namespace {
+
+// Whether `object` (its members' classes in `classes`, in order) holds a password-class value:
+// what else it holds (an address, a host) is then a credential's too.
+bool holds_credential(const json& object, const std::vector<std::string>& classes) {
+  std::size_t k = 0;
+  for (auto it = object.begin(); it != object.end(); ++it, ++k) {
+    if (is_secret_class(classes[k]) && it->is_string() &&
+        secret_value(it->get_ref<const std::string&>()))
+      return true;
+  }
+  return false;
+}
+
+bool holds_credential(const json& object) {
+  std::vector<std::string> classes;
+  for (auto it = object.begin(); it != object.end(); ++it) classes.push_back(field_class(it.key()));
+  return holds_credential(object, classes);
+}
+
+}  // namespace
+
 class Detectors::Walker {
  public:
   explicit Walker(const Detectors& detectors) : m_detectors(detectors) {}
@@ -1130,13 +1152,8 @@ class Detectors::Walker {
       if (depth >= k_max_scan_depth) return;
       std::vector<std::string> classes;
       classes.reserve(v.size());
-      bool has_credential = false;
-      for (auto it = v.begin(); it != v.end(); ++it) {
-        classes.push_back(field_class(it.key()));
-        if (is_secret_class(classes.back()) && it->is_string() &&
-            secret_value(it->get_ref<const std::string&>()))
-          has_credential = true;
-      }
+      for (auto it = v.begin(); it != v.end(); ++it) classes.push_back(field_class(it.key()));
+      const bool has_credential = holds_credential(v, classes);
       const std::size_t length = m_pointer.size();
       std::size_t k = 0;
       for (auto it = v.begin(); it != v.end() && !m_sink.full(); ++it, ++k) {
@@ -1230,8 +1247,20 @@ std::vector<Detection> Detectors::scan(const Observation& answer) const {
     walker.start_at(part.pointer);
     const auto depth =
         static_cast<std::size_t>(std::count(part.pointer.begin(), part.pointer.end(), '/'));
+    // An element inherits what the object holding its array holds, as in a walk of the whole
+    // document: that object is in the rest (answer.doc), two segments up ("/db/hosts/0").
+    bool credential = false;
+    if (!part.pointer.empty()) {
+      std::string holder = part.pointer.substr(0, part.pointer.rfind('/'));
+      holder = holder.substr(0, holder.rfind('/'));
+      try {
+        const json& object = answer.doc.at(json::json_pointer(holder));
+        credential = object.is_object() && holds_credential(object);
+      } catch (const json::exception&) {
+      }
+    }
     walker.walk(part.value, depth, part.field,
-                part.field.empty() ? std::string() : field_class(part.field), false);
+                part.field.empty() ? std::string() : field_class(part.field), credential);
   });
   return walker.take();
 }

@@ -57,58 +57,54 @@ bool below_any(const std::string& pointer, const std::vector<std::string>& prefi
 
 }  // namespace
 
-void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Response& first,
-                             const plan::Response& second,
-                             const std::optional<std::string>& list_pointer,
-                             std::vector<std::string> foreign) {
-  BaselineView v;
+Knowledge::Pending Knowledge::first_copy(const plan::Baseline& baseline,
+                                         const plan::Response& first,
+                                         const std::optional<std::string>& list_pointer,
+                                         std::vector<std::string> foreign) const {
+  Pending p;
+  BaselineView& v = p.view;
   v.foreign = std::move(foreign);
   v.operation = baseline.operation;
   v.identity = baseline.identity;
   v.request = baseline.request;
-  // One answer parsed at a time: the first one's leaves are kept as hashes (pointer, value,
-  // distinctive) while the second one is read, then both parsed copies are gone.
-  struct Hashed {
-    std::uint64_t pointer, value;
-    bool distinctive;
-  };
-  // The leaves are visited, never stored as text: a list of 100,000 items has 300,000 of them.
-  std::vector<Hashed> first_leaves;
+  p.list_pointer = list_pointer;
+  p.method = baseline.request.method;
+  // The leaves are visited, never stored as text: a list of 100,000 items has 300,000 of them,
+  // kept as 24 bytes each (pointer, value, distinctive) until the second copy is read.
   v.first = observe(first, list_pointer, [&](const Leaf& leaf) {
-    first_leaves.push_back(
-        {HashSet::hash(leaf.pointer), HashSet::hash(leaf.value), distinctive(leaf)});
+    p.first.push_back({HashSet::hash(leaf.pointer), HashSet::hash(leaf.value), distinctive(leaf)});
     if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
     return true;
   });
   v.first.slim();
-  {
-    // (pointer, value) of the first answer, sorted: 16 bytes a leaf, found by binary search.
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> by_pointer;
-    by_pointer.reserve(first_leaves.size());
-    for (const auto& h : first_leaves) by_pointer.emplace_back(h.pointer, h.value);
-    std::sort(by_pointer.begin(), by_pointer.end());
-    HashSet in_second;
-    observe(second, list_pointer, [&](const Leaf& leaf) {
-      const std::uint64_t p = HashSet::hash(leaf.pointer);
-      in_second.insert_hash(p);
-      const auto it = std::lower_bound(by_pointer.begin(), by_pointer.end(),
-                                       std::pair<std::uint64_t, std::uint64_t>{p, 0});
-      if (it == by_pointer.end() || it->first != p || it->second != HashSet::hash(leaf.value))
-        v.volatile_pointers.insert_hash(p);
-      if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
-      return true;
-    });
-    in_second.seal();
-    for (const auto& h : first_leaves) {
-      if (!in_second.contains_hash(h.pointer)) v.volatile_pointers.insert_hash(h.pointer);
-    }
-    v.volatile_pointers.seal();
+  std::sort(p.first.begin(), p.first.end());
+  return p;
+}
+
+void Knowledge::second_copy(Pending&& pending, const plan::Response& second) {
+  BaselineView v = std::move(pending.view);
+  const auto& first = pending.first;
+  HashSet in_second;
+  observe(second, pending.list_pointer, [&](const Leaf& leaf) {
+    const std::uint64_t p = HashSet::hash(leaf.pointer);
+    in_second.insert_hash(p);
+    const auto it = std::lower_bound(first.begin(), first.end(), Pending::Hashed{p, 0, false});
+    if (it == first.end() || it->pointer != p || it->value != HashSet::hash(leaf.value))
+      v.volatile_pointers.insert_hash(p);
+    if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
+    return true;
+  });
+  in_second.seal();
+  for (const auto& h : first) {
+    if (!in_second.contains_hash(h.pointer)) v.volatile_pointers.insert_hash(h.pointer);
   }
-  for (const auto& h : first_leaves) {
+  v.volatile_pointers.seal();
+  for (const auto& h : first) {
     if (!h.distinctive) continue;
     v.distinct.insert_hash(h.value);
     if (!v.volatile_pointers.contains_hash(h.pointer)) v.values.insert_hash(h.value);
   }
+  std::deque<Pending::Hashed>().swap(pending.first);
   v.distinct.seal();
   v.values.seal();
   v.seen.seal();
@@ -118,16 +114,23 @@ void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Respons
   } else if (!o.is_2xx()) {
     v.problem = "baseline answered " + std::to_string(o.status) + " to " +
                 (v.identity.empty() ? std::string(plan::k_anonymous) : v.identity);
-  } else if (o.empty && (baseline.request.method == "GET" || baseline.request.method == "HEAD")) {
+  } else if (o.empty && (pending.method == "GET" || pending.method == "HEAD")) {
     // A write answered 2xx with no body (204) did what was asked: a usable control.
     v.problem = "baseline answered with an empty body: nothing to compare";
   } else if (!o.error_like.empty()) {
     v.problem = "baseline looks like an error (" + o.error_like + ")";
-  } else if (list_pointer && o.items && *o.items == 0) {
+  } else if (pending.list_pointer && o.items && *o.items == 0) {
     v.problem = "baseline list is empty: nothing to compare";
   }
   m_index[{v.operation, v.identity}] = m_baselines.size();
   m_baselines.push_back(std::move(v));
+}
+
+void Knowledge::add_baseline(const plan::Baseline& baseline, const plan::Response& first,
+                             const plan::Response& second,
+                             const std::optional<std::string>& list_pointer,
+                             std::vector<std::string> foreign) {
+  second_copy(first_copy(baseline, first, list_pointer, std::move(foreign)), second);
 }
 
 void Knowledge::add_denied(std::size_t operation, const plan::Response& response) {

@@ -2,6 +2,8 @@
 // What the scan learned before probing: each baseline (two copies, volatile leaves), each
 // operation's denied fingerprint, and which values each identity legitimately sees. The verdict
 // rules of docs/verdicts.md "How authdiff decides" live here and in check.cpp.
+#include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,8 +38,29 @@ struct BaselineView {
 
 class Knowledge {
  public:
+  // A baseline learned one copy at a time: what its first answer taught, its leaves as hashes,
+  // waiting for the second answer. The first answer's body is not needed any more.
+  class Pending {
+   private:
+    friend class Knowledge;
+    struct Hashed {
+      std::uint64_t pointer, value;
+      bool distinctive;
+      auto operator<=>(const Hashed&) const = default;
+    };
+    BaselineView view;
+    std::deque<Hashed> first;  // sorted by pointer, then value (a deque never holds it twice)
+    std::optional<std::string> list_pointer;
+    std::string method;
+  };
   // `list_pointer`: the operation's list pointer when it is a list operation.
   // `foreign`: pointers of list items that belong to others (see BaselineView::foreign).
+  Pending first_copy(const plan::Baseline& baseline, const plan::Response& first,
+                     const std::optional<std::string>& list_pointer,
+                     std::vector<std::string> foreign = {}) const;
+  // Learn the baseline: what changed between its two answers is volatile.
+  void second_copy(Pending&& pending, const plan::Response& second);
+  // Both at once.
   void add_baseline(const plan::Baseline& baseline, const plan::Response& first,
                     const plan::Response& second, const std::optional<std::string>& list_pointer,
                     std::vector<std::string> foreign = {});

@@ -303,6 +303,9 @@ Observation observe_with(const plan::Response& response,
     std::optional<PartLeaves> visit;
     if (leaves != nullptr) visit.emplace(*leaves);
     if (body.size() >= streaming_threshold()) {
+      // Parts reach the visitor as they are read, before the end of the body could show it is
+      // not JSON after all (NaN, trailing text): check the whole text first, building nothing.
+      if (visit && !json::accept(body)) visit.reset();
       o.doc = parse_in_parts(body, [&](const Part& part) {
         if (visit) (*visit)(part);
       });
@@ -347,9 +350,11 @@ Observation observe(const plan::Response& response, const std::optional<std::str
 
 void Observation::each_part(const std::function<void(const Part&)>& visit) const {
   if (!json || slimmed) return;
+  // What holds the parts first: the envelope is read before the caps on leaves and detections
+  // can be reached by a long list.
   static const std::string k_root;
-  if (streamed && source != nullptr) parse_in_parts(*source, visit);
   visit(Part{k_root, k_root, doc});
+  if (streamed && source != nullptr) parse_in_parts(*source, visit);
 }
 
 void Observation::each_leaf(const std::function<bool(const Leaf&)>& visit) const {
@@ -385,9 +390,10 @@ bool Observation::each_item(
         part.pointer.compare(0, prefix.size(), prefix) == 0 &&
         part.pointer.find('/', prefix.size()) == std::string::npos) {
       visit(static_cast<std::size_t>(std::stoull(part.pointer.substr(prefix.size()))), part.value);
-    } else if (pointer.size() > part.pointer.size() &&
-               pointer.compare(0, part.pointer.size(), part.pointer) == 0 &&
-               pointer[part.pointer.size()] == '/') {
+    } else if (pointer == part.pointer ||
+               (pointer.size() > part.pointer.size() &&
+                pointer.compare(0, part.pointer.size(), part.pointer) == 0 &&
+                pointer[part.pointer.size()] == '/')) {
       const nlohmann::json* inner = at(part.value, pointer.substr(part.pointer.size()));
       if (inner == nullptr || !inner->is_array()) return;
       found = true;

@@ -43,8 +43,8 @@ class HashSet {
 };
 
 // A piece of a parsed answer. A large answer is read as parts so that its whole document is never
-// in memory: each element of its outermost arrays (`/data/list/7`, in the member `list`), then the
-// rest with those arrays emptied (pointer ""). A small answer is one part: all of it.
+// in memory: the rest with its outermost arrays emptied (pointer ""), then each element of those
+// arrays (`/data/list/7`, in the member `list`). A small answer is one part: all of it.
 struct Part {
   const std::string& pointer;  // where `value` sits in the answer
   const std::string& field;    // the member that holds its array ("" for the rest)
@@ -81,7 +81,7 @@ struct Observation {
   void slim();
   // A hash of the whole document (JSON), whether slimmed or not.
   std::uint64_t whole_hash() const;
-  // The parts of the document, in order (nothing when not JSON or slimmed).
+  // The parts of the document, the rest first (nothing when not JSON or slimmed).
   void each_part(const std::function<void(const Part&)>& visit) const;
   // Its string and number leaves (booleans and nulls carry no evidence), part after part, at most
   // 200,000; `visit` returns false to stop. The leaf is reused from one call to the next.
@@ -100,7 +100,8 @@ void set_streaming_threshold(std::size_t bytes);
 // Observe `response`; `list_pointer` is the spec's pointer to the array ("" = the top level),
 // nullopt when the operation is not known to be a list.
 Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer);
-// The same, visiting its leaves (as each_leaf() would) while it is read: one parse less.
+// The same, visiting its leaves while it is read: one parse less. (Read in parts, the elements'
+// leaves come before the rest's here.)
 Observation observe(const plan::Response& response, const std::optional<std::string>& list_pointer,
                     const std::function<bool(const Leaf&)>& leaves);
 // A large answer's observation reads its body again: never observe a temporary.

@@ -188,8 +188,8 @@ int main(int argc, char** argv) {
         items.push_back(std::move(r));
       }
       for (long i = 0; i < filler; ++i) {
-        char phone[16];
-        std::snprintf(phone, sizeof phone, "137%08ld", i);
+        const std::string digits = std::to_string(i % 100'000'000);
+        const std::string phone = "137" + std::string(8 - digits.size(), '0') + digits;
         items.push_back({{"id", 1000 + i},
                          {"owner", "member" + std::to_string(i)},
                          {"note", "note of member " + std::to_string(i)},

@@ -114,8 +114,8 @@ TEST(Observe, ALargeAnswerReadInPartsHasTheSameLeavesItemsHashAndDetections) {
   EXPECT_EQ(pointers_of(leaves_of(parts)), pointers_of(leaves_of(whole)));
   EXPECT_EQ(leaves_of(parts).size(), leaves_of(whole).size());
   // Items of the list, and of a list inside one of its items.
-  for (const std::string pointer :
-       {"/data/list", "/data/list/0/tags", "/data/list/2/1", "/data/pages", "/data/none", ""}) {
+  for (const std::string pointer : {"/data/list", "/data/list/0/tags", "/data/list/2",
+                                    "/data/list/2/1", "/data/pages", "/data/none", ""}) {
     std::vector<std::string> a, b;
     const bool found_a = whole.each_item(pointer, [&](std::size_t i, const nlohmann::json& v) {
       a.push_back(std::to_string(i) + v.dump());
@@ -143,6 +143,32 @@ TEST(Observe, ALargeAnswerReadInPartsHasTheSameLeavesItemsHashAndDetections) {
   const Detectors detectors;
   EXPECT_EQ(found(detectors.scan(parts)), found(detectors.scan(whole.doc)));
   EXPECT_EQ(found(detectors.scan(parts)).size(), 2u);
+
+  // An address beside a password is a credential's, also when it is in an array read in parts.
+  const auto& credential = response(
+      200, R"({"db": {"password": "S3cr3t!pw9", "hosts": ["10.20.30.40"]}, "list": [1, 2]})");
+  const auto whole_credential = [&] {
+    const PartsFrom never(std::numeric_limits<std::size_t>::max());
+    return observe(credential, std::nullopt);
+  }();
+  const auto in_parts = observe(credential, std::nullopt);
+  ASSERT_TRUE(in_parts.streamed);
+  EXPECT_EQ(found(detectors.scan(in_parts)), found(detectors.scan(whole_credential.doc)));
+  EXPECT_TRUE(found(detectors.scan(in_parts)).contains("ip-with-credential /db/hosts/0"))
+      << testing::PrintToString(found(detectors.scan(in_parts)));
+}
+
+TEST(Observe, ALargeAnswerThatTurnsOutNotToBeJsonShowsNoLeaves) {
+  const PartsFrom always(0);
+  for (const char* text : {R"({"list": [{"id": 10081}, {"id": NaN}]})",
+                           R"({"list": [{"id": 10081}]} trailing)", R"([{"id": 10081}][1])"}) {
+    const auto& body = response(200, text);
+    std::size_t leaves = 0;
+    const auto o = observe(body, std::nullopt, [&](const Leaf&) { return ++leaves > 0; });
+    EXPECT_FALSE(o.json) << text;
+    EXPECT_EQ(leaves, 0u) << text;
+    EXPECT_TRUE(leaves_of(o).empty()) << text;
+  }
 }
 
 TEST(Observe, ErrorLooking200s) {

@@ -233,7 +233,8 @@ class SensitiveDataCheck final : public Check {
   static std::vector<bool> owned_by(const Observation& o, const std::vector<Detection>& found,
                                     const plan::Principals& principals,
                                     const std::string& identity) {
-    std::vector<std::optional<bool>> decided(found.size());
+    // The part a value is in decides; else what holds the parts (visited first) does.
+    std::vector<std::optional<bool>> decided(found.size()), by_rest(found.size());
     // Detections by each of their ancestors' pointers, to find those inside a part at once.
     std::unordered_map<std::string, std::vector<std::size_t>> below;
     for (std::size_t i = 0; i < found.size(); ++i) {
@@ -243,11 +244,9 @@ class SensitiveDataCheck final : public Check {
         below[p.substr(0, slash)].push_back(i);
     }
     o.each_part([&](const Part& part) {
-      if (part.pointer.empty()) {  // the whole answer, or what holds the parts: last
-        for (std::size_t i = 0; i < found.size(); ++i) {
-          if (!decided[i])
-            decided[i] = owner_says(part.value, found[i].pointer, principals, identity);
-        }
+      if (part.pointer.empty()) {  // the whole answer, or what holds the parts
+        for (std::size_t i = 0; i < found.size(); ++i)
+          by_rest[i] = owner_says(part.value, found[i].pointer, principals, identity);
         return;
       }
       const auto it = below.find(part.pointer);
@@ -259,7 +258,8 @@ class SensitiveDataCheck final : public Check {
       }
     });
     std::vector<bool> out(found.size());
-    for (std::size_t i = 0; i < found.size(); ++i) out[i] = decided[i].value_or(false);
+    for (std::size_t i = 0; i < found.size(); ++i)
+      out[i] = decided[i].value_or(by_rest[i].value_or(false));
     return out;
   }
   static int rank(const std::string& cls) {
