@@ -77,6 +77,7 @@ Knowledge::Pending Knowledge::first_copy(const plan::Baseline& baseline,
     return true;
   });
   v.first.slim();
+  v.seen.seal();  // the second copy adds only what it does not hold already
   std::sort(p.first.begin(), p.first.end());
   return p;
 }
@@ -84,20 +85,23 @@ Knowledge::Pending Knowledge::first_copy(const plan::Baseline& baseline,
 void Knowledge::second_copy(Pending&& pending, const plan::Response& second) {
   BaselineView v = std::move(pending.view);
   const auto& first = pending.first;
-  HashSet in_second;
+  std::vector<bool> in_second(first.size());  // the first copy's leaves the second has too
+  HashSet more_seen;
   observe(second, pending.list_pointer, [&](const Leaf& leaf) {
     const std::uint64_t p = HashSet::hash(leaf.pointer);
-    in_second.insert_hash(p);
     const auto it = std::lower_bound(first.begin(), first.end(), Pending::Hashed{p, 0, false});
+    for (auto at = it; at != first.end() && at->pointer == p; ++at)
+      in_second[static_cast<std::size_t>(at - first.begin())] = true;
     if (it == first.end() || it->pointer != p || it->value != HashSet::hash(leaf.value))
       v.volatile_pointers.insert_hash(p);
-    if (!below_any(leaf.pointer, v.foreign)) v.seen.insert(leaf.value);
+    if (!below_any(leaf.pointer, v.foreign) && !v.seen.contains(leaf.value))
+      more_seen.insert(leaf.value);
     return true;
   });
-  in_second.seal();
-  for (const auto& h : first) {
-    if (!in_second.contains_hash(h.pointer)) v.volatile_pointers.insert_hash(h.pointer);
+  for (std::size_t i = 0; i < first.size(); ++i) {
+    if (!in_second[i]) v.volatile_pointers.insert_hash(first[i].pointer);
   }
+  std::vector<bool>().swap(in_second);
   v.volatile_pointers.seal();
   for (const auto& h : first) {
     if (!h.distinctive) continue;
@@ -107,6 +111,7 @@ void Knowledge::second_copy(Pending&& pending, const plan::Response& second) {
   std::deque<Pending::Hashed>().swap(pending.first);
   v.distinct.seal();
   v.values.seal();
+  v.seen.merge(more_seen);
   v.seen.seal();
   const Observation& o = v.first;
   if (o.transport_error) {
