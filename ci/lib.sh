@@ -19,9 +19,13 @@ AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-j
 # Tests also validate reports (xmllint, python3-jsonschema) and run the CI templates' scripts
 # (python3-yaml). The sanitizer build and the fuzz targets need clang's runtimes
 # (libclang-rt-14-dev: ASan, UBSan, libFuzzer); the fuzz oracle parses JUnit with pugixml; the
-# hostile-server tests make a throwaway TLS certificate with openssl.
+# hostile-server tests make a throwaway TLS certificate with openssl; the HTML report's large
+# page is GitHub's description scanned against nginx (as in ci/bench).
 AUTHDIFF_TEST_PACKAGES=(libgtest-dev clang-14 libclang-rt-14-dev libpugixml-dev libxml2-utils
-  python3 python3-yaml python3-jsonschema openssl)
+  python3 python3-yaml python3-jsonschema openssl nginx-light)
+# The Debian package (ci/package): the man page from the CLI's help, Depends from the libraries
+# the binary links (dpkg-shlibdeps).
+AUTHDIFF_PACKAGE_PACKAGES=(help2man dpkg-dev file)
 # The demo API (tests/demo_api) and the shell helpers that drive it.
 AUTHDIFF_DEMO_PACKAGES=(libcpp-httplib-dev libssl-dev curl)
 # The browser test: headless Chromium signs in to the demo API's page and records a HAR

@@ -69,7 +69,7 @@ int audit_command(const AuditArgs& args) {
   result.run.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   locate_operations(result, args.spec, *api);
-  return finish(result, {args.junit, args.json, args.sarif, args.markdown});
+  return finish(result, args.reports);
 }
 
 }  // namespace authdiff::app

@@ -5,6 +5,11 @@
 
 namespace authdiff::app {
 
+// The report files a command that produces a result writes ("" = not written).
+struct ReportFiles {
+  std::string junit, json, sarif, markdown, html;
+};
+
 struct PlanArgs {
   std::string spec;
   std::string config;
@@ -20,7 +25,7 @@ struct ScanArgs {
   std::vector<std::string> har, postman;  // recorded traffic, inferred into (or beside) the spec
   std::string config;
   std::string base_url;
-  std::string junit, json, sarif, markdown;  // report files ("" = not written)
+  ReportFiles reports;
   std::string fail_on = "low";
   std::string only, skip;  // comma-separated check names
   std::string mutations;   // extra mutation lists (a folder like corpus/mutations)
@@ -61,8 +66,8 @@ struct InitArgs {
 int init_command(const InitArgs& args);
 
 struct MergeArgs {
-  std::vector<std::string> reports;          // JSON reports of the shards
-  std::string junit, json, sarif, markdown;  // "" = not written
+  std::vector<std::string> shards;  // JSON reports of the shards
+  ReportFiles reports;
   std::string fail_on = "low";
 };
 int merge_command(const MergeArgs& args);
@@ -71,7 +76,7 @@ int merge_command(const MergeArgs& args);
 struct AuditArgs {
   std::string spec;
   std::string config;
-  std::string junit, json, sarif, markdown;
+  ReportFiles reports;
   std::string fail_on = "low";
   bool quiet = false;    // accepted like scan's (audit prints no progress line anyway)
   bool verbose = false;  // likewise (audit sends nothing)

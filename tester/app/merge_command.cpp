@@ -54,7 +54,7 @@ int merge_command(const MergeArgs& args) {
     fail(k_exit_usage, "",
          "--fail-on " + args.fail_on + ": expected info, low, medium, high or critical");
   std::vector<report::ScanResult> parts;
-  for (const auto& path : args.reports) {
+  for (const auto& path : args.shards) {
     auto r = report::read_json_report(path);
     if (!r) throw Failure(r.error(), k_exit_usage);
     if (r->run.command != "scan" || r->run.shards == 0)
@@ -66,22 +66,22 @@ int merge_command(const MergeArgs& args) {
   std::map<int, std::size_t> by_shard;
   for (std::size_t i = 0; i < parts.size(); ++i) {
     const auto& p = parts[i];
-    const std::string& path = args.reports[i];
+    const std::string& path = args.shards[i];
     if (p.run.shards != count)
       fail(k_exit_usage, path,
            "shard " + std::to_string(p.run.shard) + "/" + std::to_string(p.run.shards) +
-               " does not belong with " + args.reports[0] + "'s " + std::to_string(count) +
+               " does not belong with " + args.shards[0] + "'s " + std::to_string(count) +
                " shards");
     if (!by_shard.emplace(p.run.shard, i).second)
       fail(k_exit_usage, path,
            "shard " + std::to_string(p.run.shard) + "/" + std::to_string(count) +
-               " is given twice (also " + args.reports[by_shard[p.run.shard]] + ")");
+               " is given twice (also " + args.shards[by_shard[p.run.shard]] + ")");
     if (!same_operations(p, first))
-      fail(k_exit_usage, path, "made from a different spec than " + args.reports[0]);
+      fail(k_exit_usage, path, "made from a different spec than " + args.shards[0]);
     if (check_names(p.run) != check_names(first.run) || p.run.identities != first.run.identities)
-      fail(k_exit_usage, path, "made with different checks or identities than " + args.reports[0]);
+      fail(k_exit_usage, path, "made with different checks or identities than " + args.shards[0]);
     if (p.compared_with != first.compared_with)
-      fail(k_exit_usage, path, "compared with a different baseline than " + args.reports[0]);
+      fail(k_exit_usage, path, "compared with a different baseline than " + args.shards[0]);
   }
   std::string missing;
   for (int k = 1; k <= count; ++k) {
@@ -163,7 +163,7 @@ int merge_command(const MergeArgs& args) {
     merged.findings.push_back(std::move(f));
     merged.statuses.push_back(status);
   }
-  return finish(merged, {args.junit, args.json, args.sarif, args.markdown});
+  return finish(merged, args.reports);
 }
 
 }  // namespace authdiff::app

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "report/console.hpp"
+#include "report/html.hpp"
 #include "report/json_report.hpp"
 #include "report/junit.hpp"
 #include "report/markdown.hpp"
@@ -25,10 +26,15 @@ void write_report(const std::string& path, Make make) {
   if (auto ok = write_file(path, make()); !ok) throw Failure(ok.error(), k_exit_usage);
 }
 
-int exit_code(const report::ScanResult& result) {
+// The exit code of a result (DESIGN.md), and what to say on stderr about it ("" = nothing).
+struct Exit {
+  int code = k_exit_ok;
+  std::string message;
+};
+
+Exit decide_exit(const report::ScanResult& result) {
   if (!result.run.aborted.empty()) {
-    std::fprintf(stderr, "authdiff: error: %s\n", result.run.aborted.c_str());
-    return k_exit_inconclusive;
+    return {k_exit_inconclusive, "error: " + result.run.aborted};
   }
   if (result.run.command == "recheck") {
     // Findings below --fail-on did not fail the scan; they do not fail the recheck either.
@@ -39,38 +45,32 @@ int exit_code(const report::ScanResult& result) {
       open += p.outcome == report::Previous::Outcome::still_failing ? 1 : 0;
       fixed += p.outcome == report::Previous::Outcome::fixed ? 1 : 0;
     }
-    if (open > 0) return k_exit_findings;
-    if (fixed != counted) {
-      std::fprintf(stderr,
-                   "authdiff: %zu of %zu rechecked findings could not be judged: the recheck could "
-                   "not conclude\n",
-                   counted - fixed, counted);
-      return k_exit_inconclusive;
-    }
-    return k_exit_ok;
+    if (open > 0) return {k_exit_findings, ""};
+    if (fixed != counted)
+      return {k_exit_inconclusive,
+              std::to_string(counted - fixed) + " of " + std::to_string(counted) +
+                  " rechecked findings could not be judged: the recheck could not conclude"};
+    return {k_exit_ok, ""};
   }
   const std::string unsure = result.could_not_conclude();
   if (result.failing() > 0) {
     // A leak is a leak: findings win over what could not be concluded, which is still said.
-    if (!unsure.empty())
-      std::fprintf(stderr, "authdiff: besides the findings, the run could not conclude: %s\n",
-                   unsure.c_str());
-    return k_exit_findings;
+    return {k_exit_findings,
+            unsure.empty() ? "" : "besides the findings, the run could not conclude: " + unsure};
   }
-  if (!unsure.empty()) {
-    std::fprintf(stderr, "authdiff: the run could not conclude: %s\n", unsure.c_str());
-    return k_exit_inconclusive;
-  }
-  return k_exit_ok;
+  if (!unsure.empty()) return {k_exit_inconclusive, "the run could not conclude: " + unsure};
+  return {k_exit_ok, ""};
 }
 
 }  // namespace
 
 int finish(const report::ScanResult& result, const ReportFiles& files) {
+  const Exit exit = decide_exit(result);
   write_report(files.junit, [&] { return report::junit_xml(result); });
   write_report(files.json, [&] { return report::json_report(result); });
   write_report(files.sarif, [&] { return report::sarif_report(result); });
   write_report(files.markdown, [&] { return report::markdown_report(result); });
+  write_report(files.html, [&] { return report::html_report(result, exit.code); });
   // In GitHub Actions the summary goes on the job's page unless it was asked for elsewhere.
   const char* step_summary = std::getenv("GITHUB_STEP_SUMMARY");
   if (files.markdown.empty() && step_summary != nullptr && *step_summary != '\0') {
@@ -85,13 +85,15 @@ int finish(const report::ScanResult& result, const ReportFiles& files) {
   bool first = true;
   for (const auto& [name, path] :
        {std::pair{"JUnit", &files.junit}, std::pair{"JSON", &files.json},
-        std::pair{"SARIF", &files.sarif}, std::pair{"Markdown", &files.markdown}}) {
+        std::pair{"SARIF", &files.sarif}, std::pair{"Markdown", &files.markdown},
+        std::pair{"HTML", &files.html}}) {
     if (path->empty()) continue;
     std::printf("%s%s report: %s\n", first ? "\n" : "", name, path->c_str());
     first = false;
   }
   std::fflush(stdout);
-  return exit_code(result);
+  if (!exit.message.empty()) std::fprintf(stderr, "authdiff: %s\n", exit.message.c_str());
+  return exit.code;
 }
 
 }  // namespace authdiff::app

@@ -3,13 +3,10 @@
 // console summary, the GitHub job summary, and the exit code.
 #include <string>
 
+#include "app/commands.hpp"
 #include "report/scan_result.hpp"
 
 namespace authdiff::app {
-
-struct ReportFiles {
-  std::string junit, json, sarif, markdown;  // "" = not written
-};
 
 // Write the requested reports and the console summary; return the exit code (DESIGN.md): scan
 // and merge exit 1 for a finding that fails the run, 3 when too many probes were inconclusive or

@@ -185,7 +185,7 @@ int recheck_command(const RecheckArgs& args) {
     if (std::find(checks.begin(), checks.end(), c) != checks.end()) result.run.checks.push_back(c);
   }
   report::compare_with_report(result, earlier, args.report);
-  return finish(result, {a.junit, a.json, a.sarif, a.markdown});
+  return finish(result, a.reports);
 }
 
 }  // namespace authdiff::app

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/commands.hpp"
+#include "authdiff_commit.h"  // generated: AUTHDIFF_COMMIT
 #include "judge/check.hpp"
 #include "plan/tamper.hpp"
 #include "util/error.hpp"
@@ -45,15 +46,18 @@ std::vector<std::string> tamper_rule_names() {
   return out;
 }
 
-void add_report_options(CLI::App* cmd, std::string& junit, std::string& json, std::string& sarif,
-                        std::string& markdown, std::string& fail_on) {
-  cmd->add_option("--junit", junit, "Write a JUnit XML report to FILE");
-  cmd->add_option("--json", json, "Write the JSON report to FILE (the input of recheck and merge)");
-  cmd->add_option("--sarif", sarif,
+void add_report_options(CLI::App* cmd, ReportFiles& files, std::string& fail_on) {
+  cmd->add_option("--junit", files.junit, "Write a JUnit XML report to FILE");
+  cmd->add_option("--json", files.json,
+                  "Write the JSON report to FILE (the input of recheck and merge)");
+  cmd->add_option("--sarif", files.sarif,
                   "Write SARIF 2.1.0 to FILE (GitHub code scanning annotates the spec)");
-  cmd->add_option("--markdown", markdown,
+  cmd->add_option("--markdown", files.markdown,
                   "Write a Markdown summary to FILE (default in GitHub Actions: appended to "
                   "$GITHUB_STEP_SUMMARY)");
+  cmd->add_option("--html", files.html,
+                  "Write a self-contained HTML page to FILE: the verdict, the access matrix "
+                  "(operations x principals), each cell's probes, evidence and curl line");
   cmd->add_option(
          "--fail-on", fail_on,
          "Exit 1 for findings at or above this severity: info, low, medium, high, critical")
@@ -85,7 +89,8 @@ void add_send_options(CLI::App* cmd, ScanArgs& a) {
 
 int run(int argc, char** argv) {
   CLI::App app{k_description, "authdiff"};
-  app.set_version_flag("--version", std::string("authdiff ") + AUTHDIFF_VERSION);
+  app.set_version_flag("--version", std::string("authdiff ") + AUTHDIFF_VERSION + " (commit " +
+                                        AUTHDIFF_COMMIT + ")");
   app.require_subcommand(1);
   app.fallthrough(false);
 
@@ -126,8 +131,7 @@ int run(int argc, char** argv) {
   scan->add_option("--config", scan_args.config, "authdiff TOML config (identities, expectations)")
       ->required()
       ->check(CLI::ExistingFile);
-  add_report_options(scan, scan_args.junit, scan_args.json, scan_args.sarif, scan_args.markdown,
-                     scan_args.fail_on);
+  add_report_options(scan, scan_args.reports, scan_args.fail_on);
   scan->add_option(
       "--only", scan_args.only,
       "Run only these checks (comma-separated; `authdiff checks` describes them): " + check_list());
@@ -177,9 +181,7 @@ int run(int argc, char** argv) {
       ->add_option("--postman", recheck_args.scan.postman,
                    "Postman collections (default: those the report names)")
       ->check(CLI::ExistingFile);
-  add_report_options(recheck, recheck_args.scan.junit, recheck_args.scan.json,
-                     recheck_args.scan.sarif, recheck_args.scan.markdown,
-                     recheck_args.scan.fail_on);
+  add_report_options(recheck, recheck_args.scan.reports, recheck_args.scan.fail_on);
   add_send_options(recheck, recheck_args.scan);
 
   LearnArgs learn_args;
@@ -229,11 +231,10 @@ int run(int argc, char** argv) {
       "merge",
       "Join the JSON reports of `scan --shard K/N` jobs into one report, as if one job had run. "
       "Exit codes as scan.");
-  merge->add_option("reports", merge_args.reports, "JSON reports (scan --json), one per shard")
+  merge->add_option("reports", merge_args.shards, "JSON reports (scan --json), one per shard")
       ->required()
       ->check(CLI::ExistingFile);
-  add_report_options(merge, merge_args.junit, merge_args.json, merge_args.sarif,
-                     merge_args.markdown, merge_args.fail_on);
+  add_report_options(merge, merge_args.reports, merge_args.fail_on);
 
   AuditArgs audit_args;
   CLI::App* audit = app.add_subcommand(
@@ -248,8 +249,7 @@ int run(int argc, char** argv) {
       ->add_option("--config", audit_args.config,
                    "authdiff TOML config (optional: its [[expect]] rules mark public operations)")
       ->check(CLI::ExistingFile);
-  add_report_options(audit, audit_args.junit, audit_args.json, audit_args.sarif,
-                     audit_args.markdown, audit_args.fail_on);
+  add_report_options(audit, audit_args.reports, audit_args.fail_on);
   // The common flags of the other commands, so one CI script can pass them to each.
   audit->add_flag("-q,--quiet", audit_args.quiet, "No progress line (audit has none)");
   audit->add_flag("-v,--verbose", audit_args.verbose, "A line per request (audit sends none)");

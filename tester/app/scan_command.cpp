@@ -272,7 +272,7 @@ int scan_command(const ScanArgs& args) {
     std::printf("Baseline of %zu finding%s written to %s\n", known.size(),
                 known.size() == 1 ? "" : "s", args.write_baseline.c_str());
   }
-  return finish(result, {args.junit, args.json, args.sarif, args.markdown});
+  return finish(result, args.reports);
 }
 
 int learn_command(const LearnArgs& args) {

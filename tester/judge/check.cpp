@@ -99,8 +99,22 @@ Carried carried_by(const plan::Response& response) {
   return out;
 }
 
+Reach reach_of(const JudgeContext& ctx, const ProbeResult& r) {
+  const CheckInfo& info = r.check->info();
+  if (info.names_request || (info.sends_variants && !r.probe.plain)) return Reach::not_applicable;
+  if (r.verdict.state == State::bypassed) return Reach::allowed;
+  const plan::Response& a = r.response;
+  if (!a.ok() || a.status >= 500) return Reach::not_applicable;
+  if (a.status < 200 || a.status >= 300) return Reach::denied;
+  // A large answer is data, not an error page: not parsed again for this.
+  if (a.body.size() > k_reach_parse_limit) return Reach::allowed;
+  const Observation o = observe(a, list_pointer_of(ctx.plan, r.probe.operation));
+  return ctx.knowledge.looks_denied(r.probe.operation, o, nullptr) ? Reach::denied : Reach::allowed;
+}
+
 void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body) {
   r.verdict = r.check->judge(ctx, r.probe, r.response);
+  if (!r.verdict.reach && !r.probe.static_only) r.verdict.reach = reach_of(ctx, r);
   if (r.probe.request.identity.empty()) r.carried = carried_by(r.response);
   if (r.verdict.state == State::bypassed && r.check->wrong_caller())
     r.exposed = exposed_classes(ctx.detectors, r.response);

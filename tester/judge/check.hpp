@@ -146,6 +146,10 @@ struct CheckInfo {
   // a sign-in outside the spec): findings name the request's method and path (the full URL off
   // the base URL's origin) instead, and so does their id.
   bool names_request = false;
+  // Its probes, but the plain one (Probe::plain), send a variant of the operation's request (another
+  // path, method or rewrite header): an answer to one says nothing of who may reach the
+  // operation itself (reach_of).
+  bool sends_variants = false;
   // Its relate() reads its answers (bodies or headers), so they are kept until then; every
   // other answer's body and headers are dropped as soon as it is judged (judge_one).
   bool relates_answers = false;
@@ -225,6 +229,13 @@ bool ordinary_caller(const config::Config& config, const plan::Principals& princ
 // sensitive data a wrong caller got; then its body and headers are dropped (unless `keep_body`
 // or its check relates bodies), so a run holds the answers in flight, not every one it read.
 void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body = false);
+
+// Whether the sender of a judged probe got through at all, whatever its check concluded (the
+// HTML report's access matrix): a bypass did; a 3xx/4xx or a 2xx that reads as a denial did
+// not; a server error or no answer cannot tell. judge_one sets it where the check did not.
+// A 2xx body larger than k_reach_parse_limit counts as allowed without being parsed again.
+inline constexpr std::size_t k_reach_parse_limit = 256 * 1024;
+Reach reach_of(const JudgeContext& ctx, const ProbeResult& r);
 
 // Judge every result not judged yet (judge_one), then let each check relate them.
 // `revise` runs between the two: what the run knows beyond one exchange (what a write did to

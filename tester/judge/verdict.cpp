@@ -41,6 +41,13 @@ std::string to_string(Reach r) {
   return "n/a";
 }
 
+std::optional<Reach> parse_reach(std::string_view text) {
+  for (const Reach r : {Reach::allowed, Reach::denied, Reach::not_applicable}) {
+    if (text == to_string(r)) return r;
+  }
+  return std::nullopt;
+}
+
 std::string to_string(State s) {
   switch (s) {
     case State::enforced:

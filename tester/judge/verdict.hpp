@@ -17,6 +17,7 @@ std::string to_string(State s);
 // records it): "allowed", "denied", "n/a" (the answer cannot tell: no object, a server error).
 enum class Reach { allowed, denied, not_applicable };
 std::string to_string(Reach r);
+std::optional<Reach> parse_reach(std::string_view text);
 
 struct Evidence {
   std::string pointer;  // where in the response, e.g. /data/employees/0/idCard
@@ -31,7 +32,7 @@ struct Verdict {
   std::optional<std::size_t> items;  // list items counted, where that is what was judged
   std::optional<Severity> severity;  // bypassed: more (or less) severe than the check's default
   std::vector<std::string> data;     // bypassed: classes of unmasked sensitive data it carried
-  std::optional<Reach> reach;        // access-matrix: whether the caller got through
+  std::optional<Reach> reach;        // whether the caller got through (judge::reach_of)
 };
 
 inline constexpr std::size_t k_max_evidence = 12;

@@ -119,39 +119,41 @@ json summary_json(const ScanResult& r) {
 json probe_json(const judge::ProbeResult& r) {
   json headers = json::array();
   for (const auto& [k, v] : r.probe.request.headers) headers.push_back({k, v});
-  json out = {{"check", r.probe.check},
-              {"kind", r.probe.kind},
-              {"operation", r.probe.operation},
-              {"identity", r.probe.identity},
-              {"victim", r.probe.victim},
-              {"parameter", r.probe.parameter},
-              {"value", r.probe.value},
-              {"static", r.probe.static_only},
-              {"request",
-               {{"method", r.probe.request.method},
-                {"url", r.probe.request.url},
-                {"headers", headers},
-                {"body", r.probe.request.body},
-                {"identity", r.probe.request.identity},
-                {"credential", credential_name(r.probe.request.credential)},
-                {"tamper", r.probe.request.tamper},
-                {"tamper_other", r.probe.request.tamper_other}}},
-              {"response",
-               {{"status", r.response.status},
-                {"bytes", r.response.body_bytes},
-                {"truncated", r.response.truncated},
-                {"seconds", r.response.seconds},
-                {"attempts", r.response.attempts},
-                {"error", r.response.error}}},
-              {"verdict",
-               {{"state", judge::to_string(r.verdict.state)},
-                {"reason", r.verdict.reason},
-                {"evidence", evidence_json(r.verdict.evidence)},
-                {"leaked", r.verdict.leaked},
-                {"items", r.verdict.items ? json(*r.verdict.items) : json(nullptr)},
-                {"severity",
-                 r.verdict.severity ? json(judge::to_string(*r.verdict.severity)) : json(nullptr)},
-                {"data", r.verdict.data}}}};
+  json out = {
+      {"check", r.probe.check},
+      {"kind", r.probe.kind},
+      {"operation", r.probe.operation},
+      {"identity", r.probe.identity},
+      {"victim", r.probe.victim},
+      {"parameter", r.probe.parameter},
+      {"value", r.probe.value},
+      {"static", r.probe.static_only},
+      {"request",
+       {{"method", r.probe.request.method},
+        {"url", r.probe.request.url},
+        {"headers", headers},
+        {"body", r.probe.request.body},
+        {"identity", r.probe.request.identity},
+        {"credential", credential_name(r.probe.request.credential)},
+        {"tamper", r.probe.request.tamper},
+        {"tamper_other", r.probe.request.tamper_other}}},
+      {"response",
+       {{"status", r.response.status},
+        {"bytes", r.response.body_bytes},
+        {"truncated", r.response.truncated},
+        {"seconds", r.response.seconds},
+        {"attempts", r.response.attempts},
+        {"error", r.response.error}}},
+      {"verdict",
+       {{"state", judge::to_string(r.verdict.state)},
+        {"reason", r.verdict.reason},
+        {"evidence", evidence_json(r.verdict.evidence)},
+        {"leaked", r.verdict.leaked},
+        {"items", r.verdict.items ? json(*r.verdict.items) : json(nullptr)},
+        {"severity",
+         r.verdict.severity ? json(judge::to_string(*r.verdict.severity)) : json(nullptr)},
+        {"data", r.verdict.data},
+        {"reach", r.verdict.reach ? json(judge::to_string(*r.verdict.reach)) : json(nullptr)}}}};
   if (r.probe.request.list_pointer) out["request"]["list_pointer"] = *r.probe.request.list_pointer;
   if (!r.finding.empty()) {
     out["finding"] = r.finding;
@@ -408,6 +410,8 @@ ScanResult read(const Reader& root) {
     if (v.has("severity") && !v.at("severity").is_null())
       r.verdict.severity = v.at("severity").parsed(judge::parse_severity, "a severity");
     if (v.has("data")) r.verdict.data = v.at("data").strings();
+    if (v.has("reach") && !v.at("reach").is_null())
+      r.verdict.reach = v.at("reach").parsed(judge::parse_reach, "allowed, denied or n/a");
     if (p.has("finding")) {
       r.finding = p.str("finding");
       r.curl = p.str("curl");

@@ -86,6 +86,7 @@ class Bypass final : public Check {
              .finds = "a variant gets the allowed caller's data (HEAD: a `Content-Length` the size "
                       "of the "
                       "authorised answer) while the plain request is denied",
+             .sends_variants = true,
              .settings = {}}) {}
 
   std::vector<plan::Probe> plan(const PlanContext& ctx, std::size_t op) const override {
