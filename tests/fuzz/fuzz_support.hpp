@@ -15,9 +15,10 @@ namespace authdiff::fuzz {
 // Parse a config the target itself supplies (aborts when it does not parse: a harness bug).
 config::Config config_from(std::string_view toml);
 
-// Render every report of `result` (JSON, JUnit, SARIF, Markdown, console) and check each still
-// parses: JUnit with pugixml, SARIF and JSON as strict JSON, and the JSON report reads back with
-// the same findings. Aborts on a broken report.
+// Render every report of `result` (JSON, JUnit, SARIF, Markdown, HTML, console) and check each
+// still parses: JUnit with pugixml, SARIF and JSON as strict JSON, the JSON report reads back
+// with the same findings, the HTML page has no script but its own and its data block is JSON.
+// Aborts on a broken report.
 void check_reports(const report::ScanResult& result);
 
 }  // namespace authdiff::fuzz
