@@ -91,8 +91,9 @@ TEST(Cli, VersionPrintsTheProjectVersionAndTheCommit) {
   // Built from a git checkout: the commit is that checkout's HEAD.
   const auto head =
       run_process({"/usr/bin/git", "-C", AUTHDIFF_SOURCE_DIR, "rev-parse", "--short=12", "HEAD"});
-  if (head.exit_code == 0 && m[2] != "unknown")
+  if (head.exit_code == 0 && m[2] != "unknown") {
     EXPECT_EQ(m[2].str().substr(0, 12) + "\n", head.out) << "rebuild: HEAD moved since the build";
+  }
 }
 
 TEST(Cli, BadUsageExitsTwo) {
