@@ -40,7 +40,10 @@ if [ "${1:-}" = key ]; then
   version=$(sed -n 's/^project(authdiff VERSION \([0-9.]*\).*/\1/p' "$AUTHDIFF_ROOT/CMakeLists.txt")
   sources=$(cd "$AUTHDIFF_ROOT" && find CMakeLists.txt tester corpus/mutations corpus/exposures.txt \
               corpus/weak-passwords.txt -type f | LC_ALL=C sort | xargs sha256sum | sha256sum)
+  # The runner image and its version (GitHub sets ImageOS and ImageVersion): a new image may
+  # bring other library versions, and a binary that no longer runs must not hold the key.
   image="${ImageOS:-$(. /etc/os-release 2>/dev/null && echo "${ID:-linux}${VERSION_ID:-}")}"
+  [ -z "${ImageVersion:-}" ] || image="$image-$ImageVersion"
   key="authdiff-${RUNNER_OS:-Linux}-${image}-${RUNNER_ARCH:-$(uname -m)}-${version}-${sources:0:16}"
   emit key "$key"
   emit dir "${AUTHDIFF_ACTION_CACHE:-$HOME/.cache/authdiff-action}/$key"
@@ -51,12 +54,24 @@ fi
 # runs BIN: the binary starts and says it is authdiff.
 runs() { "$1" --version 2>/dev/null | grep -q '^authdiff '; }
 
-# with_libraries BIN: install what a source build would when BIN's shared libraries are missing.
+# with_libraries BIN: when shared libraries of BIN are missing, install the -dev packages that
+# bring them (their runtime package names differ between releases: libre2-9, libre2-10), not
+# the whole toolchain.
 with_libraries() {
-  if ldd "$1" 2>/dev/null | grep -q 'not found'; then
-    log "$(ldd "$1" | grep -c 'not found') shared libraries of $1 are missing: installing them"
-    ensure_packages "${AUTHDIFF_BUILD_PACKAGES[@]}"
-  fi
+  local missing=() lib
+  while read -r lib; do
+    case "$lib" in
+      libcurl*) missing+=(libcurl4-openssl-dev) ;;
+      libyaml*) missing+=(libyaml-dev) ;;
+      libfmt*) missing+=(libfmt-dev) ;;
+      libre2*) missing+=(libre2-dev) ;;
+      libtomlplusplus*) missing+=(libtomlplusplus-dev) ;;
+      *) missing+=("$lib") ;;  # not one of ours: ensure_packages will say it has no such package
+    esac
+  done < <(ldd "$1" 2>/dev/null | awk '/not found/ {print $1}')
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "shared libraries of $1 are missing: installing ${missing[*]}"
+  ensure_packages "${missing[@]}"
 }
 
 bin="${AUTHDIFF_BIN:-}" origin=""
@@ -90,14 +105,19 @@ if [ -z "$origin" ] && [ -n "${AUTHDIFF_DEB:-}" ]; then
     deb="$temp/authdiff.deb"
   fi
   [ -f "$deb" ] || die "the deb input $deb is not a file"
-  # Its Depends, without versions or alternatives: the packages to install.
+  # Its Depends, without versions or alternatives: the packages to install. A package built
+  # for another release names libraries this one does not have: then the source build it is.
   mapfile -t depends < <(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed 's/|.*//; s/(.*)//; s/ //g' | grep .)
-  [ ${#depends[@]} -eq 0 ] || ensure_packages "${depends[@]}"
   rm -rf "$temp/authdiff-deb"
-  dpkg -x "$deb" "$temp/authdiff-deb" || die "dpkg -x $deb failed"
-  bin="$temp/authdiff-deb/usr/bin/authdiff"
-  runs "$bin" || die "the authdiff in $deb does not run here (built for another release?)"
-  origin=deb
+  if [ ${#depends[@]} -gt 0 ] && ! (ensure_packages "${depends[@]}"); then
+    echo "::warning title=authdiff::$deb needs ${depends[*]}, not all installable here (a package for another release?): building from source" >&2
+  elif ! dpkg -x "$deb" "$temp/authdiff-deb"; then
+    echo "::warning title=authdiff::dpkg -x $deb failed: building from source" >&2
+  elif ! runs "$temp/authdiff-deb/usr/bin/authdiff"; then
+    echo "::warning title=authdiff::the authdiff in $deb does not run here: building from source" >&2
+  else
+    bin="$temp/authdiff-deb/usr/bin/authdiff" origin=deb
+  fi
 fi
 
 if [ -z "$origin" ]; then

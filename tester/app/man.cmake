@@ -7,7 +7,8 @@ if(failed)
   message(FATAL_ERROR "man page: ${BIN} --help failed")
 endif()
 # The subcommands: the lines under "Subcommands:" of the top-level help.
-string(REGEX REPLACE ".*\nSubcommands:\n" "" listing "${top}")
+# CLI11 2.3 (Debian 12) heads them "Subcommands:", later releases "SUBCOMMANDS:".
+string(REGEX REPLACE ".*\n[Ss][Uu][Bb][Cc][Oo][Mm][Mm][Aa][Nn][Dd][Ss]:\n" "" listing "${top}")
 string(REPLACE "\n" ";" lines "${listing}")
 set(include_text "[COMMANDS]\n")
 foreach(line IN LISTS lines)

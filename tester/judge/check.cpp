@@ -104,7 +104,9 @@ Reach reach_of(const JudgeContext& ctx, const ProbeResult& r) {
   if (info.names_request || (info.sends_variants && !r.probe.plain)) return Reach::not_applicable;
   if (r.verdict.state == State::bypassed) return Reach::allowed;
   const plan::Response& a = r.response;
-  if (!a.ok() || a.status >= 500) return Reach::not_applicable;
+  // No answer, a server error, or throttling: not an answer about authorization.
+  if (!a.ok() || a.status >= 500 || a.status == 408 || a.status == 429)
+    return Reach::not_applicable;
   if (a.status < 200 || a.status >= 300) return Reach::denied;
   // A large answer is data, not an error page: not parsed again for this.
   if (a.body.size() > k_reach_parse_limit) return Reach::allowed;
@@ -128,7 +130,16 @@ void judge_all(const JudgeContext& ctx, std::vector<ProbeResult>& results,
     if (!r.judged) judge_one(ctx, r, true);
   }
   if (revise) revise(results);
+  // relate() may replace a verdict whole: what judge_one learned of the sender's reach stays,
+  // and a probe that turned out to get through did reach.
+  std::vector<std::optional<Reach>> reach(results.size());
+  for (std::size_t i = 0; i < results.size(); ++i) reach[i] = results[i].verdict.reach;
   for (const Check* c : registry()) c->relate(ctx, results);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    Verdict& v = results[i].verdict;
+    if (v.reach || results[i].probe.static_only) continue;
+    v.reach = v.state == State::bypassed ? std::optional(Reach::allowed) : reach[i];
+  }
   // What exactly got out: unmasked sensitive data in a response the caller should not have
   // makes the finding critical and names the data classes. (A verdict that only became
   // bypassed after judging, a write's effect, is read from the body still there.)

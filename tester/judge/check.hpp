@@ -146,8 +146,8 @@ struct CheckInfo {
   // a sign-in outside the spec): findings name the request's method and path (the full URL off
   // the base URL's origin) instead, and so does their id.
   bool names_request = false;
-  // Its probes, but the plain one (Probe::plain), send a variant of the operation's request (another
-  // path, method or rewrite header): an answer to one says nothing of who may reach the
+  // Its probes, but the plain one (Probe::plain), send a variant of the operation's request
+  // (another path, method or rewrite header): an answer to one says nothing of who may reach the
   // operation itself (reach_of).
   bool sends_variants = false;
   // Its relate() reads its answers (bodies or headers), so they are kept until then; every
@@ -233,8 +233,9 @@ void judge_one(const JudgeContext& ctx, ProbeResult& r, bool keep_body = false);
 // Whether the sender of a judged probe got through at all, whatever its check concluded (the
 // HTML report's access matrix): a bypass did; a 3xx/4xx or a 2xx that reads as a denial did
 // not; a server error or no answer cannot tell. judge_one sets it where the check did not.
-// A 2xx body larger than k_reach_parse_limit counts as allowed without being parsed again.
-inline constexpr std::size_t k_reach_parse_limit = 256 * 1024;
+// A 2xx body larger than k_reach_parse_limit counts as allowed without being parsed again (error
+// pages are small; the checks have parsed the body once already).
+inline constexpr std::size_t k_reach_parse_limit = 16 * 1024;
 Reach reach_of(const JudgeContext& ctx, const ProbeResult& r);
 
 // Judge every result not judged yet (judge_one), then let each check relate them.

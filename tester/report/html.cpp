@@ -128,6 +128,14 @@ struct Grid {
   std::vector<std::vector<std::vector<std::size_t>>> cells;
 };
 
+// Whether a result belongs in the grid: probes of the spec alone (audit) judge no caller, and a
+// check whose probes are requests of their own (exposure's well-known paths, weak-credentials'
+// sign-ins: CheckInfo::names_request) only borrows the operation it is planned on. Their
+// findings are listed below the grid.
+bool in_grid(const judge::ProbeResult& x) {
+  return !x.probe.static_only && (x.check == nullptr || !x.check->info().names_request);
+}
+
 Grid build_grid(const ScanResult& r) {
   Grid g;
   g.principals = grid_principals(r);
@@ -135,10 +143,27 @@ Grid build_grid(const ScanResult& r) {
   for (std::size_t i = 0; i < g.principals.size(); ++i) column[g.principals[i]] = i;
   g.cells.assign(r.operations.size(), std::vector<std::vector<std::size_t>>(g.principals.size()));
   for (std::size_t i = 0; i < r.results.size(); ++i) {
+    if (!in_grid(r.results[i]) || r.results[i].probe.operation >= r.operations.size()) continue;
     const auto& p = r.results[i].probe;
-    if (p.static_only || p.operation >= r.operations.size()) continue;
     g.cells[p.operation][column.at(p.identity)].push_back(i);
   }
+  // The worst first: a cell's panel lists at most k_probes_per_cell probes, and its bypassed
+  // (then inconclusive) ones must be among them.
+  const auto rank = [&](std::size_t i) {
+    switch (r.results[i].verdict.state) {
+      case judge::State::bypassed:
+        return 0;
+      case judge::State::inconclusive:
+        return 1;
+      case judge::State::enforced:
+        return 2;
+    }
+    return 2;
+  };
+  for (auto& row : g.cells)
+    for (auto& cell : row)
+      std::stable_sort(cell.begin(), cell.end(),
+                       [&](std::size_t a, std::size_t b) { return rank(a) < rank(b); });
   return g;
 }
 
@@ -180,8 +205,12 @@ json page_data(const ScanResult& r, const Grid& g) {
                         x.response.status,
                         x.response.error.empty() ? x.verdict.reason : x.response.error, x.finding});
       }
+      std::set<std::string> ids;
+      for (const std::size_t i : probes)
+        if (!r.results[i].finding.empty()) ids.insert(r.results[i].finding);
       cells[fmt::format("{}/{}", op, c)] = {
           {"probes", rows},
+          {"findings", ids},
           {"more", probes.size() > k_probes_per_cell ? probes.size() - k_probes_per_cell : 0}};
     }
   }
@@ -288,8 +317,7 @@ constexpr std::string_view k_script = R"JS(
     if (!cell) {
       panel.append(el("p", {}, td.title || "No probe of this principal on this operation."));
     } else {
-      const seen = new Set();
-      for (const p of cell.probes) if (p[5] && !seen.has(p[5])) { seen.add(p[5]); panel.append(findingBlock(p[5])); }
+      for (const id of cell.findings) panel.append(findingBlock(id));
       const t = el("table", {}, el("tr", {}, el("th", {}, "check"), el("th", {}, "probe"), el("th", {}, "answer"), el("th", {}, "verdict"), el("th", {}, "why")));
       for (const [check, kind, state, status, reason] of cell.probes)
         t.append(el("tr", {}, el("td", {}, check), el("td", {}, kind), el("td", {}, status ? String(status) : "–"), el("td", {}, state), el("td", {}, reason)));
@@ -324,12 +352,18 @@ constexpr std::string_view k_script = R"JS(
       for (const td of row.cells) {
         if (!td.dataset.p) continue;
         td.classList.toggle("hidden", !shown.has(td.dataset.p));
-        const hasCheck = !check || (" " + td.dataset.checks + " ").includes(" " + check + " ");
-        const on = hasCheck && (minSev < 0 || Number(td.dataset.sev) >= minSev);
+        // "check:severity of its worst leak here" for each check of the cell (-1: no leak).
+        const worst = new Map(td.dataset.checks.split(" ").filter(Boolean).map((x) => {
+          const at = x.lastIndexOf(":");
+          return [x.slice(0, at), Number(x.slice(at + 1))];
+        }));
+        const hasCheck = !check || worst.has(check);
+        const sev = check ? (worst.get(check) ?? -1) : Number(td.dataset.sev);
+        const on = hasCheck && (minSev < 0 || sev >= minSev);
         td.classList.toggle("off", !on);
         if (!shown.has(td.dataset.p)) continue;
-        if (hasCheck && td.dataset.checks) any = true;
-        if (on && td.dataset.outcome === "leak") leak = true;
+        if (hasCheck && worst.size > 0) any = true;
+        if (on && sev >= 0) leak = true;
       }
       const show = (!needle || row.dataset.key.toLowerCase().includes(needle)) &&
         (!check || any) && (!leaksOnly.checked || leak) && (minSev < 0 || leak);
@@ -373,7 +407,7 @@ std::string_view to_string(CellOutcome o) {
 
 CellOutcome cell_outcome(const ScanResult& result, const std::vector<std::size_t>& probes) {
   if (probes.empty()) return CellOutcome::not_tested;
-  bool unsure = false, answered = false;
+  bool unsure = false, answered = false, refused = false;
   for (const std::size_t i : probes) {
     const judge::ProbeResult& x = result.results[i];
     switch (x.verdict.state) {
@@ -384,14 +418,22 @@ CellOutcome cell_outcome(const ScanResult& result, const std::vector<std::size_t
         break;
       case judge::State::enforced:
         // judge::reach_of; a report without it (older) falls back on the status.
-        answered =
-            answered || (x.verdict.reach ? *x.verdict.reach == judge::Reach::allowed
-                                         : x.response.status >= 200 && x.response.status < 300);
+        if (x.verdict.reach) {
+          answered = answered || *x.verdict.reach == judge::Reach::allowed;
+          refused = refused || *x.verdict.reach == judge::Reach::denied;
+        } else {
+          const bool ok = x.response.status >= 200 && x.response.status < 300;
+          answered = answered || ok;
+          refused = refused || (!ok && x.response.status != 0);
+        }
         break;
     }
   }
   if (unsure) return CellOutcome::inconclusive;
-  return answered ? CellOutcome::allowed : CellOutcome::denied;
+  if (answered) return CellOutcome::allowed;
+  // Every answer was a server error, a missing object or a request of another path: nothing
+  // says whether this principal may reach the operation.
+  return refused ? CellOutcome::denied : CellOutcome::inconclusive;
 }
 
 std::vector<std::string> grid_principals(const ScanResult& result) {
@@ -401,8 +443,7 @@ std::vector<std::string> grid_principals(const ScanResult& result) {
     if (seen.insert(i).second) out.push_back(i);
   }
   for (const auto& x : result.results) {
-    if (!x.probe.static_only && seen.insert(x.probe.identity).second)
-      out.push_back(x.probe.identity);
+    if (in_grid(x) && seen.insert(x.probe.identity).second) out.push_back(x.probe.identity);
   }
   return out;
 }
@@ -476,7 +517,8 @@ std::string html_report(const ScanResult& r, int exit_code) {
 
   // Filters.
   std::set<std::string> checks;
-  for (const auto& x : r.results) checks.insert(x.probe.check);
+  for (const auto& x : r.results)
+    if (in_grid(x)) checks.insert(x.probe.check);
   out += "<h2>Access matrix</h2>\n<div class=\"filters\" id=\"filters\">";
   out += "<label>check <select id=\"f-check\"><option value=\"\">all</option>";
   for (const auto& c : checks) out += "<option>" + e(c) + "</option>";
@@ -496,7 +538,8 @@ std::string html_report(const ScanResult& r, int exit_code) {
   out += "<span id=\"f-count\" class=\"muted\"></span></div>\n";
   out +=
       "<div class=\"legend\"><span class=\"o-leak\">leak: a probe got data it should not</span>"
-      "<span class=\"o-inconclusive\">inconclusive: could not be judged</span>"
+      "<span class=\"o-inconclusive\">inconclusive: could not be judged, or no answer "
+      "told</span>"
       "<span class=\"o-allowed\">allowed as expected</span>"
       "<span class=\"o-denied\">denied</span>"
       "<span class=\"o-not-tested\">not tested</span>"
@@ -517,15 +560,20 @@ std::string html_report(const ScanResult& r, int exit_code) {
     for (std::size_t p = 0; p < g.principals.size(); ++p) {
       const auto& probes = g.cells[op][p];
       const CellOutcome o = cell_outcome(r, probes);
-      std::set<std::string> cell_checks;
+      // Each check of the cell with the severity of its worst leak there (-1: none), so the
+      // filters can read one check's leaks: "no-auth:4 bulk:-1".
+      std::map<std::string, int> by_check;
       int sev = -1;
       for (const std::size_t i : probes) {
-        cell_checks.insert(r.results[i].probe.check);
-        if (const auto* f = finding_by_id(finding_index, r, r.results[i].finding))
-          sev = std::max(sev, severity_rank(f->severity));
+        int& worst = by_check.try_emplace(r.results[i].probe.check, -1).first->second;
+        if (const auto* f = finding_by_id(finding_index, r, r.results[i].finding)) {
+          worst = std::max(worst, severity_rank(f->severity));
+          sev = std::max(sev, worst);
+        }
       }
       std::string check_list;
-      for (const auto& c : cell_checks) check_list += (check_list.empty() ? "" : " ") + c;
+      for (const auto& [c, worst] : by_check)
+        check_list += fmt::format("{}{}:{}", check_list.empty() ? "" : " ", c, worst);
       std::string css(to_string(o));
       std::replace(css.begin(), css.end(), ' ', '-');
       std::string label = o == CellOutcome::leak ? "LEAK" : std::string(to_string(o));

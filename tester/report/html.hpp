@@ -14,9 +14,9 @@ namespace authdiff::report {
 // came out, the worst first.
 enum class CellOutcome {
   leak,          // a probe got through where it should not (a finding)
-  inconclusive,  // no leak, but some probe could not be judged
+  inconclusive,  // no leak, but some probe could not be judged, or no answer said either way
   allowed,       // every probe judged enforced, and the principal was answered (2xx): expected
-  denied,        // every probe judged enforced, and the principal was refused
+  denied,        // every probe judged enforced, and the principal was refused (never answered)
   not_tested,    // no probe of this principal on this operation
 };
 std::string_view to_string(CellOutcome o);

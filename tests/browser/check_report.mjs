@@ -72,11 +72,18 @@ async function main() {
   }
   const report = JSON.parse(await readFile(options.json, 'utf8'));
   const operations = report.operations.length;
+  // The grid's probes: not the spec's alone (audit), and not those of the checks whose probes
+  // are requests of their own (CheckInfo::names_request: exposure, weak-credentials), which
+  // only borrow the operation they are planned on.
+  const ownRequest = new Set(['exposure', 'weak-credentials']);
+  const probes = report.probes.filter((p) => !p.static && !ownRequest.has(p.check));
+  const severityOf = new Map(report.findings.map((f) => [f.id, f.severity]));
+  const rank = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
   // Columns: anonymous, then every identity of the run, then any other sender of a probe.
   const principals = new Set(['anonymous', ...report.run.identities]);
-  for (const p of report.probes) if (!p.static) principals.add(p.identity || 'anonymous');
-  const leakRows = new Set(report.probes.filter((p) => !p.static && p.verdict.state === 'bypassed')
-                                        .map((p) => p.operation));
+  for (const p of probes) principals.add(p.identity || 'anonymous');
+  const opsWhere = (test) => new Set(probes.filter(test).map((p) => p.operation));
+  const leakRows = opsWhere((p) => p.verdict.state === 'bypassed');
 
   const { chromium } = loadPlaywright(options.playwright);
   const browser = await chromium.launch({ executablePath: options.chromium, args: chromiumArgs,
@@ -118,11 +125,43 @@ async function main() {
       await page.keyboard.press('Escape');
       await panel.waitFor({ state: 'hidden' });
 
+      const visibleRows = () => page.locator('#grid tbody tr:not(.hidden)').count();
       await page.check('#f-leaks');
-      const visible = await page.locator('#grid tbody tr:not(.hidden)').count();
+      let visible = await visibleRows();
       check(visible === leakRows.size, `"leaks only" shows ${visible} rows, not ${leakRows.size}`);
+
+      // One check's leaks: the check of the first leak, with "leaks only" still ticked.
+      const leak = probes.find((p) => p.verdict.state === 'bypassed');
+      await page.selectOption('#f-check', leak.check);
+      const want = opsWhere((p) => p.check === leak.check && p.verdict.state === 'bypassed');
+      visible = await visibleRows();
+      check(visible === want.size,
+            `check ${leak.check}, leaks only: ${visible} rows, not ${want.size}`);
       await page.uncheck('#f-leaks');
+      const withCheck = opsWhere((p) => p.check === leak.check);
+      visible = await visibleRows();
+      check(visible === withCheck.size,
+            `check ${leak.check}: ${visible} rows, not the ${withCheck.size} it probed`);
+      await page.selectOption('#f-check', '');
+
+      // Severity: the rows with a leak at or above it.
+      for (const level of ['critical', 'high', 'medium', 'low']) {
+        await page.selectOption('#f-severity', level);
+        const severe = opsWhere((p) => p.verdict.state === 'bypassed' &&
+                                       rank[severityOf.get(p.finding)] >= rank[level]);
+        visible = await visibleRows();
+        check(visible === severe.size, `severity ${level}: ${visible} rows, not ${severe.size}`);
+      }
+      await page.selectOption('#f-severity', '');
     }
+    // The operation search.
+    const needle = report.operations[Math.floor(operations / 2)].path.split('/').slice(0, 3).join('/');
+    await page.fill('#f-text', needle);
+    const matching = report.operations.filter(
+        (o) => `${o.method} ${o.path}`.toLowerCase().includes(needle.toLowerCase())).length;
+    const shown = await page.locator('#grid tbody tr:not(.hidden)').count();
+    check(shown === matching, `search "${needle}": ${shown} rows, not ${matching}`);
+    await page.fill('#f-text', '');
     await page.uncheck('input.f-principal[value="0"]');
     const hidden = await page.locator('#grid thead th[data-p="0"].hidden').count();
     check(hidden === 1, 'unticking "anonymous" does not hide its column');

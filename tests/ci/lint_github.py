@@ -114,7 +114,12 @@ def main():
         broken_workflow_path = os.path.join(tmp, "broken-workflow.yml")
         with open(broken_workflow_path, "w", encoding="utf-8") as f:
             f.write(workflow_text.replace("needs: scan", "needs: scna"))
-        code, out = action_validator(args.action_validator, broken_workflow_path)
+        misnamed_path = os.path.join(tmp, "misnamed-workflow.yml")
+        with open(misnamed_path, "w", encoding="utf-8") as f:
+            f.write(workflow_text.replace("runs-on:", "runs-onn:"))
+        code, out = action_validator(args.action_validator, misnamed_path)
+        check(code != 0 and "runs-on" in out,
+              f"action-validator misses a job without runs-on: exit {code} {out}")
 
         synthetic = os.path.join(tmp, "action-as-workflow.yml")
         with open(synthetic, "w", encoding="utf-8") as f:

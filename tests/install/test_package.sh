@@ -7,6 +7,7 @@
 # 3. from the installed copy: `authdiff --version` names this checkout's version and commit, the
 #    man page has every subcommand, and a scan of the demo API (started on a free loopback
 #    port) with the installed example spec and config finds its flaws (exit 1, JUnit written);
+#    The GitHub Action's build step, given the package as its `deb` input, unpacks and uses it.
 # 4. `dpkg -r` removes it again, binary and man page gone.
 set -euo pipefail
 source "$(dirname "$0")/../../ci/lib.sh"
@@ -25,7 +26,8 @@ done
 files=$(dpkg-deb -c "$deb")
 for f in ./usr/bin/authdiff ./usr/share/man/man1/authdiff.1.gz \
          ./usr/share/authdiff/corpus/mutations/ids.txt ./usr/share/authdiff/examples/canteen.yaml \
-         ./usr/share/authdiff/ci/gitlab/scan.sh ./usr/share/doc/authdiff/README.md; do
+         ./usr/share/authdiff/ci/gitlab/scan.sh ./usr/share/authdiff/ci/lib.sh \
+         ./usr/share/doc/authdiff/README.md; do
   grep -q " $f\$" <<<"$files" || fail "the package lacks $f"
 done
 echo "package: authdiff $version, Depends: $depends"
@@ -67,6 +69,7 @@ grep -q -- '--html' <<<"$man_page" || fail "the man page does not describe --htm
 echo "man page: $(grep -c '^\.SS' <<<"$man_page") subcommand sections"
 
 start_server api "$demo_api" --port 0
+trap cleanup EXIT  # start_server set its own EXIT trap; cleanup stops the servers too
 sed "s|^base_url = .*|base_url = \"$api\"|" "$share/authdiff/examples/canteen.login.authdiff.toml" \
   >"$tmp/canteen.toml"
 export CANTEEN_ADMIN_PASSWORD='Admin@2024' CANTEEN_OPERATOR_PASSWORD='Op@2024'
@@ -81,6 +84,17 @@ failures=$(grep -c '<failure' "$tmp/junit.xml" || true)
 [ "$failures" -gt 0 ] || fail "no failures in the installed authdiff's JUnit report"
 [ -s "$tmp/report.html" ] || fail "no HTML report"
 echo "scan of the demo from $bin: exit 1, $failures JUnit failures ($(head -n 1 "$tmp/scan.out"))"
+
+# The GitHub Action's build step given this package (its `deb` input): unpacked, not compiled.
+mkdir -p "$tmp/runner"
+: >"$tmp/runner/output"
+env -u AUTHDIFF_BIN -u AUTHDIFF_CACHE_DIR AUTHDIFF_DEB="$deb" RUNNER_TEMP="$tmp/runner" \
+  GITHUB_OUTPUT="$tmp/runner/output" bash "$AUTHDIFF_ROOT/ci/github/build.sh" 2>"$tmp/build.err" ||
+  { cat "$tmp/build.err" >&2; fail "ci/github/build.sh with AUTHDIFF_DEB failed"; }
+grep -qx "origin=deb" "$tmp/runner/output" || { cat "$tmp/build.err" >&2; fail "build.sh did not use the package"; }
+action_bin=$(sed -n 's/^bin=//p' "$tmp/runner/output")
+[ "$("$action_bin" --version)" = "$out" ] || fail "the Action's unpacked authdiff says $("$action_bin" --version)"
+echo "the Action's build step with deb: $action_bin"
 
 # 4. Remove it.
 if [ -z "$root" ]; then
