@@ -43,14 +43,15 @@ out="${AUTHDIFF_OUTPUT_DIR:-authdiff-report}"
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
 junit="$out/junit.xml" json="$out/report.json" sarif="$out/report.sarif" md="$out/summary.md"
-rm -f "$junit" "$json" "$sarif" "$md"   # an earlier run's reports must not pass for this one's
+html="$out/report.html"
+rm -f "$junit" "$json" "$sarif" "$md" "$html"  # an earlier run's reports must not pass for this one's
 
 cmd=("$AUTHDIFF_BIN" scan --spec "$AUTHDIFF_SPEC" --config "$AUTHDIFF_CONFIG")
 [ -z "${AUTHDIFF_BASE_URL:-}" ] || cmd+=(--base-url "$AUTHDIFF_BASE_URL")
 cmd+=(--fail-on "$fail_on")
 [ -z "${AUTHDIFF_SHARD:-}" ] || cmd+=(--shard "$AUTHDIFF_SHARD")
 [ -z "${AUTHDIFF_BASELINE:-}" ] || cmd+=(--baseline "$AUTHDIFF_BASELINE")
-cmd+=(--junit "$junit" --json "$json" --sarif "$sarif" --markdown "$md" "${extra[@]}")
+cmd+=(--junit "$junit" --json "$json" --sarif "$sarif" --markdown "$md" --html "$html" "${extra[@]}")
 
 printf '+' >&2; printf ' %q' "${cmd[@]}" >&2; printf '\n' >&2
 set +e
@@ -85,6 +86,7 @@ only_if_written() { if [ -s "$1" ]; then printf '%s' "$1"; fi; }
   echo "json=$(only_if_written "$json")"
   echo "sarif=$(only_if_written "$sarif")"
   echo "markdown=$(only_if_written "$md")"
+  echo "html=$(only_if_written "$html")"
 } >>"${GITHUB_OUTPUT:-/dev/stdout}"
 
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then

@@ -8,7 +8,8 @@
 #                   the job is not parallel) -> authdiff-K.json, authdiff-junit-K.xml, and
 #                   authdiff's exit code in authdiff-K.exit. Exit 1 (findings) leaves the job
 #                   green so that authdiff-merge runs and gives the verdict; 2 and 3 fail it.
-#   scan.sh merge   authdiff merge authdiff-K.json ... -> authdiff-junit.xml, authdiff.md;
+#   scan.sh merge   authdiff merge authdiff-K.json ... -> authdiff-junit.xml, authdiff.md,
+#                   authdiff.html (the access matrix, to open from the job's artifacts);
 #                   exits with the merge's exit code.
 #
 # Variables: AUTHDIFF_SPEC, AUTHDIFF_CONFIG (scan: required), AUTHDIFF_BASE_URL, AUTHDIFF_FAIL_ON
@@ -96,8 +97,8 @@ merge() {
     stop 3 "${#reports[@]} shard reports but ${#exits[@]} exit codes"
 
   local cmd=("$AUTHDIFF_BIN" merge "${reports[@]}" --junit authdiff-junit.xml
-             --markdown authdiff.md --fail-on "$fail_on")
-  rm -f authdiff-junit.xml authdiff.md
+             --markdown authdiff.md --html authdiff.html --fail-on "$fail_on")
+  rm -f authdiff-junit.xml authdiff.md authdiff.html
   printf '+' >&2; printf ' %q' "${cmd[@]}" >&2; printf '\n' >&2
   code=0
   "${cmd[@]}" || code=$?

@@ -45,7 +45,7 @@ GITLAB = "ci/gitlab/authdiff.gitlab-ci.yml"
 GITLAB_SCRIPT = "ci/gitlab/scan.sh"
 
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.S)
-ACTION_OUTPUTS = {"junit", "json", "sarif", "markdown", "findings", "failing", "exit-code"}
+ACTION_OUTPUTS = {"junit", "json", "sarif", "markdown", "html", "findings", "failing", "exit-code"}
 ACCOUNTS = [  # environment variable, user name, password (specs/canteen.authdiff.toml, ci/demo)
     ("CANTEEN_ADMIN_TOKEN", "admin", "Admin@2024"),
     ("CANTEEN_OPERATOR_TOKEN", "canteen_op", "Op@2024"),
@@ -182,7 +182,8 @@ if os.environ.get("FAKE_AUTHDIFF_WRITE") == "1":
                           "findings": 5, "failing": 3, "by_severity": {"high": 3, "info": 2}},
               "operations": [], "findings": [], "compared_with": None, "probes": []}
     contents = {"--json": json.dumps(report), "--sarif": '{"version": "2.1.0", "runs": []}',
-                "--junit": '<testsuites name="fake"/>\n', "--markdown": "## fake authdiff summary\n"}
+                "--junit": '<testsuites name="fake"/>\n', "--markdown": "## fake authdiff summary\n",
+                "--html": "<!DOCTYPE html><title>fake</title>\n"}
     for flag, text in contents.items():
         if value(flag):
             with open(value(flag), "w", encoding="utf-8") as out:
@@ -687,13 +688,15 @@ class ActionWithFakeAuthdiffTest(FakeAuthdiffCase):
             "--base-url", "http://127.0.0.1:9", "--fail-on", "high", "--shard", "2/3",
             "--baseline", "accepted.toml", "--junit", f"{out}/junit.xml", "--json", f"{out}/report.json",
             "--sarif", f"{out}/report.sarif", "--markdown", f"{out}/summary.md",
+            "--html", f"{out}/report.html",
             "-q", "--only", "no-auth, cross-owner", f"$(touch {canary})", "$HOME", "a b"])
         self.assertFalse(os.path.exists(canary), "the args input was evaluated by a shell")
         self.assertEqual(outputs["exit-code"], "1")
         self.assertEqual(outputs["findings"], "5")
         self.assertEqual(outputs["failing"], "3")
         for name, file in (("junit", "junit.xml"), ("json", "report.json"),
-                           ("sarif", "report.sarif"), ("markdown", "summary.md")):
+                           ("sarif", "report.sarif"), ("markdown", "summary.md"),
+                           ("html", "report.html")):
             self.assertEqual(outputs[name], os.path.join(out, file), f"output {name}")
         self.assertIn("## fake authdiff summary", scan["summary"], "the Markdown report is not "
                       "in the step summary")
@@ -712,7 +715,7 @@ class ActionWithFakeAuthdiffTest(FakeAuthdiffCase):
         self.assertNotIn("--baseline", call)
         self.assertEqual(call[call.index("--fail-on") + 1], "low", "fail-on defaults to low")
         self.assertEqual((outputs["exit-code"], outputs["findings"], outputs["failing"]), ("3", "0", "0"))
-        for name in ("junit", "json", "sarif", "markdown"):
+        for name in ("junit", "json", "sarif", "markdown", "html"):
             self.assertEqual(outputs[name], "", f"output {name} must be empty without a report")
         self.assertIn("exited 3", scan["summary"])
         self.assertEqual(final_code(results), 3, describe(results[-1]))
@@ -891,7 +894,8 @@ class GitLabWithFakeAuthdiffTest(FakeAuthdiffCase):
         self.assertEqual(r["code"], 1, "the merge job must end with the merge's exit code:\n" + describe(r))
         self.assertEqual(read_fake_calls(self.log)[0], [
             "merge", "authdiff-1.json", "authdiff-2.json", "authdiff-3.json",
-            "--junit", "authdiff-junit.xml", "--markdown", "authdiff.md", "--fail-on", "medium"])
+            "--junit", "authdiff-junit.xml", "--markdown", "authdiff.md", "--html", "authdiff.html",
+            "--fail-on", "medium"])
         self.assertIn("## fake authdiff summary", r["stdout"], "the merge job prints authdiff.md")
 
 
@@ -933,7 +937,7 @@ class DemoApiEndToEndTest(unittest.TestCase):
                       "this authdiff predates the command-line contract the CI files rely on")
 
     def test_action_scan(self):
-        self.require(["scan"], "--markdown")
+        self.require(["scan"], "--html")
         ws = self.workspace("full")
         inputs = {"spec": "specs/canteen.yaml", "config": "specs/canteen.authdiff.toml",
                   "base-url": self.api.url, "authdiff": OPTS.authdiff,
@@ -945,7 +949,7 @@ class DemoApiEndToEndTest(unittest.TestCase):
         self.assertEqual(outputs["exit-code"], "1", "authdiff on the flawed demo API should exit 1:\n"
                          + describe(scan))
         report_dir = os.path.join(ws, "authdiff-report")
-        for name in ("junit", "json", "sarif", "markdown"):
+        for name in ("junit", "json", "sarif", "markdown", "html"):
             self.assertTrue(outputs[name], f"output {name} is empty")
             self.assertEqual(os.path.dirname(outputs[name]), report_dir, f"output {name}")
             self.assertTrue(os.path.isfile(outputs[name]) and os.path.getsize(outputs[name]) > 0,
@@ -1033,6 +1037,7 @@ class DemoApiEndToEndTest(unittest.TestCase):
                          "the merged demo scan should exit 1:\n" + describe(merge))
         self.assertTrue(merge["summary"].strip(), "the merge wrote no job summary")
         self.assertTrue(os.path.isfile(os.path.join(merge_ws, "authdiff.sarif")), "no merged SARIF")
+        self.assertTrue(os.path.isfile(os.path.join(merge_ws, "authdiff.html")), "no merged HTML page")
         with open(os.path.join(merge_ws, "authdiff.json"), encoding="utf-8") as f:
             merged = json.load(f)
         self.assertGreater(merged["summary"]["findings"], 0)
@@ -1073,6 +1078,7 @@ class DemoApiEndToEndTest(unittest.TestCase):
         self.assertTrue(os.path.isfile(junit), "the merge wrote no JUnit report")
         ET.parse(junit)
         self.assertTrue(os.path.isfile(os.path.join(merge_dir, "authdiff.md")), "no authdiff.md")
+        self.assertTrue(os.path.isfile(os.path.join(merge_dir, "authdiff.html")), "no authdiff.html")
 
 
 # --------------------------------------------------------------------------------------------

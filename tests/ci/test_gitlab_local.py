@@ -148,6 +148,9 @@ def main():
                 code = open(report[:-len(".json")] + ".exit").read().strip()
                 check(code in ("0", "1"), f"{report}: the shard exited {code}")
             merged = os.path.join(artifacts, "authdiff-merge", "authdiff-junit.xml")
+            page = os.path.join(artifacts, "authdiff-merge", "authdiff.html")
+            check(os.path.isfile(page) and open(page, encoding="utf-8").read().startswith(
+                "<!DOCTYPE html>"), "the merge job left no authdiff.html artifact")
             if check(os.path.isfile(merged), "the merge job left no authdiff-junit.xml artifact"):
                 merged_failures = failures_of(merged)
                 # The template's merge job declares exactly that file as its JUnit report.
