@@ -302,6 +302,9 @@ Controls choose_controls(const Run& run) {
 // first got), and whether nothing answered at all.
 struct ControlOutcome {
   std::map<std::string, std::string> failed;
+  // Of `failed`, the identities none of whose control requests got any HTTP answer (timed out,
+  // reset): that says nothing of their credential.
+  std::set<std::string> unanswered;
   bool unreachable = false;
   std::vector<plan::Response> answers;  // in Controls::requests order
 };
@@ -311,15 +314,17 @@ ControlOutcome run_controls(Run& run, const Controls& c, const std::string& stag
   out.answers = run.traffic.send_once(c.requests, stage);
   std::size_t i = 0, transport = 0, server_errors = 0;
   for (const auto& [name, list] : c.mine) {
-    bool ok = false;
+    bool ok = false, answered = false;
     std::string got;
     for (std::size_t k = 0; k < list.size(); ++k, ++i) {
       ok = ok || works(out.answers[i]);
+      answered = answered || out.answers[i].ok();
       if (!out.answers[i].ok()) ++transport;
       if (out.answers[i].status >= 500) ++server_errors;
       if (got.empty()) got = describe(list[k]->request, out.answers[i]);
     }
     if (!ok) out.failed[name] = got;
+    if (!ok && !answered) out.unanswered.insert(name);
   }
   out.unreachable = transport == out.answers.size();
   if (!out.failed.empty() && server_errors == out.answers.size()) {
@@ -372,10 +377,22 @@ std::vector<std::string> positive_control(Run& run, const Controls& c) {
 }
 
 // (4) The positive control again: a credential that stopped working voids the verdicts. One that
-// merely expired is renewed; one rejected even then is not.
-void control_again(Run& run, const Controls& c) {
+// merely expired is renewed; one rejected even then is not. A control that got no answer at all
+// (a timeout on a loaded target) says nothing of the credential: its verdicts stand, with a
+// warning. Returns the warnings.
+std::vector<std::string> control_again(Run& run, const Controls& c) {
   run.traffic.renew_expiring(2);
   ControlOutcome again = run_controls(run, c, "positive control again");
+  std::vector<std::string> warnings;
+  if (!again.unreachable) {
+    for (const auto& name : again.unanswered) {
+      warnings.push_back("the positive control of " + name +
+                         " got no answer at the end of the run (" + again.failed.at(name) +
+                         "): its verdicts rest on the control that passed at the start");
+      again.failed.erase(name);
+    }
+  }
+  for (const auto& w : warnings) std::cerr << "authdiff: warning: " << w << "\n";
   for (auto it = again.failed.begin(); it != again.failed.end();) {
     if (again.unreachable || !run.traffic.sessions().renewable(it->first)) {
       ++it;
@@ -384,7 +401,7 @@ void control_again(Run& run, const Controls& c) {
     run.traffic.renew(it->first);
     it = run.traffic.control_works(it->first, &it->second) ? again.failed.erase(it) : std::next(it);
   }
-  if (again.failed.empty()) return;
+  if (again.failed.empty()) return warnings;
   std::string message = again.unreachable ? "the target stopped answering during the run: " : "";
   for (const auto& [name, got] : again.failed)
     message += "the credential of " + name + " stopped working during the run (" + got + "); ";
@@ -1280,7 +1297,9 @@ report::ScanResult execute(plan::Plan& p, const config::Config& config,
   if (!detectors) throw Failure(detectors.error(), k_exit_usage);
   const judge::JudgeContext ctx{p, config, principals, knowledge, *detectors, options};
   std::vector<ProbeAnswer> answers = send_probes(run, ctx, stage, fresh, probe_objects, made);
-  if (!traffic.exhausted()) control_again(run, controls);
+  if (!traffic.exhausted()) {
+    for (auto& w : control_again(run, controls)) warnings.push_back(std::move(w));
+  }
   for (auto& m : fresh.made(p)) made.push_back(std::move(m));
   std::vector<plan::CreatedObject> created = remove_made(run, std::move(made));
 

@@ -418,6 +418,37 @@ TEST(ScanHardCases, ATokenRejectedHalfwayStopsTheRunNamingTheIdentity) {
   EXPECT_NE(r.err.find("stopped working"), std::string::npos) << r.err;
 }
 
+// The same after bob's requests stop being answered in time (a loaded target): a control with no
+// answer at all says nothing of the credential. The run is not voided as "stopped working": it
+// ends with every report, bob's unanswered probes inconclusive (counted against
+// limits.max_inconclusive like any other), and a warning saying so.
+TEST(ScanHardCases, AControlWithNoAnswerAtTheEndWarnsInsteadOfVoidingTheRun) {
+  ServerProcess server({AUTHDIFF_SCENARIO_SERVER, "--scenario", "silent-token", "--port", "0",
+                        "--reject-after", "8"});
+  const TempDir dir("silent-token");
+  const std::string report = dir.path() + "/report.json";
+  // 4 s per request: the scenario's own requests take milliseconds; bob's late ones take 12 s.
+  const auto r = run_process({k_bin, "scan", "--spec", k_src + "/tests/data/specs/scenario.yaml",
+                              "--config", k_src + "/tests/data/configs/scenario.toml", "--base-url",
+                              server.url(), "--skip", "audit", "--timeout", "4", "--json", report},
+                             {}, k_scan_limit_s);
+  // Whatever the exit code says of bob's unanswered probes (inconclusive, under or over
+  // limits.max_inconclusive), it is not the run voided for a credential that stopped working.
+  EXPECT_NE(r.exit_code, 2) << r.out << r.err;
+  EXPECT_EQ(r.err.find("stopped working"), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("inconclusive"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("the positive control of bob got no answer at the end of the run"),
+            std::string::npos)
+      << r.err;
+  const auto j = nlohmann::json::parse(read_text(report));
+  EXPECT_FALSE(j["probes"].empty());
+  EXPECT_TRUE(j["run"]["aborted"].get<std::string>().empty()) << j["run"]["aborted"];
+  bool warned = false;
+  for (const auto& w : j["run"]["warnings"])
+    warned = warned || w.get<std::string>().find("got no answer") != std::string::npos;
+  EXPECT_TRUE(warned) << j["run"]["warnings"];
+}
+
 TEST(ScanHardCases, ADownTargetIsExitThreeNotGreen) {
   // A port with nothing listening: bound by this test but never listened on, so connecting is
   // refused, and no other test running at the same time can take the port meanwhile.

@@ -4,6 +4,9 @@
 //   own-record    object routes ignore the ID and return the caller's own record (no finding)
 //   flaky-token   like own-record, but bob's token is refused after --reject-after N requests
 //                 (the scan must stop with exit 3 naming bob)
+//   silent-token  like own-record, but bob's requests after --reject-after N are answered only
+//                 12 s later, after a client with a shorter timeout gave up (a loaded target:
+//                 no answer says nothing of bob's credential)
 //   weak-guards   like own-record, but /admin/settings trusts X-Forwarded-For: 127.0.0.1 and
 //                 only guards GET (HEAD runs the handler for anyone): two bypass findings; and
 //                 DELETE /records/{id} accepts any signed-in caller (elsewhere: owner only);
@@ -85,13 +88,14 @@ int main(int argc, char** argv) {
     if (std::string(argv[i]) == "--burst") burst = std::stol(argv[i + 1]);
     if (std::string(argv[i]) == "--filler") filler = std::stol(argv[i + 1]);
   }
-  const std::set<std::string> scenarios = {"public-data", "own-record", "flaky-token",
-                                           "weak-guards", "existence",  "throttled",
-                                           "many",        "shared-list"};
+  const std::set<std::string> scenarios = {"public-data", "own-record",  "flaky-token",
+                                           "weak-guards", "existence",   "throttled",
+                                           "many",        "shared-list", "silent-token"};
   if (!scenarios.contains(scenario)) {
     std::fprintf(stderr,
                  "usage: authdiff-scenario-server --scenario public-data|own-record|flaky-token|"
-                 "weak-guards|existence|throttled|many|shared-list [--port N] [--reject-after N] "
+                 "weak-guards|existence|throttled|many|shared-list|silent-token [--port N] "
+                 "[--reject-after N] "
                  "[--burst N] [--filler N]\n");
     return 2;
   }
@@ -117,6 +121,10 @@ int main(int argc, char** argv) {
     if (it == k_users.end()) return nullptr;
     if (scenario == "flaky-token" && it->second.name == "bob" && ++bob_requests > reject_after) {
       return nullptr;
+    }
+    // silent-token: after N requests, bob's are answered only after the client gave up.
+    if (scenario == "silent-token" && it->second.name == "bob" && ++bob_requests > reject_after) {
+      std::this_thread::sleep_for(std::chrono::seconds(12));
     }
     if (scenario == "many" && rejecting && it->second.name == "alice" &&
         ++alice_requests > reject_after) {
