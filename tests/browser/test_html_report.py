@@ -24,7 +24,6 @@ import json
 import os
 import pathlib
 import re
-import select
 import shutil
 import socket
 import subprocess
@@ -39,41 +38,12 @@ SLOW = 600
 ACCOUNTS = {"ADMIN": ("admin", "Admin@2024"), "OPERATOR": ("canteen_op", "Op@2024"),
             "ZHANGWEI": ("zhangwei", "Emp@2024"), "LINA": ("lina", "Emp@2024")}
 
-results = {"passed": 0, "failed": 0}
-
-
-def check(condition, what):
-    if condition:
-        results["passed"] += 1
-    else:
-        results["failed"] += 1
-        print(f"FAILED: {what}", flush=True)
-    return condition
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+from checklist import Server, check, finish  # noqa: E402
 
 
 def run(argv, **kw):
     return subprocess.run(argv, capture_output=True, text=True, timeout=SLOW, **kw)
-
-
-class Server:
-    """A server whose first stdout line says where it listens; stopped on exit."""
-
-    def __init__(self, argv):
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        ready, _, _ = select.select([self.proc.stdout], [], [], SLOW)
-        line = self.proc.stdout.readline().strip() if ready else ""
-        if not line.startswith("listening on "):
-            self.stop()
-            raise RuntimeError(f"{argv[0]}: no 'listening on' line (got {line!r})")
-        self.url = "http://" + line[len("listening on "):]
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 def page_data(page_text):
@@ -117,7 +87,7 @@ def same_findings_as_json(page, report, name):
 
 
 def demo_suite(args, work):
-    demo = Server([args.demo_api, "--port", "0"])
+    demo = Server([args.demo_api, "--port", "0"], timeout=SLOW)
     try:
         env = dict(os.environ)
         for key, (_, password) in ACCOUNTS.items():
@@ -264,8 +234,7 @@ def main():
         if args.keep:
             for f in work.glob("*.html"):
                 shutil.copy(f, args.keep)
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    return 0 if results["failed"] == 0 and results["passed"] > 0 else 1
+    return finish()
 
 
 if __name__ == "__main__":

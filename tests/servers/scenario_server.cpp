@@ -5,7 +5,7 @@
 //   flaky-token   like own-record, but bob's token is refused after --reject-after N requests
 //                 (the scan must stop with exit 3 naming bob)
 //   silent-token  like own-record, but bob's requests after --reject-after N are answered only
-//                 12 s later, after a client with a shorter timeout gave up (a loaded target:
+//                 40 s later, after a client with a shorter timeout gave up (a loaded target:
 //                 no answer says nothing of bob's credential)
 //   weak-guards   like own-record, but /admin/settings trusts X-Forwarded-For: 127.0.0.1 and
 //                 only guards GET (HEAD runs the handler for anyone): two bypass findings; and
@@ -26,7 +26,8 @@
 //                 bob's, with their phones) and --filler N records of other people after them:
 //                 a list that leaks what the object route guards, as small or as large as wanted
 //                 (N = 15000 is about 1.3 MB)
-// Every scenario counts requests per path: GET /__requests (not in the spec) returns them.
+// Every scenario counts requests per path: GET /__requests (not in the spec) returns them
+// (silent-token: also the requests with bob's own token, under "bob's own token").
 // Tokens: token-alice (record 101), token-bob (record 202), token-admin (record 1).
 #include <atomic>
 #include <chrono>
@@ -124,7 +125,7 @@ int main(int argc, char** argv) {
     }
     // silent-token: after N requests, bob's are answered only after the client gave up.
     if (scenario == "silent-token" && it->second.name == "bob" && ++bob_requests > reject_after) {
-      std::this_thread::sleep_for(std::chrono::seconds(12));
+      std::this_thread::sleep_for(std::chrono::seconds(40));
     }
     if (scenario == "many" && rejecting && it->second.name == "alice" &&
         ++alice_requests > reject_after) {
@@ -142,7 +143,9 @@ int main(int argc, char** argv) {
   svr.Get(R"(/.*)", [&](const httplib::Request& req, httplib::Response& res) {
     if (req.path == "/__requests") {
       const std::lock_guard lock(count_mutex);
-      return reply(res, 200, counts);
+      json out = counts;
+      if (scenario == "silent-token") out["bob's own token"] = bob_requests.load();
+      return reply(res, 200, out);
     }
     {
       const std::lock_guard lock(count_mutex);
