@@ -46,13 +46,6 @@ std::string script_json(const json& value) {
   return out;
 }
 
-std::string who_and_whose(const judge::Finding& f) {
-  std::string out = principal_label(f.identity);
-  if (!f.victim.empty() && f.victim != f.identity) out += " → " + f.victim + "'s data";
-  if (!f.parameter.empty()) out += " via " + f.parameter;
-  return out;
-}
-
 struct Verdict {
   std::string css, headline, detail;
 };

@@ -44,13 +44,6 @@ std::string cell(std::string_view text, std::size_t max = 200) {
   return out;
 }
 
-std::string who_and_whose(const judge::Finding& f) {
-  std::string out = f.identity.empty() ? "anonymous" : f.identity;
-  if (!f.victim.empty() && f.victim != f.identity) out += " → " + f.victim + "'s data";
-  if (!f.parameter.empty()) out += " via " + f.parameter;
-  return out;
-}
-
 std::string counts_line(const ScanResult& r) {
   std::map<judge::Severity, std::size_t> by;
   for (const auto& f : r.findings) ++by[f.severity];

@@ -100,4 +100,11 @@ std::string operation_key(const ScanResult& result, std::size_t op) {
   return op < result.operations.size() ? result.operations[op].key() : "?";
 }
 
+std::string who_and_whose(const judge::Finding& f) {
+  std::string out = f.identity.empty() ? "anonymous" : f.identity;
+  if (!f.victim.empty() && f.victim != f.identity) out += " → " + f.victim + "'s data";
+  if (!f.parameter.empty()) out += " via " + f.parameter;
+  return out;
+}
+
 }  // namespace authdiff::report

@@ -120,6 +120,10 @@ struct ScanResult {
   }
 };
 
+// Who got through, whose data and by which parameter, for people: "lina → zhangwei's data via
+// orderId" ("anonymous" for no credential).
+std::string who_and_whose(const judge::Finding& f);
+
 // "GET /api/orders/{orderId}" of a result's operation.
 std::string operation_key(const ScanResult& result, std::size_t op);
 
