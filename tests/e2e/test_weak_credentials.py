@@ -19,7 +19,8 @@ import tempfile
 import urllib.request
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-from test_traffic import ROOT, SERVERS, Server, check, findings, results, run  # noqa: E402
+from test_traffic import ROOT, SERVERS, findings, run  # noqa: E402
+from checklist import Server, check, finish  # noqa: E402  (on the path test_traffic set)
 
 DEMO_PASSWORDS = {"CANTEEN_ADMIN_PASSWORD": "Admin@2024", "CANTEEN_OPERATOR_PASSWORD": "Op@2024",
                   "CANTEEN_ZHANGWEI_PASSWORD": "Emp@2024", "CANTEEN_LINA_PASSWORD": "Emp@2024"}
@@ -119,8 +120,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="authdiff-weak-") as tmp:
         {"demo": demo_suite, "lockout": lockout_suite}[args.suite](args, pathlib.Path(tmp))
-    print(f"{results['passed']} passed, {results['failed']} failed")
-    return 0 if results["failed"] == 0 and results["passed"] > 0 else 1
+    return finish()
 
 
 if __name__ == "__main__":
